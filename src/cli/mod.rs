@@ -1,0 +1,140 @@
+//! Command-line arguments and dispatch; each command is a few lines over the library.
+
+use ccgsim::error::{Error, Result};
+use ccgsim::run::{RunOptions, run};
+use ccgsim::scenario::Scenario;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "ccgsim",
+    version,
+    about = "Agent-based simulator of NHS clinical commissioning groups and their member GP practices"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
+    Run(RunArgs),
+    /// Validate a scenario without running it
+    Check {
+        /// Scenario file (TOML)
+        scenario: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario file (TOML)
+    scenario: PathBuf,
+    /// Result folder [default: output/<scenario file name>]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override [scenario] seed
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override [scenario] replicates
+    #[arg(long)]
+    replicates: Option<u32>,
+    /// Override [scenario] months
+    #[arg(long)]
+    months: Option<u32>,
+    /// Worker threads (0 = one per core)
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Replace an existing result folder
+    #[arg(long)]
+    force: bool,
+    /// No progress output
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn main() -> Result<()> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // Help and version are not errors; bad usage exits 2 as everywhere else.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    match cli.command {
+        Command::Run(a) => cmd_run(a),
+        Command::Check { scenario } => cmd_check(&scenario),
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario> {
+    if !path.exists() {
+        return Err(Error::io(
+            "read scenario",
+            path,
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    Scenario::load(path)
+}
+
+fn cmd_run(a: RunArgs) -> Result<()> {
+    let mut scn = load(&a.scenario)?;
+    scn.override_run(a.seed, a.replicates, a.months)?;
+    let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
+    let (runs, pm) = scn.workload();
+    if !a.quiet {
+        eprintln!(
+            "running {} ({} CCG-runs, {} practice-months) into {}",
+            a.scenario.display(),
+            runs,
+            pm,
+            out.display()
+        );
+    }
+    let report = run(
+        scn,
+        &RunOptions {
+            out,
+            threads: a.threads,
+            force: a.force,
+            quiet: a.quiet,
+        },
+    )?;
+    println!(
+        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)",
+        report.path.display(),
+        report.runs,
+        report.seconds,
+        report.practice_months as f64 / report.seconds.max(1e-9) / 1e6
+    );
+    Ok(())
+}
+
+fn cmd_check(path: &Path) -> Result<()> {
+    let scn = load(path)?;
+    let sizes = scn.ccg_sizes();
+    println!(
+        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)",
+        path.display(),
+        sizes.len(),
+        sizes.iter().min().unwrap_or(&0),
+        sizes.iter().max().unwrap_or(&0),
+        scn.replicates,
+        scn.months,
+        scn.events.len()
+    );
+    Ok(())
+}
+
+/// `output/<file stem>` beside wherever the command is run.
+fn default_out(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or("result".into(), |s| s.to_string_lossy().to_string());
+    PathBuf::from("output").join(stem)
+}

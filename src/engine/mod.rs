@@ -1,0 +1,122 @@
+//! The simulation engine: one CCG-run from month 0 to the horizon, and many runs
+//! in parallel with results handed back in run order.
+
+pub mod schedule;
+
+use crate::error::Result;
+use crate::model::{Ccg, Observation, rng::Stream};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+pub use schedule::Schedule;
+
+/// Where a run sits in its scenario: replicate-major, then CCG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunId {
+    pub replicate: u32,
+    pub ccg: u32,
+}
+
+/// A finished CCG-run: its monthly observations (months 0..=horizon) and outcome.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub practices: u32,
+    pub months: Vec<Observation>,
+    pub failed_month: Option<u32>,
+}
+
+/// Everything the runs of one scenario share.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub schedule: Schedule,
+    pub sizes: Vec<u32>,
+    /// Extra coordinates mixed into every run's random stream (a sweep's point id).
+    pub stream_prefix: Vec<u64>,
+}
+
+impl Plan {
+    pub fn new(scenario: Scenario) -> Plan {
+        Plan {
+            schedule: Schedule::new(&scenario),
+            sizes: scenario.ccg_sizes(),
+            scenario,
+            stream_prefix: Vec::new(),
+        }
+    }
+
+    pub fn runs(&self) -> u64 {
+        self.scenario.replicates as u64 * self.sizes.len() as u64
+    }
+
+    pub fn run_id(&self, index: u64) -> RunId {
+        let c = self.sizes.len() as u64;
+        RunId {
+            replicate: (index / c) as u32,
+            ccg: (index % c) as u32,
+        }
+    }
+
+    /// The random stream of a run: derived from (seed, prefix…, replicate, ccg).
+    pub fn stream(&self, id: RunId) -> Stream {
+        let mut coords = self.stream_prefix.clone();
+        coords.extend([id.replicate as u64, id.ccg as u64]);
+        Stream::derive(self.scenario.seed, &coords)
+    }
+
+    /// Run one CCG from month 0 to the horizon, calling `observe` each month.
+    pub fn simulate(&self, id: RunId, mut observe: impl FnMut(u32, &Ccg)) -> Ccg {
+        let n = self.sizes[id.ccg as usize] as usize;
+        let mut ccg = Ccg::new(self.schedule.params(0), n, self.stream(id));
+        observe(0, &ccg);
+        for t in 1..=self.scenario.months {
+            ccg.step(self.schedule.params(t), self.schedule.shock(t));
+            observe(t, &ccg);
+        }
+        ccg
+    }
+
+    /// Run one CCG and keep every month's observation.
+    pub fn record(&self, index: u64) -> RunRecord {
+        let id = self.run_id(index);
+        let mut months = Vec::with_capacity(self.scenario.months as usize + 1);
+        let ccg = self.simulate(id, |t, c| months.push(c.observe(self.schedule.params(t))));
+        RunRecord {
+            id,
+            practices: self.sizes[id.ccg as usize],
+            months,
+            failed_month: ccg.failed_month,
+        }
+    }
+}
+
+/// Compute `work(i)` for i in `range` on the current rayon pool and hand each
+/// result to `sink` in index order, a bounded batch at a time, so memory stays
+/// flat however many runs there are.
+pub fn ordered_map<T: Send>(
+    range: std::ops::Range<u64>,
+    batch: u64,
+    work: impl Fn(u64) -> T + Sync,
+    mut sink: impl FnMut(u64, T) -> Result<()>,
+) -> Result<()> {
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + batch.max(1)).min(range.end);
+        let out: Vec<T> = (start..end).into_par_iter().map(&work).collect();
+        for (k, item) in out.into_iter().enumerate() {
+            sink(start + k as u64, item)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// A rayon pool of `threads` workers (0 = one per core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            crate::error::Error::Refused(format!("cannot start {threads} worker threads: {e}"))
+        })
+}

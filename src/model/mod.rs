@@ -1,0 +1,331 @@
+//! One CCG and its member practices: state, initialisation and the monthly step.
+//! The equations live in [`equations`]; what is recorded lives in [`observe`].
+
+pub mod equations;
+pub mod observe;
+pub mod rng;
+
+use crate::scenario::Params;
+use equations as eq;
+pub use observe::Observation;
+use rand_distr::{Distribution, LogNormal, StandardNormal};
+use rng::Stream;
+
+/// Practice state, one vector per variable (structure of arrays): the monthly
+/// pass streams through memory and the state per practice stays small.
+#[derive(Debug, Clone, Default)]
+pub struct Practices {
+    pub list_size: Vec<f64>,
+    pub locality: Vec<u16>,
+    pub workload_base: Vec<f64>,
+    pub threshold: Vec<f64>,
+    pub conflicted: Vec<bool>,
+    pub ownership: Vec<f64>,
+    /// 0 not, 1 somewhat, 2 moderately, 3 highly engaged.
+    pub engagement: Vec<u8>,
+    pub workload: Vec<f64>,
+    pub finance: Vec<f64>,
+    pub leader: Vec<bool>,
+    /// Meaningful for leaders only.
+    pub burnout: Vec<f64>,
+}
+
+impl Practices {
+    pub fn len(&self) -> usize {
+        self.ownership.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ownership.is_empty()
+    }
+}
+
+/// A CCG-run in progress.
+#[derive(Debug, Clone)]
+pub struct Ccg {
+    pub practices: Practices,
+    pub localities: usize,
+    pub posts: usize,
+    pub month: u32,
+    pub credibility: f64,
+    pub performance: f64,
+    pub support: f64,
+    pub conflict: f64,
+    /// Total narrative pushing credibility this month (negative = failure predicted).
+    pub narrative: f64,
+    pub conflicted_share: f64,
+    /// Consecutive months below both failure lines, and when failure was declared.
+    pub failing_streak: u32,
+    pub failed_month: Option<u32>,
+    rng: Stream,
+    // Per-locality aggregates of last month, reused every step.
+    loc_ownership: Vec<f64>,
+    loc_engaged: Vec<f64>,
+    loc_count: Vec<f64>,
+}
+
+impl Ccg {
+    /// Build a CCG of `n` practices under `p` (the parameters in force at month 0).
+    pub fn new(p: &Params, n: usize, mut rng: Stream) -> Ccg {
+        let localities = (p.ccg.localities as usize).clamp(1, n.max(1));
+        let list = LogNormal::new(p.ccg.list_size_median.ln(), p.ccg.list_size_sigma)
+            .expect("list size parameters are validated");
+        let mut ps = Practices::default();
+        for i in 0..n {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let t: f64 = StandardNormal.sample(&mut rng);
+            ps.list_size.push(list.sample(&mut rng));
+            ps.locality.push((i * localities / n) as u16);
+            ps.workload_base
+                .push((eq::WORKLOAD_BASE_MEAN + p.behaviour.workload_base_sd * z).max(0.1));
+            ps.threshold.push(p.behaviour.threshold_sd * t);
+            ps.conflicted.push(rng.unit() < p.ccg.share_conflicted);
+        }
+        let posts = eq::leader_posts(p, n);
+        ps.leader = vec![false; n];
+        for i in rng.sample_indices(n, posts) {
+            ps.leader[i] = true;
+        }
+        ps.burnout = vec![eq::NEW_LEADER_BURNOUT; n];
+        ps.finance = vec![p.environment.funding_squeeze; n];
+        ps.engagement = vec![0; n];
+        ps.workload = ps.workload_base.clone();
+        ps.ownership = vec![0.0; n];
+        let conflicted_share = if n == 0 {
+            0.0
+        } else {
+            ps.conflicted.iter().filter(|&&c| c).count() as f64 / n as f64
+        };
+
+        let mut ccg = Ccg {
+            practices: ps,
+            localities,
+            posts,
+            month: 0,
+            credibility: p.ccg.initial_credibility,
+            performance: p.ccg.initial_credibility,
+            support: eq::support(p),
+            conflict: 0.0,
+            narrative: 0.0,
+            conflicted_share,
+            failing_streak: 0,
+            failed_month: None,
+            rng,
+            loc_ownership: vec![0.0; localities],
+            loc_engaged: vec![0.0; localities],
+            loc_count: vec![0.0; localities],
+        };
+        ccg.initialise_attitudes(p);
+        ccg
+    }
+
+    /// Month-0 ownership and engagement: start members near the ownership their
+    /// CCG's conditions imply, then draw engagement twice so the locality term
+    /// reflects the practices' own first draws.
+    fn initialise_attitudes(&mut self, p: &Params) {
+        let n = self.practices.len();
+        let threat = eq::threat(p);
+        self.conflict = eq::conflict(p, self.conflicted_share);
+        let common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
+        let v_member = eq::member_voice(p, n);
+        let mut mean = 0.5;
+        for _ in 0..10 {
+            mean = eq::ownership_target(p, common, v_member, mean);
+        }
+        for i in 0..n {
+            let v = if self.practices.leader[i] {
+                1.0
+            } else {
+                v_member
+            };
+            let z: f64 = StandardNormal.sample(&mut self.rng);
+            self.practices.ownership[i] = (eq::ownership_target(p, common, v, mean)
+                + 3.0 * p.behaviour.ownership_noise * z)
+                .clamp(0.0, 1.0);
+        }
+        let drive_common = eq::engagement_drive_common(p, self.credibility);
+        self.loc_engaged.iter_mut().for_each(|x| *x = 0.5);
+        for _pass in 0..2 {
+            let ps = &mut self.practices;
+            for i in 0..n {
+                let burnout = ps.leader[i].then_some(ps.burnout[i]);
+                let u = eq::engagement_drive(
+                    p,
+                    drive_common,
+                    ps.ownership[i],
+                    self.loc_engaged[ps.locality[i] as usize],
+                    ps.workload[i],
+                    ps.finance[i],
+                    burnout,
+                ) - ps.threshold[i];
+                ps.engagement[i] = eq::engagement_level(p, u, self.rng.unit());
+            }
+            self.aggregate_localities();
+        }
+        for i in 0..n {
+            let engaged = self.practices.engagement[i] >= 1;
+            self.practices.finance[i] = eq::finance_target(p, engaged);
+            self.practices.workload[i] = eq::workload(
+                p,
+                eq::qipp_factor(p, self.support),
+                self.practices.workload_base[i],
+                engaged,
+                self.practices.leader[i],
+            );
+        }
+    }
+
+    /// Locality mean ownership and engaged share from the current state.
+    fn aggregate_localities(&mut self) {
+        let ps = &self.practices;
+        self.loc_ownership.iter_mut().for_each(|x| *x = 0.0);
+        self.loc_engaged.iter_mut().for_each(|x| *x = 0.0);
+        self.loc_count.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..ps.len() {
+            let l = ps.locality[i] as usize;
+            self.loc_ownership[l] += ps.ownership[i];
+            self.loc_engaged[l] += (ps.engagement[i] >= 1) as u8 as f64;
+            self.loc_count[l] += 1.0;
+        }
+        for l in 0..self.localities {
+            let c = self.loc_count[l].max(1.0);
+            self.loc_ownership[l] /= c;
+            self.loc_engaged[l] /= c;
+        }
+    }
+
+    /// Advance one month under `p` (the parameters in force this month) with a
+    /// narrative shock of total strength `shock`. Every practice reads last month's
+    /// aggregates (synchronous update), so practice order does not matter.
+    pub fn step(&mut self, p: &Params, shock: f64) {
+        self.month += 1;
+        let n = self.practices.len();
+        self.aggregate_localities();
+        let s = eq::support(p);
+        self.support = s;
+        self.conflict = eq::conflict(p, self.conflicted_share);
+        let threat = eq::threat(p);
+        let own_common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
+        let drive_common = eq::engagement_drive_common(p, self.credibility);
+        let v_member = eq::member_voice(p, n);
+        let qf = eq::qipp_factor(p, s);
+        let b = &p.behaviour;
+        let sqrt12 = 12f64.sqrt();
+        let (w_noise, o_noise, b_noise) = (
+            b.workload_noise * sqrt12,
+            b.ownership_noise * sqrt12,
+            b.burnout_noise * sqrt12,
+        );
+        let ps = &mut self.practices;
+        for i in 0..n {
+            let leader = ps.leader[i];
+            let engaged = ps.engagement[i] >= 1;
+            let l = ps.locality[i] as usize;
+            let w = (eq::workload(p, qf, ps.workload_base[i], engaged, leader)
+                + w_noise * (self.rng.unit() - 0.5))
+                .max(0.0);
+            ps.workload[i] = w;
+            let f = ps.finance[i];
+            let f = f + b.finance_rate * (eq::finance_target(p, engaged) - f);
+            ps.finance[i] = f;
+            let v = if leader { 1.0 } else { v_member };
+            let o = ps.ownership[i];
+            let target = eq::ownership_target(p, own_common, v, self.loc_ownership[l]);
+            let o = (o + b.ownership_rate * (target - o) + o_noise * (self.rng.unit() - 0.5))
+                .clamp(0.0, 1.0);
+            ps.ownership[i] = o;
+            if leader {
+                let bt = eq::burnout_target(p, w, s);
+                let x = ps.burnout[i];
+                ps.burnout[i] = (x + b.burnout_rate * (bt - x) + b_noise * (self.rng.unit() - 0.5))
+                    .clamp(0.0, 1.0);
+            }
+            if self.rng.unit() < b.revision_rate {
+                let burnout = leader.then_some(ps.burnout[i]);
+                let u =
+                    eq::engagement_drive(p, drive_common, o, self.loc_engaged[l], w, f, burnout)
+                        - ps.threshold[i];
+                ps.engagement[i] = eq::engagement_level(p, u, self.rng.unit());
+            }
+            if leader && ps.burnout[i] > b.burnout_limit {
+                ps.leader[i] = false;
+            }
+        }
+        self.fill_vacancies(p);
+        self.update_ccg(p, shock);
+    }
+
+    fn leaders(&self) -> usize {
+        self.practices.leader.iter().filter(|&&l| l).count()
+    }
+
+    /// Each vacant post is filled with the month's fill probability by a random
+    /// engaged member that holds no post.
+    fn fill_vacancies(&mut self, p: &Params) {
+        let vacancies = self.posts.saturating_sub(self.leaders());
+        if vacancies == 0 {
+            return;
+        }
+        let n = self.practices.len();
+        let prob = eq::fill_probability(p);
+        for _ in 0..vacancies {
+            if self.rng.unit() >= prob {
+                continue;
+            }
+            let start = self.rng.below(n);
+            let ps = &mut self.practices;
+            if let Some(i) = (0..n)
+                .map(|k| (start + k) % n)
+                .find(|&i| !ps.leader[i] && ps.engagement[i] >= 1)
+            {
+                ps.leader[i] = true;
+                ps.burnout[i] = eq::NEW_LEADER_BURNOUT;
+            }
+        }
+    }
+
+    /// Performance, credibility and the failure clock.
+    fn update_ccg(&mut self, p: &Params, shock: f64) {
+        let ps = &self.practices;
+        let (mut engaged_list, mut total_list, mut engaged) = (0.0, 0.0, 0usize);
+        for i in 0..ps.len() {
+            let e = ps.engagement[i] >= 1;
+            total_list += ps.list_size[i];
+            if e {
+                engaged_list += ps.list_size[i];
+                engaged += 1;
+            }
+        }
+        let engaged_list_share = if total_list > 0.0 {
+            engaged_list / total_list
+        } else {
+            0.0
+        };
+        let filled = if self.posts == 0 {
+            1.0
+        } else {
+            self.leaders() as f64 / self.posts as f64
+        };
+        let noise = p.behaviour.perf_noise * 12f64.sqrt() * (self.rng.unit() - 0.5);
+        self.performance =
+            (eq::performance(p, engaged_list_share, self.support, filled) + noise).clamp(0.0, 1.0);
+        self.narrative = (p.environment.narrative - shock).clamp(-1.0, 1.0);
+        self.credibility =
+            eq::credibility_next(p, self.credibility, self.performance, self.narrative);
+
+        let engaged_share = if ps.is_empty() {
+            0.0
+        } else {
+            engaged as f64 / ps.len() as f64
+        };
+        let failing =
+            engaged_share < p.failure.engaged_line && self.credibility < p.failure.credibility_line;
+        self.failing_streak = if failing { self.failing_streak + 1 } else { 0 };
+        if self.failed_month.is_none() && self.failing_streak >= p.failure.months {
+            self.failed_month = Some(self.month);
+        }
+    }
+
+    pub fn observe(&self, p: &Params) -> Observation {
+        Observation::of(self, p)
+    }
+}

@@ -1,0 +1,104 @@
+//! What is recorded about a CCG each month (MODEL.md §4). Column names here are
+//! the CSV column names; docs/ODD.md §5 and the README give their units.
+
+use super::Ccg;
+use super::equations::{AGREE_LINE, LACKING_SUPPORT_LINE};
+use crate::scenario::Params;
+
+macro_rules! observables {
+    ($( $name:ident : $doc:expr ),* $(,)?) => {
+        /// One month of one CCG-run. Leader figures are NaN (written as an empty
+        /// cell) in a month with no leader in post.
+        #[derive(Debug, Clone, Copy, PartialEq, Default)]
+        pub struct Observation { $( #[doc = $doc] pub $name: f64, )* }
+
+        impl Observation {
+            /// Column names, in output order.
+            pub const COLUMNS: &'static [&'static str] = &[$( stringify!($name), )*];
+            /// One line of documentation per column, same order.
+            pub const DOCS: &'static [&'static str] = &[$( $doc, )*];
+            pub fn values(&self) -> [f64; Self::COLUMNS.len()] {
+                [$( self.$name, )*]
+            }
+        }
+    };
+}
+
+observables! {
+    ownership_members: "mean ownership (0-1) of practices without a leadership role",
+    ownership_leaders: "mean ownership (0-1) of practices whose GP holds a leadership role",
+    ownership_agree_members: "share of members agreeing the CCG is owned by its members (ownership > 0.5)",
+    ownership_agree_leaders: "share of leaders agreeing the CCG is owned by its members",
+    ownership_agree: "share of all practices agreeing the CCG is owned by its members",
+    engaged_share: "share of practices at least somewhat engaged (level >= 1)",
+    highly_engaged_share: "share of practices highly engaged (level 3)",
+    leaders: "leaders in post (count)",
+    leader_posts: "leadership posts (count)",
+    leaders_highly_engaged: "share of leaders highly engaged",
+    leaders_lacking_support: "share of leaders lacking time or support (burnout > 0.5)",
+    leader_burnout: "mean burnout of leaders (0-1)",
+    workload: "mean workload (1 = at capacity)",
+    finance: "mean financial pressure on practices (0-1)",
+    performance: "share of the CCG's improvement target met (0-1)",
+    credibility: "members' shared belief the CCG will succeed (0-1)",
+    support: "support capacity S (0-1)",
+    conflict_of_interest: "perceived conflict of interest (0-1)",
+    narrative: "narrative pushing credibility this month (-1 = failure predicted, 1 = success)",
+    allowance_per_head: "running-cost allowance (GBP per head per year)",
+}
+
+impl Observation {
+    pub(super) fn of(ccg: &Ccg, p: &Params) -> Observation {
+        let ps = &ccg.practices;
+        let n = ps.len();
+        let mut o = Observation::default();
+        let (mut members, mut leaders) = (0.0, 0.0);
+        let (mut own_m, mut own_l, mut agree_m, mut agree_l) = (0.0, 0.0, 0.0, 0.0);
+        let (mut engaged, mut high, mut high_l, mut lacking, mut burnout) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut workload, mut finance) = (0.0, 0.0);
+        for i in 0..n {
+            let agree = (ps.ownership[i] > AGREE_LINE) as u8 as f64;
+            let is_high = (ps.engagement[i] == 3) as u8 as f64;
+            if ps.leader[i] {
+                leaders += 1.0;
+                own_l += ps.ownership[i];
+                agree_l += agree;
+                high_l += is_high;
+                lacking += (ps.burnout[i] > LACKING_SUPPORT_LINE) as u8 as f64;
+                burnout += ps.burnout[i];
+            } else {
+                members += 1.0;
+                own_m += ps.ownership[i];
+                agree_m += agree;
+            }
+            engaged += (ps.engagement[i] >= 1) as u8 as f64;
+            high += is_high;
+            workload += ps.workload[i];
+            finance += ps.finance[i];
+        }
+        let per = |x: f64, d: f64| if d > 0.0 { x / d } else { f64::NAN };
+        let all = n as f64;
+        o.ownership_members = per(own_m, members);
+        o.ownership_leaders = per(own_l, leaders);
+        o.ownership_agree_members = per(agree_m, members);
+        o.ownership_agree_leaders = per(agree_l, leaders);
+        o.ownership_agree = per(agree_m + agree_l, all);
+        o.engaged_share = per(engaged, all);
+        o.highly_engaged_share = per(high, all);
+        o.leaders = leaders;
+        o.leader_posts = ccg.posts as f64;
+        o.leaders_highly_engaged = per(high_l, leaders);
+        o.leaders_lacking_support = per(lacking, leaders);
+        o.leader_burnout = per(burnout, leaders);
+        o.workload = per(workload, all);
+        o.finance = per(finance, all);
+        o.performance = ccg.performance;
+        o.credibility = ccg.credibility;
+        o.support = ccg.support;
+        o.conflict_of_interest = ccg.conflict;
+        o.narrative = ccg.narrative;
+        o.allowance_per_head = p.ccg.allowance_per_head;
+        o
+    }
+}

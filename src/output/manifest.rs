@@ -1,0 +1,83 @@
+//! `manifest.json`: what produced a result (resolved scenario, seed, version,
+//! command line, times) and what it holds (rows, bytes and hash of each file).
+
+use super::FileInfo;
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub tool: String,
+    pub version: String,
+    /// "run" for `ccgsim run`.
+    pub kind: String,
+    pub scenario_file: String,
+    /// BLAKE3 of the resolved scenario below: equal hashes, equal runs.
+    pub scenario_hash: String,
+    pub scenario: serde_json::Value,
+    pub ccg_sizes: Vec<u32>,
+    pub seed: u64,
+    pub replicates: u32,
+    pub months: u32,
+    pub threads: usize,
+    pub command_line: Vec<String>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub elapsed_seconds: f64,
+    pub files: BTreeMap<String, FileInfo>,
+    /// Written last: a result whose manifest says complete holds every run.
+    pub complete: bool,
+}
+
+/// The resolved scenario as JSON, and its hash.
+pub fn scenario_json(scn: &Scenario) -> (serde_json::Value, String) {
+    let v = serde_json::to_value(scn).expect("a scenario always serialises");
+    let hash = blake3::hash(v.to_string().as_bytes()).to_hex().to_string();
+    (v, hash)
+}
+
+pub fn timestamp(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+impl Manifest {
+    pub fn for_run(scn: &Scenario, threads: usize, started: SystemTime) -> Manifest {
+        let (scenario, scenario_hash) = scenario_json(scn);
+        let now = SystemTime::now();
+        Manifest {
+            tool: "ccgsim".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            kind: "run".into(),
+            scenario_file: scn.file_label(),
+            scenario_hash,
+            scenario,
+            ccg_sizes: scn.ccg_sizes(),
+            seed: scn.seed,
+            replicates: scn.replicates,
+            months: scn.months,
+            threads,
+            command_line: std::env::args().collect(),
+            started_at: timestamp(started),
+            finished_at: timestamp(now),
+            elapsed_seconds: now.duration_since(started).map_or(0.0, |d| d.as_secs_f64()),
+            files: BTreeMap::new(),
+            complete: false,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).expect("a manifest always serialises");
+        std::fs::write(path, text + "\n").map_err(|e| Error::io("write", path, e))
+    }
+
+    pub fn read(path: &Path) -> Result<Manifest> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::Refused(format!("{} is not a ccgsim manifest: {e}", path.display()))
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! Writing results: tidy CSV tables, a JSON manifest, all inside a result folder
+//! that appears atomically.
+
+pub mod manifest;
+pub mod result_dir;
+pub mod tables;
+
+pub use manifest::Manifest;
+pub use result_dir::{FileInfo, HashedFile, ResultDir};

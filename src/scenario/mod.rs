@@ -1,0 +1,142 @@
+//! Scenarios: what a user writes in TOML, validated into a [`Scenario`] that the
+//! engine can run. Parse → validate happens here; nothing downstream re-checks.
+
+mod parse;
+mod population;
+pub mod schema;
+
+pub use parse::{parse, parse_value_for};
+pub use population::Population;
+pub use schema::{Kind, Params, SPECS, Spec};
+
+use crate::error::{Diagnostic, Error, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Bounds of the `[scenario]` section, shared by parsing and command-line overrides.
+pub const MAX_MONTHS: u32 = 1200;
+pub const MAX_REPLICATES: u32 = 10_000_000;
+pub const MAX_CCGS: u32 = 10_000;
+
+/// A validated scenario: every default filled in, every value in range.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Horizon: the run records months 0 (April 2013) to `months`.
+    pub months: u32,
+    pub replicates: u32,
+    pub seed: u64,
+    pub params: Params,
+    /// Several CCGs in one scenario; `None` means one CCG of `ccg.practices`.
+    pub population: Option<Population>,
+    pub events: Vec<Event>,
+    /// Where it was read from (for messages and the manifest).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// A scheduled change, applied at the start of `month` (month 0 = before the
+/// first state is recorded).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub month: u32,
+    pub label: String,
+    /// Set these parameters to these values.
+    pub set: Vec<(&'static str, f64)>,
+    /// Move these parameters linearly to these values over `ramp_months`.
+    pub ramp: Vec<(&'static str, f64)>,
+    pub ramp_months: u32,
+    /// A narrative shock: strength (0..1, failure predicted) held for `duration` months.
+    pub narrative: Option<NarrativeShock>,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NarrativeShock {
+    pub strength: f64,
+    pub duration: u32,
+}
+
+impl Scenario {
+    /// Read and validate a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("read scenario", path, e))?;
+        parse(&text, path)
+    }
+
+    /// Practices in each CCG, in CCG order.
+    pub fn ccg_sizes(&self) -> Vec<u32> {
+        match &self.population {
+            Some(p) => p.sizes(),
+            None => vec![self.params.ccg.practices],
+        }
+    }
+
+    pub fn file_label(&self) -> String {
+        self.source.display().to_string()
+    }
+
+    /// Apply `--seed/--replicates/--months` style overrides, re-checking what they touch.
+    pub fn override_run(
+        &mut self,
+        seed: Option<u64>,
+        replicates: Option<u32>,
+        months: Option<u32>,
+    ) -> Result<()> {
+        let file = self.file_label();
+        let mut diags = Vec::new();
+        if let Some(s) = seed {
+            self.seed = s;
+        }
+        if let Some(r) = replicates {
+            if r == 0 || r > MAX_REPLICATES {
+                diags.push(Diagnostic::unplaced(
+                    &file,
+                    "--replicates",
+                    format!("{r} is out of range; allowed an integer from 1 to {MAX_REPLICATES}"),
+                ));
+            }
+            self.replicates = r;
+        }
+        if let Some(m) = months {
+            if m == 0 || m > MAX_MONTHS {
+                diags.push(Diagnostic::unplaced(
+                    &file,
+                    "--months",
+                    format!("{m} is out of range; allowed an integer from 1 to {MAX_MONTHS}"),
+                ));
+            }
+            self.months = m;
+            for e in &self.events {
+                if e.month > m {
+                    diags.push(Diagnostic::unplaced(
+                        &file,
+                        "events.month",
+                        format!(
+                            "the event on line {} is at month {} but --months {m} ends the run first; allowed months 0 to {m}",
+                            e.line, e.month
+                        ),
+                    ));
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(diags))
+        }
+    }
+
+    /// Total CCG-runs and practice-months, for progress and size estimates.
+    pub fn workload(&self) -> (u64, u64) {
+        let practices: u64 = self.ccg_sizes().iter().map(|&n| n as u64).sum();
+        let runs = self.replicates as u64 * self.ccg_sizes().len() as u64;
+        (
+            runs,
+            self.replicates as u64 * practices * self.months as u64,
+        )
+    }
+}

@@ -1,0 +1,244 @@
+//! Every model parameter in one table: its dotted path, type, default, allowed
+//! range, unit and meaning. Parsing, validation, events, sweeps, the manifest and
+//! the docs all read this table, so a parameter is declared exactly once.
+
+use serde::Serialize;
+
+/// How a parameter is written in TOML and stored in [`Params`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Float,
+    Int,
+    Bool,
+}
+
+/// One row of the parameter table.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Dotted path as written in scenario files, e.g. `ccg.allowance_per_head`.
+    pub path: &'static str,
+    pub kind: Kind,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+    /// May an `[[events]]` entry change it during a run? Structural parameters
+    /// (practice counts, list sizes) are fixed when the CCG is built.
+    pub dynamic: bool,
+    pub unit: &'static str,
+    pub doc: &'static str,
+    pub get: fn(&Params) -> f64,
+    pub set: fn(&mut Params, f64),
+}
+
+impl Spec {
+    pub fn section(&self) -> &'static str {
+        self.path.split_once('.').map_or("", |(s, _)| s)
+    }
+    pub fn key(&self) -> &'static str {
+        self.path.split_once('.').map_or(self.path, |(_, k)| k)
+    }
+    /// "0 to 1", "an integer from 1 to 1000", "true or false".
+    pub fn allowed(&self) -> String {
+        match self.kind {
+            Kind::Bool => "true or false".to_string(),
+            Kind::Int => format!("an integer from {} to {}", self.min, self.max),
+            Kind::Float => format!("a number from {} to {}", self.min, self.max),
+        }
+    }
+}
+
+macro_rules! params {
+    ($( $section:ident : $Section:ident { $( $field:ident : $kind:ident = $default:expr, [$min:expr, $max:expr], $dynamic:ident, $unit:expr, $doc:expr; )* } )*) => {
+        /// All model parameters, grouped by scenario section.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        pub struct Params { $( pub $section: $Section, )* }
+
+        $(
+            #[derive(Debug, Clone, PartialEq, Serialize)]
+            pub struct $Section { $( pub $field: params!(@ty $kind), )* }
+        )*
+
+        impl Default for Params {
+            fn default() -> Self {
+                Params { $( $section: $Section { $( $field: params!(@from $kind, $default), )* }, )* }
+            }
+        }
+
+        /// The parameter table, in declaration order.
+        pub static SPECS: &[Spec] = &[
+            $( $( Spec {
+                path: concat!(stringify!($section), ".", stringify!($field)),
+                kind: params!(@kind $kind),
+                default: params!(@f64 $kind, $default),
+                min: $min as f64,
+                max: $max as f64,
+                dynamic: params!(@dyn $dynamic),
+                unit: $unit,
+                doc: $doc,
+                get: |p: &Params| params!(@to_f64 $kind, p.$section.$field),
+                set: |p: &mut Params, v: f64| p.$section.$field = params!(@from $kind, v),
+            }, )* )*
+        ];
+    };
+    (@ty float) => { f64 };
+    (@ty int) => { u32 };
+    (@ty bool) => { bool };
+    (@kind float) => { Kind::Float };
+    (@kind int) => { Kind::Int };
+    (@kind bool) => { Kind::Bool };
+    (@dyn dynamic) => { true };
+    (@dyn fixed) => { false };
+    (@from float, $v:expr) => { $v as f64 };
+    (@from int, $v:expr) => { $v as u32 };
+    (@from bool, $v:expr) => { ($v as f64) != 0.0 };
+    (@f64 float, $v:expr) => { $v as f64 };
+    (@f64 int, $v:expr) => { $v as f64 };
+    (@f64 bool, $v:expr) => { if $v as u8 != 0 { 1.0 } else { 0.0 } };
+    (@to_f64 float, $v:expr) => { $v };
+    (@to_f64 int, $v:expr) => { $v as f64 };
+    (@to_f64 bool, $v:expr) => { if $v { 1.0 } else { 0.0 } };
+}
+
+// Defaults are the calibrated values recorded in docs/ODD.md.
+params! {
+    ccg: Ccg {
+        practices: int = 40, [1, 1000], fixed, "practices", "member practices in the CCG (ignored when [population] is given)";
+        localities: int = 4, [1, 100], fixed, "groups", "locality groups; practices are split into them evenly";
+        allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
+        initial_credibility: float = 0.65, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
+        leader_posts_base: int = 4, [0, 100], fixed, "posts", "GP leadership posts every CCG has";
+        leader_posts_per_practice: float = 0.1, [0, 1], fixed, "posts per practice", "extra leadership posts per member practice";
+        succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): faster, fresher replacements";
+        list_size_median: float = 6200.0, [100, 100000], fixed, "patients", "median practice list size (lognormal)";
+        list_size_sigma: float = 0.55, [0, 2], fixed, "log-sd", "spread of practice list sizes (sd of log list size)";
+        share_conflicted: float = 0.3, [0, 1], fixed, "share", "chance a practice also provides services the CCG commissions";
+    }
+    constitution: Constitution {
+        sanctions: float = 0.2, [0, 1], dynamic, "0-1", "sanction intensity: 0 = peer-led, 1 = draconian sanctions";
+        dispute_procedure: bool = 1, [0, 1], dynamic, "yes/no", "explicit dispute procedure in the constitution (halves the threat of sanctions)";
+        lmc_engagement: float = 0.5, [0, 1], dynamic, "0-1", "commitment to engage the Local Medical Committee";
+        peer_review: float = 0.3, [0, 1], dynamic, "0-1", "small-group, face-to-face peer review";
+    }
+    co_commissioning: CoCommissioning {
+        level: int = 0, [0, 3], dynamic, "level", "co-commissioning of primary care: 0 none, 1 greater involvement, 2 joint, 3 delegated";
+        lay_scrutiny: float = 0.0, [0, 1], dynamic, "0-1", "lay and independent scrutiny of conflicts of interest";
+    }
+    environment: Environment {
+        qipp: float = 0.1, [0, 3], dynamic, "share of capacity", "QIPP work moved into general practice";
+        funding_squeeze: float = 0.3, [0, 1], dynamic, "0-1", "national pressure on practice finances";
+        narrative: float = 0.0, [-1, 1], dynamic, "-1..1", "standing narrative about CCGs' future (negative = failure predicted)";
+        deadline_pressure: float = 0.2, [0, 1], dynamic, "0-1", "tight NHS England deadlines that crowd out members' voice";
+    }
+    behaviour: Behaviour {
+        revision_rate: float = 0.25, [0, 1], dynamic, "per month", "chance a practice reconsiders its engagement in a month";
+        ownership_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which ownership moves toward its target";
+        ownership_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in ownership";
+        own_base: float = -1.2, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
+        own_voice: float = 2.0, [0, 20], dynamic, "logit", "a_v: weight of voice";
+        own_credibility: float = 1.0, [0, 20], dynamic, "logit", "a_c: weight of credibility";
+        own_peer: float = 1.0, [0, 20], dynamic, "logit", "a_p: weight of locality mean ownership";
+        own_threat: float = 1.5, [0, 20], dynamic, "logit", "a_s: weight of threat (sanctions, contractual relationship)";
+        own_conflict: float = 2.0, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
+        voice_base: float = 0.35, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
+        voice_ref_practices: float = 12.0, [1, 1000], dynamic, "practices", "N_ref: CCG size at which voice equals v0";
+        voice_size_exponent: float = 0.4, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
+        eng_ownership: float = 2.0, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
+        eng_peer: float = 2.0, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
+        eng_credibility: float = 2.0, [0, 20], dynamic, "logit", "b_c: weight of credibility";
+        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
+        eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
+        eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
+        eng_finance: float = 1.0, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
+        eng_leader: float = 1.0, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
+        eng_burnout: float = 2.0, [0, 20], dynamic, "logit", "b_b: weight of a leader's burnout";
+        threshold_sd: float = 0.5, [0, 5], fixed, "logit", "sd of personal participation thresholds";
+        cut_1: float = 0.2, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
+        cut_2: float = 1.4, [-20, 20], dynamic, "logit", "c2: cut point for at least moderately engaged";
+        cut_3: float = 2.3, [-20, 20], dynamic, "logit", "c3: cut point for highly engaged";
+        cut_scale: float = 0.35, [0.01, 10], dynamic, "logit", "tau: spread of the ordered logit";
+        workload_base_sd: float = 0.1, [0, 1], fixed, "share of capacity", "spread of practices' own workload (mean 0.9)";
+        workload_noise: float = 0.03, [0, 1], dynamic, "sd", "monthly noise in workload";
+        meeting_cost: float = 0.05, [0, 1], dynamic, "share of capacity", "workload of taking part in the CCG";
+        lead_cost: float = 0.15, [0, 1], dynamic, "share of capacity", "workload of a leadership role";
+        finance_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which finance pressure moves toward its target";
+        sanction_penalty: float = 0.4, [0, 1], dynamic, "0-1", "financial penalty on disengaged practices at full sanctions";
+        engagement_incentive: float = 0.1, [0, 1], dynamic, "0-1", "financial relief for engaged practices";
+        functions_load: float = 0.08, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
+        contractual_threat: float = 0.15, [0, 1], dynamic, "per level", "threat from a more contractual relationship per co-commissioning level";
+        burnout_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
+        burnout_base: float = -0.1, [-20, 20], dynamic, "logit", "baseline of the burnout target";
+        burnout_workload: float = 2.0, [0, 20], dynamic, "logit", "weight of a leader's workload above capacity";
+        burnout_support: float = 2.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
+        burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
+        burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
+        burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down";
+        fill_rate: float = 0.2, [0, 1], dynamic, "per month", "chance a vacant post is filled in a month without succession planning";
+        fill_rate_succession: float = 0.6, [0, 1], dynamic, "per month", "the same with full succession planning";
+        perf_engagement: float = 1.0, [0, 5], dynamic, "exponent", "e1: weight of engaged share in performance";
+        perf_support: float = 0.5, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
+        perf_leaders: float = 0.5, [0, 5], dynamic, "exponent", "e3: weight of leadership posts filled";
+        perf_noise: float = 0.02, [0, 0.5], dynamic, "sd", "monthly noise in performance";
+        credibility_rate: float = 0.1, [0, 1], dynamic, "per month", "k_c: speed at which credibility follows performance";
+        narrative_weight: float = 0.1, [0, 1], dynamic, "per month", "credibility moved per month by a narrative of strength 1";
+    }
+    failure: Failure {
+        engaged_line: float = 0.35, [0, 1], dynamic, "share", "engaged share below which a CCG is failing";
+        credibility_line: float = 0.3, [0, 1], dynamic, "share", "credibility below which a CCG is failing";
+        months: int = 6, [1, 1200], fixed, "months", "consecutive failing months before a CCG has failed";
+    }
+}
+
+pub fn spec(path: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.path == path)
+}
+
+/// Sections that hold parameters, in declaration order.
+pub fn sections() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for s in SPECS {
+        if !out.contains(&s.section()) {
+            out.push(s.section());
+        }
+    }
+    out
+}
+
+impl Params {
+    pub fn get(&self, path: &str) -> Option<f64> {
+        spec(path).map(|s| (s.get)(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_lie_in_their_ranges_and_round_trip() {
+        let p = Params::default();
+        for s in SPECS {
+            let v = (s.get)(&p);
+            assert!(
+                v >= s.min && v <= s.max,
+                "{} default {v} outside range",
+                s.path
+            );
+            assert_eq!(v, s.default, "{}", s.path);
+            let mut q = p.clone();
+            (s.set)(&mut q, v);
+            assert_eq!(q, p, "{}", s.path);
+        }
+    }
+
+    #[test]
+    fn paths_are_unique() {
+        for (i, a) in SPECS.iter().enumerate() {
+            assert!(
+                SPECS[i + 1..].iter().all(|b| b.path != a.path),
+                "{}",
+                a.path
+            );
+        }
+    }
+}
