@@ -13,6 +13,8 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenario;
+pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -6,6 +6,9 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod merge;
+mod sweep;
+
 #[derive(Parser)]
 #[command(
     name = "ccgsim",
@@ -26,6 +29,10 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the whole sweep's result
+    Merge(merge::MergeArgs),
 }
 
 #[derive(Args)]
@@ -68,6 +75,8 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
     }
 }
 
