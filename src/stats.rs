@@ -106,8 +106,18 @@ pub fn wilson(successes: u64, n: u64) -> Proportion {
     Proportion {
         n,
         p,
-        ci_low: (centre - half).max(0.0),
-        ci_high: (centre + half).min(1.0),
+        // The bounds are exactly 0 at 0 successes and 1 at n; say so rather
+        // than leave rounding residue like 3e-17.
+        ci_low: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        ci_high: if successes == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 
