@@ -6,6 +6,7 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod compare;
 mod merge;
 mod sweep;
 
@@ -33,6 +34,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into the whole sweep's result
     Merge(merge::MergeArgs),
+    /// Compare two policies (scenarios or run results) under common random numbers
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Args)]
@@ -77,6 +80,7 @@ pub fn main() -> Result<()> {
         Command::Check { scenario } => cmd_check(&scenario),
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Compare(a) => compare::run(a),
     }
 }
 
