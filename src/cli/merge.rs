@@ -13,10 +13,16 @@ pub struct MergeArgs {
     /// Result folder for the merged sweep (must not exist)
     #[arg(long)]
     out: PathBuf,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn run(a: MergeArgs) -> Result<()> {
     let r = merge::merge(&a.shards, &a.out)?;
+    if a.quiet {
+        return Ok(());
+    }
     println!(
         "merged {} shard(s) into {} ({} points, {} CCG-runs)",
         r.shards,

@@ -286,7 +286,11 @@ impl Cx<'_> {
         } else {
             MAX_POINTS as i64
         };
-        for (k, v) in t.iter() {
+        // Axes in the order written (the TOML table itself is sorted by key):
+        // the first grid axis varies slowest, columns follow the file.
+        let mut keys: Vec<_> = t.iter().collect();
+        keys.sort_by_key(|(k, _)| k.span().start);
+        for (k, v) in keys {
             let path: &str = k.get_ref().as_ref();
             let off = k.span().start;
             if name != "grid" && path == "n" {
