@@ -542,3 +542,68 @@ fn lhs_and_sobol_points_respect_ranges_and_integer_types() {
         }
     }
 }
+
+#[test]
+fn narrative_event_strength_is_swept_through_the_event() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(
+        p.join("base.toml"),
+        "[scenario]\nmonths = 30\n[[events]]\nmonth = 12\nlabel = \"shock\"\nnarrative = 0.5\nduration = 6\n",
+    )
+    .unwrap();
+    let text = "base = \"base.toml\"\n[grid]\n\"events.shock.narrative\" = [0.0, 0.25, 1]\n";
+    let sw = ccgsim::sweep::parse(text, &p.join("n.toml")).unwrap();
+    assert_eq!(sw.axes[0].column, "events_shock_narrative");
+    for (k, want) in [0.0, 0.25, 1.0].into_iter().enumerate() {
+        let plan = sw.point_plan(k);
+        assert_eq!(plan.stream_prefix, vec![k as u64]);
+        assert_eq!(plan.schedule.shock(11), 0.0);
+        assert_eq!(plan.schedule.shock(12), want, "point {k}");
+        assert_eq!(plan.schedule.shock(17), want);
+        assert_eq!(plan.schedule.shock(18), 0.0);
+    }
+    assert_eq!(
+        sw.base.events[0].narrative.unwrap().strength,
+        0.5,
+        "base untouched"
+    );
+    assert!(sw.point_scenario(0).params == sw.base.params);
+}
+
+#[test]
+fn shipped_sweeps_are_valid_and_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+    let d = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(&root).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let sw = ccgsim::sweep::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(sw.total_runs() >= 100, "{}", path.display());
+        let out = d.path().join(path.file_stem().unwrap());
+        let o = run(
+            &[
+                "sweep",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            d.path(),
+            &[],
+        );
+        ok(&o);
+        let rows = std::fs::read_to_string(out.join("stats.csv"))
+            .unwrap()
+            .lines()
+            .count();
+        assert_eq!(rows, 1 + sw.points.len());
+        n += 1;
+    }
+    assert!(
+        n >= 3,
+        "size × sanctions, narrative × allowance, behaviour LHS"
+    );
+}
