@@ -127,15 +127,19 @@ impl Sweep {
             "base_hash": base_hash,
             "design": design,
             "axes": axes.iter().map(|a| &a.path).collect::<Vec<_>>(),
-            "points": points,
+            "points": points.len(),
         });
+        // The points are hashed as raw values, not JSON: a grid may be large.
+        let mut h = blake3::Hasher::new();
+        h.update(identity.to_string().as_bytes());
+        for v in points.iter().flatten() {
+            h.update(&v.to_le_bytes());
+        }
         Sweep {
             file: file.to_path_buf(),
             file_hash: blake3::hash(bytes).to_hex().to_string(),
             description,
-            hash: blake3::hash(identity.to_string().as_bytes())
-                .to_hex()
-                .to_string(),
+            hash: h.finalize().to_hex().to_string(),
             base,
             design,
             axes,
