@@ -245,3 +245,50 @@ impl Sweep {
         w.into_inner().expect("memory")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Observation;
+
+    #[test]
+    fn key_outcomes_are_observation_columns() {
+        for k in KEY_OUTCOMES {
+            assert!(Observation::COLUMNS.contains(&k), "{k}");
+        }
+        for (_, c) in crate::compare::OUTCOMES {
+            assert!(Observation::COLUMNS.contains(&c) || c == "failed", "{c}");
+        }
+    }
+
+    #[test]
+    fn shards_tile_the_run_order() {
+        for total in [0u64, 1, 7, 24, 1000] {
+            for count in 1..=9u64 {
+                let mut next = 0;
+                for index in 0..count {
+                    let (a, b) = manifest::Shard { index, count }.range(total);
+                    assert_eq!(a, next);
+                    assert!(b >= a && b - a <= total / count + 1);
+                    next = b;
+                }
+                assert_eq!(next, total);
+            }
+        }
+    }
+
+    #[test]
+    fn columns_replace_dots() {
+        assert_eq!(
+            column_name("constitution.sanctions"),
+            "constitution_sanctions"
+        );
+        assert_eq!(
+            column_name("events.cut-1.narrative"),
+            "events_cut_1_narrative"
+        );
+        assert_eq!(finish::quantile_label(0.05), "q05");
+        assert_eq!(finish::quantile_label(0.5), "q50");
+        assert_eq!(finish::quantile_label(0.025), "q2_5");
+    }
+}
