@@ -10,7 +10,7 @@ ROOT=$(pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 cargo build --release --quiet
-BIN=$ROOT/target/release/ccgsim
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/ccgsim
 WORK=$(mktemp -d /tmp/ccgsim-slurm.XXXXXX)
 STARTED=()   # process ids of the daemons started here
 
