@@ -213,16 +213,22 @@ fn prepare(out: &Path, m: &mut SweepManifest) -> Result<bool> {
                 .map_err(|e| Error::io("create", &out.join(CHUNKS), e))?;
             return Ok(false);
         }
-        if !names.is_empty() {
+        // A run killed while claiming the folder leaves at most these behind.
+        let claimed = |n: &String| {
+            n == ".partial.json.tmp"
+                || (n == CHUNKS && entries(&out.join(CHUNKS)).is_ok_and(|e| e.is_empty()))
+        };
+        if !names.iter().all(claimed) {
             return refuse(format!(
                 "it is not empty ({} entries) and holds no ccgsim sweep result",
                 names.len()
             ));
         }
     }
-    std::fs::create_dir_all(out.join(CHUNKS))
-        .map_err(|e| Error::io("create output folder", out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io("create output folder", out, e))?;
     m.write(&out.join(PARTIAL))?;
+    std::fs::create_dir_all(out.join(CHUNKS))
+        .map_err(|e| Error::io("create", &out.join(CHUNKS), e))?;
     Ok(false)
 }
 
