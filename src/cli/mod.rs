@@ -6,6 +6,8 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod validate;
+
 #[derive(Parser)]
 #[command(
     name = "ccgsim",
@@ -26,6 +28,8 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Check the model against the nine patterns and the calibration figures
+    Validate(validate::ValidateArgs),
 }
 
 #[derive(Args)]
@@ -68,6 +72,7 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Validate(a) => validate::run(a),
     }
 }
 
