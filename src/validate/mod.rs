@@ -13,7 +13,10 @@ mod report;
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
 pub use figures::figures;
-pub use patterns::{pattern, sweep_narrative};
+pub use patterns::{
+    MAX_BETWEEN, SHARP_WIDTH, SweepPoint, between_share, pattern, sweep_narrative, sweep_strengths,
+    transition_width,
+};
 pub use report::Report;
 
 use crate::engine::{Plan, RunRecord};

@@ -300,10 +300,22 @@ fn narrative_of(lab: &Lab) -> (u32, u32, f64) {
         .expect("failure-narrative.toml has a narrative event")
 }
 
+/// One strength of the narrative sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepPoint {
+    pub strength: f64,
+    /// Share of replicates ending low: engaged share over months 54–60 below the
+    /// failure line.
+    pub low: f64,
+    /// Share of replicates ending in between: at or above the failure line but
+    /// below [`HIGH_LINE`]. A bistable CCG ends high or low, rarely in between.
+    pub between: f64,
+    /// Mean end engaged share.
+    pub mean: f64,
+}
+
 /// Sweep the failure narrative's strength over `strengths`, keeping its timing.
-/// For each strength: (strength, share of replicates that end low — engaged share
-/// over months 54–60 below the failure line —, mean end engaged share).
-pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<(f64, f64, f64)> {
+pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<SweepPoint> {
     let base = lab.scenario("failure-narrative.toml");
     let line = base.params.failure.engaged_line;
     let (ea, eb) = END;
@@ -320,31 +332,46 @@ pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<(f64, f64, f64)> {
                 }
             }
             let end = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
-            let low = end.iter().filter(|&&x| x < line).count() as f64 / end.len() as f64;
-            (s, low, end.iter().sum::<f64>() / end.len() as f64)
+            let n = end.len() as f64;
+            let share = |f: &dyn Fn(f64) -> bool| end.iter().filter(|&&x| f(x)).count() as f64 / n;
+            SweepPoint {
+                strength: s,
+                low: share(&|x| x < line),
+                between: share(&|x| x >= line && x < HIGH_LINE),
+                mean: end.iter().sum::<f64>() / n,
+            }
         })
         .collect()
 }
 
-/// Width of the strength window in which the share of tipped replicates goes
-/// from at most 10% to at least 90%; `None` if the sweep never spans both.
-pub fn transition_width(sweep: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
+/// The strengths between which the share of tipped replicates goes from at most
+/// 10% to at least 90%; `None` if the sweep never spans both.
+pub fn transition_width(sweep: &[SweepPoint]) -> Option<(f64, f64)> {
     let lo = sweep
         .iter()
-        .filter(|p| p.1 <= 0.1)
-        .map(|p| p.0)
+        .filter(|p| p.low <= 0.1)
+        .map(|p| p.strength)
         .reduce(f64::max)?;
     let hi = sweep
         .iter()
-        .filter(|p| p.1 >= 0.9 && p.0 > lo)
-        .map(|p| p.0)
+        .filter(|p| p.low >= 0.9 && p.strength > lo)
+        .map(|p| p.strength)
         .reduce(f64::min)?;
     Some((lo, hi))
 }
 
-/// Narrative strengths swept by pattern 5: 0, 0.05, …, 1.
+/// Share of all sweep runs that end in between the low and high states.
+pub fn between_share(sweep: &[SweepPoint]) -> f64 {
+    sweep.iter().map(|p| p.between).sum::<f64>() / sweep.len().max(1) as f64
+}
+
+/// Most of the sweep's runs that may end in between for the response to count as
+/// bistable (a smooth response would put every intermediate strength there).
+pub const MAX_BETWEEN: f64 = 0.1;
+
+/// Narrative strengths swept by pattern 5: 0, 0.025, …, 1.
 pub fn sweep_strengths() -> Vec<f64> {
-    (0..=20).map(|i| i as f64 / 20.0).collect()
+    (0..=40).map(|i| i as f64 / 40.0).collect()
 }
 
 /// Largest strength-window width that still counts as a sharp transition.
@@ -408,14 +435,17 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
     let width = window.map_or(f64::INFINITY, |(lo, hi)| hi - lo);
     let describe = sweep
         .iter()
-        .map(|p| format!("{:.2}:{:.0}%", p.0, 100.0 * p.1))
+        .map(|p| format!("{:.2}:{:.0}%", p.strength, 100.0 * p.low))
         .collect::<Vec<_>>()
         .join(" ");
+    let sc = "failure-narrative.toml, strength swept 0–1";
+    let n = lab.replicates as usize;
+    let between = between_share(&sweep);
     checks.push(Check {
         pattern: "5".into(),
         claim: claim.into(),
         source: SEED_002.into(),
-        scenario: "failure-narrative.toml, strength swept 0–1".into(),
+        scenario: sc.into(),
         measure: format!(
             "strength window where the share ending low goes from ≤10% to ≥90%{} (strength:share low — {describe})",
             window.map_or(String::new(), |(lo, hi)| format!(" ({lo:.2}–{hi:.2})"))
@@ -424,10 +454,28 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
             mean: width,
             lo: f64::NAN,
             hi: f64::NAN,
-            n: lab.replicates as usize,
+            n,
         },
         criterion: format!("≤ {SHARP_WIDTH} of the 0–1 range (a tipping point, not a slope)"),
         pass: width <= SHARP_WIDTH + 1e-9,
+    });
+    checks.push(Check {
+        pattern: "5".into(),
+        claim: claim.into(),
+        source: SEED_002.into(),
+        scenario: sc.into(),
+        measure: format!(
+            "share of the sweep's {} runs ending in between (engaged share {line}–{HIGH_LINE}, months 54–60)",
+            n * sweep.len()
+        ),
+        estimate: Estimate {
+            mean: between,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            n: n * sweep.len(),
+        },
+        criterion: format!("≤ {MAX_BETWEEN} (end states are bimodal: high or low)"),
+        pass: between <= MAX_BETWEEN,
     });
     checks
 }
