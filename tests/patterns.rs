@@ -43,11 +43,18 @@ fn assert_all(checks: &[Check]) {
     }
 }
 
-fn figure(lab: &Lab, starts_with: &str) -> Check {
-    validate::figures(lab)
-        .into_iter()
-        .find(|c| c.claim.starts_with(starts_with))
-        .unwrap_or_else(|| panic!("no figure {starts_with}"))
+/// The calibration figures whose claims start with `names` (computed once).
+fn figures(lab: &Lab, names: &[&str]) -> Vec<Check> {
+    let all = validate::figures(lab);
+    names
+        .iter()
+        .map(|n| {
+            all.iter()
+                .find(|c| c.claim.starts_with(n))
+                .cloned()
+                .unwrap_or_else(|| panic!("no figure {n}"))
+        })
+        .collect()
 }
 
 #[test]
@@ -55,11 +62,10 @@ fn pattern_1_leaders_report_more_ownership() {
     let lab = lab();
     assert_all(&validate::pattern(&lab, 1));
     // Near the article: about a third of members without a role agree, under half overall.
-    assert_all(&[
-        figure(&lab, "Members agreeing"),
-        figure(&lab, "… about a third"),
-        figure(&lab, "… leaders higher"),
-    ]);
+    assert_all(&figures(
+        &lab,
+        &["Members agreeing", "… about a third", "… leaders higher"],
+    ));
 }
 
 #[test]
@@ -67,10 +73,13 @@ fn pattern_2_larger_ccgs_have_lower_ownership_and_engagement() {
     let lab = lab();
     assert_all(&validate::pattern(&lab, 2));
     // Near the article: 56% agreement in the smallest case-study CCG, 39% in the largest.
-    assert_all(&[
-        figure(&lab, "Ownership agreement in the smallest"),
-        figure(&lab, "Ownership agreement in the largest"),
-    ]);
+    assert_all(&figures(
+        &lab,
+        &[
+            "Ownership agreement in the smallest",
+            "Ownership agreement in the largest",
+        ],
+    ));
 }
 
 #[test]
@@ -79,13 +88,16 @@ fn pattern_3_leaders_high_engagement_declines_and_most_lack_support() {
     assert_all(&validate::pattern(&lab, 3));
     // Near the article: 19% → 12% highly engaged, ~71% at least somewhat engaged,
     // a minority of leaders with enough time, support and training.
-    assert_all(&[
-        figure(&lab, "Respondents highly engaged, 2013"),
-        figure(&lab, "Respondents highly engaged, 2014"),
-        figure(&lab, "At least somewhat engaged, 2013"),
-        figure(&lab, "At least somewhat engaged, 2014"),
-        figure(&lab, "GP leaders with enough time"),
-    ]);
+    assert_all(&figures(
+        &lab,
+        &[
+            "Respondents highly engaged, 2013",
+            "Respondents highly engaged, 2014",
+            "At least somewhat engaged, 2013",
+            "At least somewhat engaged, 2014",
+            "GP leaders with enough time",
+        ],
+    ));
 }
 
 #[test]
