@@ -16,6 +16,7 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 mod compare;
 mod merge;
 mod sweep;
+mod validate;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +45,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Check the model against the nine patterns and the calibration figures
+    Validate(validate::ValidateArgs),
 }
 
 #[derive(Args)]
@@ -93,6 +96,7 @@ pub fn main() -> Result<()> {
             params::run(markdown);
             Ok(())
         }
+        Command::Validate(a) => validate::run(a),
     }
 }
 
