@@ -42,9 +42,6 @@ pub struct FormattedRun {
 }
 
 pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
-    // Rows are written straight into bytes: every field is a number or empty,
-    // so none needs CSV quoting, and the csv crate's per-field checks cost more
-    // than the formatting itself.
     let keys = [
         rec.id.replicate as u64,
         rec.id.ccg as u64,
@@ -54,28 +51,21 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
     if with_timeseries {
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         for (t, o) in rec.months.iter().enumerate() {
-            for k in keys.iter().chain(&[t as u64]) {
-                push_int(*k, &mut ts);
-                ts.push(b',');
-            }
-            push_values(o, &mut ts);
+            let [r, c, n] = keys;
+            push_row(&[r, c, n, t as u64], &o.values(), &mut ts);
             ts.push(b'\n');
         }
     }
     let mut sm = Vec::with_capacity(ROW_BYTES_GUESS);
-    for k in keys {
-        push_int(k, &mut sm);
-        sm.push(b',');
-    }
     let last = rec.months.last().copied().unwrap_or_default();
-    push_values(&last, &mut sm);
+    push_row(&keys, &last.values(), &mut sm);
     sm.extend_from_slice(if rec.failed_month.is_some() {
         b",1,"
     } else {
         b",0,"
     });
     if let Some(m) = rec.failed_month {
-        push_int(m as u64, &mut sm);
+        sm.extend_from_slice(itoa::Buffer::new().format(m).as_bytes());
     }
     sm.push(b'\n');
     FormattedRun {
@@ -91,19 +81,46 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
 
 /// Typical bytes in one row; only sizes the buffers.
 const ROW_BYTES_GUESS: usize = 128;
+const VALUES: usize = Observation::COLUMNS.len();
+/// Longest text of a key (u64) and of a fast-path number, each with its comma.
+const KEY_MAX: usize = 21;
+const NUMBER_MAX: usize = 21;
+const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX;
 
-/// The observation's values, comma-separated, without a trailing comma.
-fn push_values(o: &Observation, out: &mut Vec<u8>) {
-    for (i, v) in o.values().into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+/// Append `keys` then `values`, comma-separated, without a line end. Rows are
+/// assembled on the stack and appended in one copy: every field is a number
+/// or empty, so none needs CSV quoting, and per-field writes into the `Vec`
+/// (or the csv crate's per-field checks) would cost more than the digits.
+fn push_row(keys: &[u64], values: &[f64; VALUES], out: &mut Vec<u8>) {
+    if keys.len() > 4 || values.iter().any(|v| v.abs() >= FAST_LIMIT) {
+        // Huge or infinite values: field by field, the slow exact way.
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(itoa::Buffer::new().format(*k).as_bytes());
         }
-        push_number(v, out);
+        for v in values {
+            out.push(b',');
+            push_number(*v, out);
+        }
+        return;
     }
-}
-
-fn push_int(v: u64, out: &mut Vec<u8>) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    let mut row = [0u8; ROW_MAX];
+    let mut len = 0;
+    for (i, &k) in keys.iter().enumerate() {
+        if i > 0 {
+            row[len] = b',';
+            len += 1;
+        }
+        len += put_uint(k, &mut row[len..]);
+    }
+    for &v in values {
+        row[len] = b',';
+        len += 1;
+        len += put_fixed6(v, &mut row[len..]);
+    }
+    out.extend_from_slice(&row[..len]);
 }
 
 /// Six decimals without trailing zeros; NaN (undefined) is an empty cell.
@@ -117,70 +134,120 @@ pub fn format_number(v: f64, out: &mut String) {
 /// Append `v` rounded to six decimals, without trailing zeros, "0" for any
 /// value that rounds to zero, nothing for NaN. The text is exactly that of
 /// `format!("{v:.6}")` trimmed (the standard library rounds the exact binary
-/// value half to even); it is computed here in integer arithmetic because the
-/// standard library falls back to slow big-number code for most values.
-#[inline]
+/// value half to even), computed in integer arithmetic because the standard
+/// library falls back to slow big-number code for most values.
 pub fn push_number(v: f64, out: &mut Vec<u8>) {
-    if v.is_nan() {
-        return;
-    }
-    let a = v.abs();
-    // Beyond this a·10⁶ may not fit in a u64 (and infinities): rare, slow path.
-    if a >= 1.0e12 {
+    if v.abs() >= FAST_LIMIT {
         return push_number_std(v, out);
     }
-    let micros = round_micros(a);
+    let mut buf = [0u8; NUMBER_MAX];
+    let n = put_fixed6(v, &mut buf);
+    out.extend_from_slice(&buf[..n]);
+}
+
+/// Below this, `|v|·10⁶` fits in a u64 and the fast path is exact.
+const FAST_LIMIT: f64 = 1.0e12;
+
+/// Write `v` (NaN or `|v| < FAST_LIMIT`) as [`push_number`] does at the start
+/// of `buf`, returning its length (at most 21 bytes).
+#[inline]
+fn put_fixed6(v: f64, buf: &mut [u8]) -> usize {
+    if v.is_nan() {
+        return 0;
+    }
+    let micros = round_micros(v.abs());
     if micros == 0 {
-        out.push(b'0');
-        return;
+        buf[0] = b'0';
+        return 1;
     }
+    let mut len = 0;
     if v < 0.0 {
-        out.push(b'-');
+        buf[0] = b'-';
+        len = 1;
     }
-    push_int(micros / 1_000_000, out);
-    let mut frac = micros % 1_000_000;
+    len += put_uint(micros / 1_000_000, &mut buf[len..]);
+    let frac = (micros % 1_000_000) as usize;
     if frac != 0 {
-        let mut digits = 6;
-        while frac % 10 == 0 {
-            frac /= 10;
-            digits -= 1;
-        }
-        let mut buf = [b'0'; 7];
-        buf[0] = b'.';
-        for d in buf[1..=digits].iter_mut().rev() {
-            *d = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        out.extend_from_slice(&buf[..=digits]);
+        let (hi, lo) = (frac / 1000, frac % 1000);
+        let out = &mut buf[len..len + 7];
+        out[0] = b'.';
+        out[1..4].copy_from_slice(&DIGITS3[hi]);
+        out[4..7].copy_from_slice(&DIGITS3[lo]);
+        let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
+        len += 7 - zeros;
+    }
+    len
+}
+
+/// Trailing decimal zeros of `x` in 1..=999.
+#[inline]
+fn zeros3(x: usize) -> usize {
+    if x % 100 == 0 {
+        2
+    } else if x % 10 == 0 {
+        1
+    } else {
+        0
     }
 }
 
-/// `a·10⁶` rounded to the nearest integer, ties to even, exactly: with
-/// `a = m·2^e`, the product `m·10⁶` fits in 73 bits, so a u128 shift and the
-/// bits shifted out decide the rounding. Needs `0 ≤ a < 1e12`.
+/// Three ASCII digits of every number below 1000.
+static DIGITS3: [[u8; 3]; 1000] = {
+    let mut t = [[0u8; 3]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
+
+/// Write `v` in decimal at the start of `buf`, returning its length.
+#[inline]
+fn put_uint(v: u64, buf: &mut [u8]) -> usize {
+    let mut digits = 1;
+    let mut x = v;
+    while x >= 10 {
+        x /= 10;
+        digits += 1;
+    }
+    let mut x = v;
+    for d in buf[..digits].iter_mut().rev() {
+        *d = b'0' + (x % 10) as u8;
+        x /= 10;
+    }
+    digits
+}
+
+/// `a·10⁶` rounded to the nearest integer, ties to even, exactly, for
+/// `0 ≤ a < FAST_LIMIT`. With `a = m·2^-k` (m < 2^53, and k ≥ 13 because
+/// a < 2^40), `x = m·10⁶ < 2^73`: `x >> (k−1)` fits in a u64 and holds the
+/// integer part and the rounding bit, and the bits shifted out below it are
+/// all zero exactly when `x` has at least `k−1` trailing zeros, i.e. when
+/// `tz(m) + 6 ≥ k−1` (10⁶ = 2⁶·15625).
 #[inline]
 fn round_micros(a: f64) -> u64 {
+    debug_assert!((0.0..FAST_LIMIT).contains(&a));
     let bits = a.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & ((1u64 << 52) - 1);
-    let (m, e) = if biased == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1u64 << 52), biased - 1075)
-    };
-    if e >= 0 {
-        return (m << e) * 1_000_000;
+    let biased = (bits >> 52) as i32;
+    if biased == 0 {
+        // Zero and subnormals round to zero.
+        return 0;
     }
-    let k = (-e) as u32;
+    let m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let k = (1075 - biased) as u32;
     if k > 74 {
         // m·10⁶ < 2^73 ≤ half of 2^k: rounds to zero.
         return 0;
     }
-    let x = m as u128 * 1_000_000;
-    let q = (x >> k) as u64;
-    let rest = x & ((1u128 << k) - 1);
-    let half = 1u128 << (k - 1);
-    q + (rest > half || (rest == half && q & 1 == 1)) as u64
+    let s = ((m as u128 * 1_000_000) >> (k - 1)) as u64;
+    let (q, round) = (s >> 1, s & 1);
+    let sticky = (m.trailing_zeros() + 6 < k - 1) as u64;
+    q + (round & (sticky | (q & 1)))
 }
 
 /// The reference formatting, for values the fast path does not cover.
@@ -230,6 +297,46 @@ mod tests {
             "{v:e} ({:#x})",
             v.to_bits()
         );
+    }
+
+    #[test]
+    fn rows_match_field_by_field_formatting() {
+        let specials = [
+            f64::NAN,
+            0.0,
+            -0.0,
+            1e15,
+            -1e12,
+            f64::INFINITY,
+            0.0078125,
+            25.0,
+        ];
+        let mut x = 1u64;
+        for case in 0..2000 {
+            let mut values = [0.0; VALUES];
+            for v in values.iter_mut() {
+                x = crate::model::rng::splitmix64(x);
+                *v = if case % 10 == 0 && x % 7 == 0 {
+                    specials[(x >> 8) as usize % specials.len()]
+                } else {
+                    (x >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
+                };
+            }
+            let keys = [case, u64::MAX, 0, 120];
+            let mut fast = Vec::new();
+            push_row(&keys, &values, &mut fast);
+            let mut want = keys.map(|k| k.to_string()).join(",").into_bytes();
+            for v in values {
+                want.push(b',');
+                if !v.is_nan() {
+                    push_number_std(v, &mut want);
+                }
+            }
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
     }
 
     /// Neighbouring doubles (away from and toward zero) of a finite value.
