@@ -1,5 +1,7 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod params;
+
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::Scenario;
@@ -25,6 +27,12 @@ enum Command {
     Check {
         /// Scenario file (TOML)
         scenario: PathBuf,
+    },
+    /// List every scenario parameter with its default, range and meaning
+    Params {
+        /// Print the Markdown table of docs/PARAMETERS.md
+        #[arg(long)]
+        markdown: bool,
     },
 }
 
@@ -68,6 +76,10 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Params { markdown } => {
+            params::run(markdown);
+            Ok(())
+        }
     }
 }
 
@@ -105,21 +117,21 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             quiet: a.quiet,
         },
     )?;
-    println!(
-        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)",
+    emit(&format!(
+        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)\n",
         report.path.display(),
         report.runs,
         report.seconds,
         report.practice_months as f64 / report.seconds.max(1e-9) / 1e6
-    );
+    ));
     Ok(())
 }
 
 fn cmd_check(path: &Path) -> Result<()> {
     let scn = load(path)?;
     let sizes = scn.ccg_sizes();
-    println!(
-        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)",
+    emit(&format!(
+        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)\n",
         path.display(),
         sizes.len(),
         sizes.iter().min().unwrap_or(&0),
@@ -127,7 +139,7 @@ fn cmd_check(path: &Path) -> Result<()> {
         scn.replicates,
         scn.months,
         scn.events.len()
-    );
+    ));
     Ok(())
 }
 
@@ -137,4 +149,10 @@ fn default_out(scenario: &Path) -> PathBuf {
         .file_stem()
         .map_or("result".into(), |s| s.to_string_lossy().to_string());
     PathBuf::from("output").join(stem)
+}
+
+/// Print to stdout; a closed pipe (`ccgsim params | head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
