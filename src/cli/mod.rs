@@ -8,6 +8,8 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod validate;
+
 #[derive(Parser)]
 #[command(
     name = "ccgsim",
@@ -34,6 +36,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Check the model against the nine patterns and the calibration figures
+    Validate(validate::ValidateArgs),
 }
 
 #[derive(Args)]
@@ -80,6 +84,7 @@ pub fn main() -> Result<()> {
             params::run(markdown);
             Ok(())
         }
+        Command::Validate(a) => validate::run(a),
     }
 }
 
