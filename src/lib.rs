@@ -13,6 +13,7 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

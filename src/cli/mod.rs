@@ -6,6 +6,8 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod serve;
+
 #[derive(Parser)]
 #[command(
     name = "ccgsim",
@@ -26,6 +28,8 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Open the live classroom page (tipping points, hysteresis) on a local web server
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -68,6 +72,7 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Serve(a) => serve::cmd_serve(a),
     }
 }
 
