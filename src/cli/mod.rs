@@ -1,12 +1,13 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod params;
+mod serve;
+
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
-
-mod serve;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +28,12 @@ enum Command {
     Check {
         /// Scenario file (TOML)
         scenario: PathBuf,
+    },
+    /// List every scenario parameter with its default, range and meaning
+    Params {
+        /// Print the Markdown table of docs/PARAMETERS.md
+        #[arg(long)]
+        markdown: bool,
     },
     /// Open the live classroom page (tipping points, hysteresis) on a local web server
     Serve(serve::ServeArgs),
@@ -72,6 +79,10 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Params { markdown } => {
+            params::run(markdown);
+            Ok(())
+        }
         Command::Serve(a) => serve::cmd_serve(a),
     }
 }
@@ -110,21 +121,21 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             quiet: a.quiet,
         },
     )?;
-    println!(
-        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)",
+    emit(&format!(
+        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)\n",
         report.path.display(),
         report.runs,
         report.seconds,
         report.practice_months as f64 / report.seconds.max(1e-9) / 1e6
-    );
+    ));
     Ok(())
 }
 
 fn cmd_check(path: &Path) -> Result<()> {
     let scn = load(path)?;
     let sizes = scn.ccg_sizes();
-    println!(
-        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)",
+    emit(&format!(
+        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)\n",
         path.display(),
         sizes.len(),
         sizes.iter().min().unwrap_or(&0),
@@ -132,7 +143,7 @@ fn cmd_check(path: &Path) -> Result<()> {
         scn.replicates,
         scn.months,
         scn.events.len()
-    );
+    ));
     Ok(())
 }
 
@@ -142,4 +153,10 @@ fn default_out(scenario: &Path) -> PathBuf {
         .file_stem()
         .map_or("result".into(), |s| s.to_string_lossy().to_string());
     PathBuf::from("output").join(stem)
+}
+
+/// Print to stdout; a closed pipe (`ccgsim params | head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
