@@ -9,9 +9,20 @@ use std::net::{SocketAddr, TcpStream};
 
 /// Send one request and return (status, content type, body).
 fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    http_from(addr, method, path, body, "")
+}
+
+/// The same with extra header lines (each ending in \r\n).
+fn http_from(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    extra: &str,
+) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -78,6 +89,15 @@ fn serves_the_page_and_the_api_on_loopback() {
         "2 is out of range; allowed a number from 0 to 1"
     );
 
+    // The page itself may run; another web site may not.
+    let run = br#"{"months": 2}"#;
+    let own = format!("Origin: http://{addr}\r\n");
+    assert_eq!(http_from(addr, "POST", "/api/run", run, &own).0, 200);
+    let other = "Origin: http://evil.example\r\n";
+    let (status, _, body) = http_from(addr, "POST", "/api/run", run, other);
+    assert_eq!(status, 403);
+    assert_eq!(json(&body)["errors"][0]["key"], "origin");
+
     let big = vec![b' '; MAX_BODY_BYTES + 10];
     let (status, _, body) = http(addr, "POST", "/api/run", &big);
     assert_eq!(status, 400);
@@ -97,8 +117,10 @@ fn serves_the_page_and_the_api_on_loopback() {
     assert_eq!(status, 404);
 
     server.stop();
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "the socket is closed after stop"
-    );
+    // tiny_http closes the listening socket from its accept thread shortly after.
+    let closed = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        TcpStream::connect(addr).is_err()
+    });
+    assert!(closed, "the socket is closed after stop");
 }

@@ -4,11 +4,11 @@ use ccgsim::error::{Error, Result};
 use ccgsim::serve::Server;
 use clap::Args;
 use std::io::Write;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback makes the page reachable from other machines
+    /// IP address to listen on; anything but loopback (127.0.0.1, ::1) makes the page reachable from other machines
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// Port to listen on (0 = any free port)
@@ -20,16 +20,16 @@ pub struct ServeArgs {
 }
 
 pub fn cmd_serve(a: ServeArgs) -> Result<()> {
-    let addr: SocketAddr = (a.host.as_str(), a.port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut it| it.next())
-        .ok_or_else(|| {
+    // An IP address, or `localhost`: no name lookup, so nothing leaves the machine.
+    let ip: IpAddr = match a.host.as_str() {
+        "localhost" => Ipv4Addr::LOCALHOST.into(),
+        h => h.trim_matches(['[', ']']).parse().map_err(|_| {
             Error::Usage(format!(
-                "--host {}: not an address this machine can listen on (e.g. 127.0.0.1)",
-                a.host
+                "--host {h}: expected an IP address such as 127.0.0.1 (this computer only) or 0.0.0.0 (every network), or localhost"
             ))
-        })?;
+        })?,
+    };
+    let addr = SocketAddr::new(ip, a.port);
     if !addr.ip().is_loopback() {
         eprintln!(
             "warning: listening on {}, which other machines on the network can reach; \

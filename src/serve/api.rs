@@ -13,14 +13,15 @@ use crate::engine::{Plan, RunId};
 use crate::error::{Error, nearest};
 use crate::model::Observation;
 use crate::scenario::{self, Event, Kind, SPECS, Scenario, schema};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Bounds on the work one request can ask for: at most
-/// `MAX_FUTURES × 1000 practices × MAX_MONTHS` practice-months (30 million, about a
-/// second of one core), and a small body.
+/// `MAX_FUTURES × 1000 practices × MAX_MONTHS` practice-months (30 million, about
+/// a second on two cores, see benches/serve_api.rs), and a small body.
 pub const MAX_MONTHS: u32 = 600;
 pub const MAX_FUTURES: u32 = 50;
 pub const MAX_EVENTS: usize = 500;
@@ -329,69 +330,85 @@ fn json_to_toml(v: &Value) -> Option<toml::Value> {
     })
 }
 
-/// Run every future of a validated scenario and collect what the page draws up
-/// to month `months` (the scenario itself runs at least one month, so month 0
-/// alone can be shown before the first step).
+/// Run every future of a validated scenario (in parallel; results in seed
+/// order) and collect what the page draws up to month `months`. The scenario
+/// itself runs at least one month, so month 0 alone can be shown.
 pub fn simulate(scn: Scenario, months: u32, futures: u32) -> RunResponse {
     let preset = scn.name.clone();
     let seed = scn.seed;
     let plan = Plan::new(scn);
-    let mut series: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
-    let mut failed_month = None;
-    let mut grid = Grid::default();
-    let mut localities = 0;
-    let mut all = Vec::new();
-    for replicate in 0..futures {
-        let id = RunId { replicate, ccg: 0 };
-        let main = replicate == 0;
-        let mut obs: Vec<Observation> = Vec::with_capacity(months as usize + 1);
-        let ccg = plan.simulate(id, |t, c| {
-            if t > months {
-                return;
-            }
-            obs.push(c.observe(plan.schedule.params(t)));
-            if main && t == months {
-                let ps = &c.practices;
-                grid = Grid {
-                    locality: ps.locality.clone(),
-                    engagement: ps.engagement.clone(),
-                    ownership: ps.ownership.clone(),
-                    leader: ps.leader.clone(),
-                };
-                localities = c.localities;
-            }
-        });
-        let failed = ccg.failed_month.filter(|&m| m <= months);
-        let column = |name: &str| {
-            let k = Observation::COLUMNS.iter().position(|c| *c == name);
-            obs.iter()
-                .map(|o| k.map_or(f64::NAN, |k| o.values()[k]))
-                .collect::<Vec<f64>>()
-        };
-        if main {
-            for name in Observation::COLUMNS {
-                series.insert(name, column(name));
-            }
-            failed_month = failed;
-        }
-        if futures > 1 {
-            all.push(Future {
-                series: CHART_SERIES.iter().map(|&n| (n, column(n))).collect(),
-                failed_month: failed,
-            });
-        }
-    }
+    let runs: Vec<OneRun> = (0..futures)
+        .into_par_iter()
+        .map(|replicate| one_run(&plan, replicate, months))
+        .collect();
+    let column = |run: &OneRun, name: &str| -> Vec<f64> {
+        let k = Observation::COLUMNS.iter().position(|c| *c == name);
+        run.obs
+            .iter()
+            .map(|o| k.map_or(f64::NAN, |k| o.values()[k]))
+            .collect()
+    };
+    let main = &runs[0];
+    let series = Observation::COLUMNS
+        .iter()
+        .map(|&name| (name, column(main, name)))
+        .collect();
+    let futures_out = if futures > 1 {
+        runs.iter()
+            .map(|r| Future {
+                series: CHART_SERIES.iter().map(|&n| (n, column(r, n))).collect(),
+                failed_month: r.failed_month,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     RunResponse {
         preset,
         months,
         seed,
-        practices: grid.locality.len(),
-        localities,
+        practices: main.grid.locality.len(),
+        localities: main.localities,
         series,
         narrative_shock: (0..=months).map(|t| plan.schedule.shock(t)).collect(),
-        failed_month,
-        futures: all,
+        failed_month: main.failed_month,
+        futures: futures_out,
+        grid: runs.into_iter().next().map(|r| r.grid).unwrap_or_default(),
+    }
+}
+
+/// One future up to month `months`: its observations, failure and final practices.
+struct OneRun {
+    obs: Vec<Observation>,
+    failed_month: Option<u32>,
+    grid: Grid,
+    localities: usize,
+}
+
+fn one_run(plan: &Plan, replicate: u32, months: u32) -> OneRun {
+    let mut obs: Vec<Observation> = Vec::with_capacity(months as usize + 1);
+    let (mut grid, mut localities) = (Grid::default(), 0);
+    let ccg = plan.simulate(RunId { replicate, ccg: 0 }, |t, c| {
+        if t > months {
+            return;
+        }
+        obs.push(c.observe(plan.schedule.params(t)));
+        if t == months {
+            let ps = &c.practices;
+            grid = Grid {
+                locality: ps.locality.clone(),
+                engagement: ps.engagement.clone(),
+                ownership: ps.ownership.clone(),
+                leader: ps.leader.clone(),
+            };
+            localities = c.localities;
+        }
+    });
+    OneRun {
+        obs,
+        failed_month: ccg.failed_month.filter(|&m| m <= months),
         grid,
+        localities,
     }
 }
 

@@ -119,6 +119,15 @@ fn handle(mut rq: Request) {
     let path = rq.url().split(['?', '#']).next().unwrap_or("/").to_string();
     let method = rq.method().clone();
     match (&method, path.as_str()) {
+        (Method::Post, "/api/run") if !same_origin(&rq) => {
+            let p = api::Problem {
+                key: "origin".into(),
+                message:
+                    "requests from other web sites are refused; open the page this server prints"
+                        .into(),
+            };
+            respond_problems(rq, 403, &[p]);
+        }
         (Method::Post, "/api/run") => {
             let body = match read_body(&mut rq) {
                 Ok(b) => b,
@@ -147,6 +156,23 @@ fn handle(mut rq: Request) {
             None => not_found(rq, &path),
         },
         _ => not_found(rq, &path),
+    }
+}
+
+/// A browser names the page that sent a request in `Origin`: refuse runs asked
+/// for by another web site (a page on the internet poking at localhost).
+/// Requests without `Origin` (curl, scripts) are allowed.
+fn same_origin(rq: &Request) -> bool {
+    let get = |name: &'static str| {
+        rq.headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    match (get("Origin"), get("Host")) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin == format!("http://{host}"),
+        (Some(_), None) => false,
     }
 }
 
