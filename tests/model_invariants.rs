@@ -21,7 +21,7 @@ const LEADER_COLUMNS: [&str; 5] = [
 fn is_unit(col: &str) -> bool {
     !matches!(
         col,
-        "leaders" | "leader_posts" | "workload" | "allowance_per_head" | "narrative"
+        "leaders" | "leader_posts" | "workload" | "overload" | "allowance_per_head" | "narrative"
     )
 }
 

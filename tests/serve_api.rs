@@ -221,7 +221,17 @@ fn month_zero_shows_the_starting_state_and_futures_vary_by_seed() {
 
 #[test]
 fn every_bundled_scenario_is_a_preset_and_round_trips_through_meta() {
-    assert_eq!(presets::all().len(), presets::bundled_files());
+    assert_eq!(presets::all().len(), presets::bundled_files().len());
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name.ends_with(".toml") {
+            assert!(
+                presets::bundled_files().contains(&name.as_str()),
+                "scenarios/{name} is not offered by `ccgsim serve`: add it to FILES in src/serve/presets.rs"
+            );
+        }
+    }
     assert_eq!(presets::all()[0].id, "baseline");
     let meta = api::meta();
     for p in meta["presets"].as_array().unwrap() {

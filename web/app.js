@@ -214,7 +214,11 @@
     }
     select.value = String(horizon);
     state.horizon = horizon;
-    $('preset-description').textContent = p.description || `From ${p.file}.`;
+    let text = p.description || `From ${p.file}.`;
+    if (p.population_ccgs) {
+      text += ` The scenario has ${p.population_ccgs} CCGs; this page shows one CCG of ${p.params['ccg.practices']} practices with its settings.`;
+    }
+    $('preset-description').textContent = text;
     for (const lever of LEVERS) configureSlider(lever);
     reset();
   }

@@ -9,6 +9,11 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod compare;
+mod merge;
+mod sweep;
+mod validate;
+
 #[derive(Parser)]
 #[command(
     name = "ccgsim",
@@ -29,12 +34,20 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the whole sweep's result
+    Merge(merge::MergeArgs),
+    /// Compare two policies (scenarios or run results) under common random numbers
+    Compare(compare::CompareArgs),
     /// List every scenario parameter with its default, range and meaning
     Params {
         /// Print the Markdown table of docs/PARAMETERS.md
         #[arg(long)]
         markdown: bool,
     },
+    /// Check the model against the nine patterns and the calibration figures
+    Validate(validate::ValidateArgs),
     /// Open the live classroom page (tipping points, hysteresis) on a local web server
     Serve(serve::ServeArgs),
 }
@@ -79,10 +92,14 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Params { markdown } => {
             params::run(markdown);
             Ok(())
         }
+        Command::Validate(a) => validate::run(a),
         Command::Serve(a) => serve::cmd_serve(a),
     }
 }

@@ -436,6 +436,7 @@ pub fn meta() -> Value {
                 "id": p.id, "file": format!("scenarios/{}", p.file), "name": scn.name,
                 "description": scn.description, "months": scn.months.min(MAX_MONTHS),
                 "seed": scn.seed, "params": values,
+                "population_ccgs": scn.population.as_ref().map(|p| p.sizes().len()),
                 "events": scn.events.iter().map(event_json).collect::<Vec<_>>(),
             })
         })

@@ -7,11 +7,86 @@ use crate::scenario::{self, Scenario};
 use std::path::Path;
 use std::sync::OnceLock;
 
-/// (file name, text) of every scenario offered as a preset; the first is the default.
-const FILES: &[(&str, &str)] = &[(
-    "baseline.toml",
-    include_str!("../../scenarios/baseline.toml"),
-)];
+/// (file name, text) of every scenario offered as a preset, in menu order; the
+/// first is the default. Every file in `scenarios/` belongs here (a test checks).
+const FILES: &[(&str, &str)] = &[
+    (
+        "baseline.toml",
+        include_str!("../../scenarios/baseline.toml"),
+    ),
+    (
+        "failure-narrative.toml",
+        include_str!("../../scenarios/failure-narrative.toml"),
+    ),
+    (
+        "ccg-size-large.toml",
+        include_str!("../../scenarios/ccg-size-large.toml"),
+    ),
+    (
+        "ccg-size-medium.toml",
+        include_str!("../../scenarios/ccg-size-medium.toml"),
+    ),
+    (
+        "ccg-size-small.toml",
+        include_str!("../../scenarios/ccg-size-small.toml"),
+    ),
+    (
+        "co-commissioning-lay-scrutiny.toml",
+        include_str!("../../scenarios/co-commissioning-lay-scrutiny.toml"),
+    ),
+    (
+        "co-commissioning.toml",
+        include_str!("../../scenarios/co-commissioning.toml"),
+    ),
+    (
+        "england-2013.toml",
+        include_str!("../../scenarios/england-2013.toml"),
+    ),
+    (
+        "leadership-no-succession.toml",
+        include_str!("../../scenarios/leadership-no-succession.toml"),
+    ),
+    (
+        "leadership-succession.toml",
+        include_str!("../../scenarios/leadership-succession.toml"),
+    ),
+    (
+        "peer-led-stress.toml",
+        include_str!("../../scenarios/peer-led-stress.toml"),
+    ),
+    (
+        "peer-led.toml",
+        include_str!("../../scenarios/peer-led.toml"),
+    ),
+    (
+        "peer-review-none.toml",
+        include_str!("../../scenarios/peer-review-none.toml"),
+    ),
+    (
+        "peer-review.toml",
+        include_str!("../../scenarios/peer-review.toml"),
+    ),
+    (
+        "qipp-bunched.toml",
+        include_str!("../../scenarios/qipp-bunched.toml"),
+    ),
+    (
+        "qipp-spread.toml",
+        include_str!("../../scenarios/qipp-spread.toml"),
+    ),
+    (
+        "running-cost-cut.toml",
+        include_str!("../../scenarios/running-cost-cut.toml"),
+    ),
+    (
+        "sanction-heavy-stress.toml",
+        include_str!("../../scenarios/sanction-heavy-stress.toml"),
+    ),
+    (
+        "sanction-heavy.toml",
+        include_str!("../../scenarios/sanction-heavy.toml"),
+    ),
+];
 
 /// A parsed preset.
 #[derive(Debug, Clone)]
@@ -43,7 +118,8 @@ pub fn find(id: &str) -> Option<&'static Preset> {
     all().iter().find(|p| p.id == id)
 }
 
-/// Number of bundled files, for the test that every one of them parses.
-pub fn bundled_files() -> usize {
-    FILES.len()
+/// File names of the bundled scenarios, for the tests that every one of them
+/// parses and that none in `scenarios/` is missing.
+pub fn bundled_files() -> Vec<&'static str> {
+    FILES.iter().map(|&(f, _)| f).collect()
 }
