@@ -358,6 +358,10 @@
     const num = (x) => (x == null ? '–' : x.toFixed(2));
     $('readout').textContent = `engaged ${pct(last('engaged_share'))} · ownership ${num(last('ownership_members'))}`
       + ` · credibility ${num(last('credibility'))} · performance ${num(last('performance'))}`;
+    if (d.futures.length > 1) {
+      const n = d.futures.filter((f) => f.failed_month != null).length;
+      $('readout').textContent += ` · ${n} of ${d.futures.length} futures failed so far`;
+    }
     const failed = $('failed');
     failed.hidden = d.failed_month == null;
     failed.textContent = d.failed_month == null ? ''
@@ -498,6 +502,7 @@
       ctx.save();
       ctx.globalAlpha = alpha;
       ctx.strokeStyle = color;
+      ctx.lineCap = 'butt';
       ctx.lineWidth = width;
       ctx.setLineDash(dash);
       ctx.lineJoin = 'round';
@@ -516,9 +521,13 @@
       ctx.restore();
     };
     for (const f of d.futures.slice(1)) {
-      for (const s of SERIES) line(f.series[s.key], s.color, 1.2, [], 0.4);
+      for (const s of SERIES) line(f.series[s.key], s.color, 1, [], 0.3);
     }
-    for (const s of SERIES) line(d.series[s.key], s.color, 3.2, s.dash, 1);
+    // The main run on a white halo, so it stays legible over the futures.
+    for (const s of SERIES) {
+      line(d.series[s.key], '#ffffff', 6, [], d.futures.length > 1 ? 0.8 : 0);
+      line(d.series[s.key], s.color, 3.2, s.dash, 1);
+    }
 
     // Current month.
     ctx.save();
