@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
 mod params;
+mod serve;
 
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
@@ -47,6 +48,8 @@ enum Command {
     },
     /// Check the model against the nine patterns and the calibration figures
     Validate(validate::ValidateArgs),
+    /// Open the live classroom page (tipping points, hysteresis) on a local web server
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -97,6 +100,7 @@ pub fn main() -> Result<()> {
             Ok(())
         }
         Command::Validate(a) => validate::run(a),
+        Command::Serve(a) => serve::cmd_serve(a),
     }
 }
 
