@@ -1,5 +1,7 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod check_result;
+
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::Scenario;
@@ -25,6 +27,11 @@ enum Command {
     Check {
         /// Scenario file (TOML)
         scenario: PathBuf,
+    },
+    /// Check a result folder against its manifest: complete (exit 0), partial or tampered (exit 1)
+    CheckResult {
+        /// Result folder (holds manifest.json)
+        dir: PathBuf,
     },
 }
 
@@ -53,6 +60,10 @@ struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the up-front check that the estimated output fits the free disk space
+    /// (for file systems that misreport it)
+    #[arg(long)]
+    no_space_check: bool,
 }
 
 pub fn main() -> Result<()> {
@@ -68,6 +79,7 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::CheckResult { dir } => check_result::cmd_check_result(&dir),
     }
 }
 
@@ -103,6 +115,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             threads: a.threads,
             force: a.force,
             quiet: a.quiet,
+            check_space: !a.no_space_check,
         },
     )?;
     println!(
