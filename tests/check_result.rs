@@ -197,3 +197,36 @@ fn awkward_floats_round_trip_through_the_manifest() {
     let (code, text) = check(tmp.path(), "r");
     assert_eq!(code, Some(0), "{text}");
 }
+
+#[test]
+fn sweep_results_complete_partial_and_tampered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("base.toml"), "[scenario]\nmonths = 6\nreplicates = 4\n").unwrap();
+    std::fs::write(
+        d.join("s.toml"),
+        "base = \"base.toml\"\n[grid]\n\"constitution.sanctions\" = [0.0, 0.5, 1.0]\n",
+    )
+    .unwrap();
+    let o = ccgsim(&["sweep", "s.toml", "--out", "w", "-q"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(check(d, "w").0, Some(0));
+    edit_manifest(&d.join("w"), |m| m["end_run"] = 11.into());
+    let (code, text) = check(d, "w");
+    assert_eq!(code, Some(1));
+    assert!(text.contains("runs.csv: the manifest records 12 rows but runs 0 to 11 make 11"), "{text}");
+
+    // Interrupted after its first chunk: partial, and the message says how to resume.
+    let o = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
+        .args(["sweep", "s.toml", "--out", "p", "-q"])
+        .current_dir(d)
+        .env("CI", "1")
+        .env("CCGSIM_SWEEP_CHUNK_RUNS", "2")
+        .env("CCGSIM_SWEEP_ABORT_AFTER_CHUNKS", "1")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let (code, text) = check(d, "p");
+    assert_eq!(code, Some(1));
+    assert!(text.contains("is partial") && text.contains("to resume"), "{text}");
+}

@@ -104,10 +104,13 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     let text = match std::fs::read(&manifest_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            v.flag(
-                Verdict::Partial,
-                "no manifest.json: the run did not finish (or this is not a ccgsim result)".into(),
-            );
+            let why = if dir.join("partial.json").is_file() {
+                "no manifest.json: a sweep that is running or was interrupted; \
+                 run the same sweep command again to resume it"
+            } else {
+                "no manifest.json: the run did not finish (or this is not a ccgsim result)"
+            };
+            v.flag(Verdict::Partial, why.into());
             return Ok(v);
         }
         Err(e) => return Err(Error::io("read", &manifest_path, e)),
@@ -227,8 +230,10 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             v.checked.push(name.clone());
         }
     }
-    if m.get("kind").and_then(Value::as_str) == Some("run") {
-        expected_run_rows(&m, files, &mut v);
+    match m.get("kind").and_then(Value::as_str) {
+        Some("run") => expected_run_rows(&m, files, &mut v),
+        Some("sweep") => expected_sweep_rows(&m, files, &mut v),
+        _ => {}
     }
     if let Ok(entries) = std::fs::read_dir(dir) {
         let mut extra: Vec<String> = entries
@@ -240,6 +245,42 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         v.unlisted = extra;
     }
     Ok(v)
+}
+
+/// A sweep (or shard) result holds one points.csv row per design point and one
+/// runs.csv row per run in its range.
+fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
+    let get = |k: &str| m.get(k).and_then(Value::as_u64);
+    let rows = |f: &str| {
+        files
+            .get(f)
+            .and_then(|f| f.get("rows"))
+            .and_then(Value::as_u64)
+    };
+    if let (Some(points), Some(got)) = (get("points"), rows("points.csv")) {
+        if points != got {
+            v.flag(
+                Verdict::Tampered,
+                format!(
+                    "points.csv: the manifest records {got} rows but the sweep has {points} points"
+                ),
+            );
+        }
+    }
+    if let (Some(first), Some(end)) = (get("first_run"), get("end_run")) {
+        let want = end.saturating_sub(first);
+        match rows("runs.csv") {
+            Some(got) if got == want => {}
+            Some(got) => v.flag(
+                Verdict::Tampered,
+                format!("runs.csv: the manifest records {got} rows but runs {first} to {end} make {want}"),
+            ),
+            None => v.flag(
+                Verdict::Tampered,
+                "a sweep result must list runs.csv in its manifest".into(),
+            ),
+        }
+    }
 }
 
 /// A `run` result holds replicates × CCGs summary rows and that × (months + 1)
