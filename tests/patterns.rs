@@ -181,3 +181,31 @@ fn validation_does_not_depend_on_thread_count() {
     let est = |cs: &[Check]| cs.iter().map(|c| c.estimate).collect::<Vec<_>>();
     assert_eq!(est(&one), est(&two));
 }
+
+#[test]
+fn validation_doc_is_current() {
+    // docs/VALIDATION.md is generated; if the model or a scenario changes, regenerate it.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/VALIDATION.md"))
+        .expect("docs/VALIDATION.md is readable");
+    let now = Lab::default().validate().to_markdown();
+    assert!(
+        doc == now,
+        "docs/VALIDATION.md is stale: regenerate with `cargo run --release -- validate --out docs/VALIDATION.md`"
+    );
+}
+
+#[test]
+fn overrides_are_checked_like_scenario_values() {
+    assert!(validate::parse_overrides(&["behaviour.cut_1=3.5".into()]).is_ok());
+    for bad in [
+        "behaviour.cut_1=9",
+        "behaviour.nope=1",
+        "ccg.practices=0",
+        "x",
+    ] {
+        assert!(
+            validate::parse_overrides(&[bad.into()]).is_err(),
+            "{bad} was accepted"
+        );
+    }
+}

@@ -184,6 +184,23 @@ pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
             Err(m) => diags.push(Diagnostic::unplaced("--set", spec.path, m)),
         }
     }
+    let mut p = crate::scenario::Params::default();
+    for &(path, v) in &out {
+        if let Some(s) = schema::spec(path) {
+            (s.set)(&mut p, v);
+        }
+    }
+    let b = &p.behaviour;
+    if diags.is_empty() && !(b.cut_1 < b.cut_2 && b.cut_2 < b.cut_3) {
+        diags.push(Diagnostic::unplaced(
+            "--set",
+            "behaviour.cut_1",
+            format!(
+                "cut points must rise: cut_1 < cut_2 < cut_3, found {} / {} / {}",
+                b.cut_1, b.cut_2, b.cut_3
+            ),
+        ));
+    }
     if diags.is_empty() {
         Ok(out)
     } else {
