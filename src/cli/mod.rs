@@ -8,6 +8,9 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod compare;
+mod merge;
+mod sweep;
 mod validate;
 
 #[derive(Parser)]
@@ -30,6 +33,12 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the whole sweep's result
+    Merge(merge::MergeArgs),
+    /// Compare two policies (scenarios or run results) under common random numbers
+    Compare(compare::CompareArgs),
     /// List every scenario parameter with its default, range and meaning
     Params {
         /// Print the Markdown table of docs/PARAMETERS.md
@@ -80,6 +89,9 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Params { markdown } => {
             params::run(markdown);
             Ok(())
