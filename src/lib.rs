@@ -14,6 +14,7 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod stats;
 pub mod sweep;
 pub mod validate;
