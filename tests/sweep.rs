@@ -396,6 +396,17 @@ fn foreign_unrelated_and_damaged_folders_are_refused() {
         std::fs::read_to_string(p.join("mine/notes.txt")).unwrap(),
         "keep me"
     );
+    // The result of another ccgsim command.
+    std::fs::write(
+        p.join("scn.toml"),
+        "[scenario]\nmonths = 3\nreplicates = 1\n",
+    )
+    .unwrap();
+    ok(&run(&["run", "scn.toml", "--out", "ran"], p, &[]));
+    let e = err(&run(&["sweep", "grid.toml", "--out", "ran"], p, &[]), 1);
+    assert!(e.contains("not a ccgsim sweep manifest"), "{e}");
+    let e = err(&run(&["merge", "ran", "--out", "m"], p, &[]), 1);
+    assert!(e.contains("not a ccgsim sweep manifest"), "{e}");
     // A complete result whose data was altered.
     let runs = p.join("r/runs.csv");
     let mut bytes = std::fs::read(&runs).unwrap();
