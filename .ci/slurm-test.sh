@@ -25,6 +25,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM   # so a signal also runs cleanup
 
 echo "slurm-test: installing slurm-wlm and munge"
 apt-get update -qq

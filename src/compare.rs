@@ -162,9 +162,15 @@ fn side_from_summary(
 }
 
 /// Can A and B be paired run by run? Same seed and the same runs (replicate,
-/// CCG, practices) in the same order: then run i of both shared its stream.
+/// CCG) in the same order: then run i of both drew from the same stream, even
+/// if the CCGs differ in size (as when comparing CCG sizes).
 pub fn paired(a: &Side, b: &Side) -> bool {
-    a.seed == b.seed && a.runs == b.runs
+    a.seed == b.seed
+        && a.runs.len() == b.runs.len()
+        && a.runs
+            .iter()
+            .zip(&b.runs)
+            .all(|(x, y)| (x.0, x.1) == (y.0, y.1))
 }
 
 /// B − A for each outcome in [`OUTCOMES`].

@@ -607,3 +607,18 @@ fn shipped_sweeps_are_valid_and_run() {
         "size × sanctions, narrative × allowance, behaviour LHS"
     );
 }
+
+#[test]
+fn a_folder_claimed_by_a_run_killed_at_once_is_reused() {
+    let (d, _) = setup();
+    let p = d.path();
+    // Killed between creating its folder and writing partial.json.
+    std::fs::create_dir_all(p.join("r/partial")).unwrap();
+    std::fs::write(p.join("r/.partial.json.tmp"), "{").unwrap();
+    ok(&run(&["sweep", "grid.toml", "--out", "r"], p, &[]));
+    ok(&run(&["sweep", "grid.toml", "--out", "whole"], p, &[]));
+    same(&p.join("whole"), &p.join("r"));
+    // An empty folder is fine too.
+    std::fs::create_dir(p.join("empty")).unwrap();
+    ok(&run(&["sweep", "grid.toml", "--out", "empty"], p, &[]));
+}

@@ -148,3 +148,26 @@ fn runs_with_different_seeds_are_compared_unpaired() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!p.join("c3").exists());
 }
+
+#[test]
+fn ccgs_of_different_sizes_pair_by_replicate_and_ccg() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "a.toml", 3, 0.5);
+    std::fs::write(
+        p.join("big.toml"),
+        "[scenario]\nmonths = 24\nreplicates = 12\nseed = 3\n[ccg]\npractices = 60\n[constitution]\nsanctions = 0.5\n",
+    )
+    .unwrap();
+    let out = ok(&run(&["compare", "a.toml", "big.toml", "--out", "c"], p));
+    assert!(out.contains("12 paired CCG-runs"), "{out}");
+    // Other replicate counts cannot pair.
+    let out = ok(&run(
+        &["run", "a.toml", "--out", "ra", "--replicates", "6"],
+        p,
+    ));
+    assert!(out.contains("wrote"));
+    ok(&run(&["run", "a.toml", "--out", "rb"], p));
+    let out = ok(&run(&["compare", "ra", "rb", "--out", "c2"], p));
+    assert!(out.contains("unpaired"), "{out}");
+}

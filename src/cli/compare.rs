@@ -2,7 +2,7 @@
 //! common random numbers; prints B − A with 95% CIs and writes compare.csv.
 
 use ccgsim::compare;
-use ccgsim::error::{Error, Result};
+use ccgsim::error::Result;
 use ccgsim::scenario::Scenario;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -43,13 +43,7 @@ fn stem(p: &Path) -> String {
 }
 
 fn load(p: &Path) -> Result<Scenario> {
-    if !p.is_file() {
-        return Err(Error::io(
-            "read scenario",
-            p,
-            std::io::ErrorKind::NotFound.into(),
-        ));
-    }
+    // Reading reports the operating system's reason (no such file, permissions).
     Scenario::load(p)
 }
 

@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod check_result;
 mod params;
 mod serve;
 
@@ -33,6 +34,11 @@ enum Command {
     Check {
         /// Scenario file (TOML)
         scenario: PathBuf,
+    },
+    /// Check a result folder against its manifest: complete (exit 0), partial or tampered (exit 1)
+    CheckResult {
+        /// Result folder (holds manifest.json)
+        dir: PathBuf,
     },
     /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
     Sweep(sweep::SweepArgs),
@@ -77,6 +83,10 @@ struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the up-front check that the estimated output fits the free disk space
+    /// (for file systems that misreport it)
+    #[arg(long)]
+    no_space_check: bool,
 }
 
 pub fn main() -> Result<()> {
@@ -92,6 +102,7 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::CheckResult { dir } => check_result::cmd_check_result(&dir),
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Compare(a) => compare::run(a),
@@ -136,6 +147,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             threads: a.threads,
             force: a.force,
             quiet: a.quiet,
+            check_space: !a.no_space_check,
         },
     )?;
     emit(&format!(

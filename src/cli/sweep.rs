@@ -78,13 +78,6 @@ pub fn run(a: SweepArgs) -> Result<()> {
         .as_deref()
         .map(parse_quantiles)
         .transpose()?;
-    if !a.sweep.is_file() {
-        return Err(Error::io(
-            "read sweep file",
-            &a.sweep,
-            std::io::ErrorKind::NotFound.into(),
-        ));
-    }
     let sw = sweep::load(&a.sweep)?;
     let out = a.out.unwrap_or_else(|| {
         let stem = a

@@ -11,13 +11,12 @@
 use super::finish::{self, MANIFEST, POINTS, RUNS, TIMESERIES_RUNS};
 use super::manifest::{Shard, SweepManifest, sync_dir, tmp_path, write_atomic};
 use super::{KEY_OUTCOMES, Sweep};
-use crate::engine::{self, Plan, RunRecord};
+use crate::engine::{self, RunRecord};
 use crate::error::{Error, Result};
 use crate::model::Observation;
 use crate::output::tables::{self, format_number};
 use crate::output::{FileInfo, HashedFile};
 use crate::progress::Progress;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -109,39 +108,59 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
     let with_ts = m.timeseries_quantiles.is_some();
     let rpp = m.runs_per_point;
     let mut progress = Progress::new(computed, "CCG-runs", opts.quiet);
-    for (n, &(s, e)) in todo.iter().enumerate() {
-        let (p0, p1) = (s / rpp, (e - 1) / rpp);
-        let (runs, ts) = pool.install(|| -> Result<(Vec<u8>, Vec<u8>)> {
-            let plans: Vec<Plan> = (p0..=p1)
-                .into_par_iter()
-                .map(|p| sweep.point_plan(p as usize))
-                .collect();
-            let (mut runs, mut ts) = (Vec::new(), Vec::new());
+    // Contiguous stretches of missing chunks each go through one ordered_map,
+    // a chunk per batch, so writing a chunk overlaps computing the next.
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for &(s, e) in &todo {
+        match spans.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => spans.push((s, e)),
+        }
+    }
+    let mut written = 0usize;
+    for (s, e) in spans {
+        let (mut runs, mut ts) = (Vec::new(), Vec::new());
+        let mut chunk_start = s;
+        pool.install(|| {
             engine::ordered_map(
                 s..e,
-                e - s,
+                m.chunk_runs,
+                // A plan per run costs a few microseconds against a run's
+                // hundreds, and keeps memory independent of the design.
                 |g| {
                     let p = g / rpp;
-                    let rec = plans[(p - p0) as usize].record(g % rpp);
+                    let rec = sweep.point_plan(p as usize).record(g % rpp);
                     format_run(p, &rec, with_ts)
                 },
-                |_, (r, t)| {
+                |g, (r, t)| {
                     runs.extend(r);
                     ts.extend(t);
                     progress.inc(1);
+                    let chunk_end = (chunk_start + m.chunk_runs).min(e);
+                    if g + 1 < chunk_end {
+                        return Ok(());
+                    }
+                    let path = chunk_path(&dir, chunk_start);
+                    write_chunk(
+                        &path,
+                        &m.sweep_hash,
+                        chunk_start,
+                        chunk_end - chunk_start,
+                        &runs,
+                        &ts,
+                    )?;
+                    runs.clear();
+                    ts.clear();
+                    chunk_start = chunk_end;
+                    written += 1;
+                    if abort_after.is_some_and(|a| written >= a) {
+                        eprintln!("{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)");
+                        std::process::abort();
+                    }
                     Ok(())
                 },
-            )?;
-            Ok((runs, ts))
+            )
         })?;
-        write_chunk(&chunk_path(&dir, s), &m.sweep_hash, s, e - s, &runs, &ts)?;
-        if abort_after.is_some_and(|a| n + 1 >= a) {
-            eprintln!(
-                "{ENV_ABORT_AFTER_CHUNKS}: aborting after {} chunk(s)",
-                n + 1
-            );
-            std::process::abort();
-        }
     }
     progress.finish();
 
@@ -213,16 +232,22 @@ fn prepare(out: &Path, m: &mut SweepManifest) -> Result<bool> {
                 .map_err(|e| Error::io("create", &out.join(CHUNKS), e))?;
             return Ok(false);
         }
-        if !names.is_empty() {
+        // A run killed while claiming the folder leaves at most these behind.
+        let claimed = |n: &String| {
+            n == ".partial.json.tmp"
+                || (n == CHUNKS && entries(&out.join(CHUNKS)).is_ok_and(|e| e.is_empty()))
+        };
+        if !names.iter().all(claimed) {
             return refuse(format!(
                 "it is not empty ({} entries) and holds no ccgsim sweep result",
                 names.len()
             ));
         }
     }
-    std::fs::create_dir_all(out.join(CHUNKS))
-        .map_err(|e| Error::io("create output folder", out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io("create output folder", out, e))?;
     m.write(&out.join(PARTIAL))?;
+    std::fs::create_dir_all(out.join(CHUNKS))
+        .map_err(|e| Error::io("create", &out.join(CHUNKS), e))?;
     Ok(false)
 }
 
