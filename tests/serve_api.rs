@@ -124,9 +124,18 @@ fn work_per_request_is_bounded() {
         )),
         ["futures"]
     );
+    let p = problems(json!({ "months": 12, "futures": 2.5 }));
     assert_eq!(
-        key(problems(json!({ "months": 12, "futures": 2.5 }))),
-        ["futures"]
+        (p[0].key.as_str(), p[0].message.as_str()),
+        (
+            "futures",
+            "expected an integer, found 2.5; allowed an integer from 1 to 50"
+        )
+    );
+    let p = problems(json!({ "months": 601 }));
+    assert_eq!(
+        p[0].message,
+        "601 is out of range; allowed an integer from 0 to 600"
     );
     assert_eq!(
         key(problems(

@@ -105,7 +105,9 @@
           state.data = await fetchRun(state.month);
           state.error = null;
         } catch (err) {
-          state.error = err.message;
+          state.error = err instanceof TypeError
+            ? 'Cannot reach the ccgsim server: is `ccgsim serve` still running? Start it again and reload this page.'
+            : `The server refused the settings: ${err.message}`;
           setPlaying(false);
         }
         render();
@@ -351,7 +353,7 @@
     $('month-label').textContent = `Month ${state.month} · ${monthName(state.month)}`;
     const err = $('error');
     err.hidden = !state.error;
-    err.textContent = state.error ? `The server refused the settings: ${state.error}` : '';
+    err.textContent = state.error || '';
     if (!d) return;
     const last = (k) => d.series[k][d.series[k].length - 1];
     const pct = (x) => (x == null ? '–' : `${Math.round(100 * x)}%`);
@@ -632,7 +634,7 @@
       const res = await fetch('/api/meta');
       state.meta = await res.json();
     } catch (err) {
-      state.error = `cannot reach the ccgsim server (${err.message}); is \`ccgsim serve\` still running?`;
+      state.error = 'Cannot reach the ccgsim server: is `ccgsim serve` still running? Start it again and reload this page.';
       render();
       return;
     }

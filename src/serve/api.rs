@@ -212,7 +212,7 @@ fn int_field(
         Some(x) if (min..=max).contains(&x) => Some(x),
         _ => {
             let allowed = format!("allowed an integer from {min} to {max}");
-            let msg = if v.is_number() {
+            let msg = if v.is_i64() || v.is_u64() {
                 format!("{v} is out of range; {allowed}")
             } else {
                 format!("expected an integer, found {v}; {allowed}")

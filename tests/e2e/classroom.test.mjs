@@ -190,6 +190,17 @@ test('settings the scenario parser refuses are shown with its message', async ()
   await page.waitForSelector('#error', { state: 'hidden' });
 });
 
+test('when the server cannot be reached the page says so instead of freezing', async () => {
+  await page.route('**/api/run', (route) => route.abort());
+  await page.click('#step');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').innerText(), /Cannot reach the ccgsim server/);
+  await page.unroute('**/api/run');
+  await page.evaluate(() => window.ccgsim.refresh());
+  await page.waitForSelector('#error', { state: 'hidden' });
+  pageErrors.length = 0; // the aborted request is logged by the browser on purpose
+});
+
 test('the lesson: a six-month narrative with 20 futures, screenshot; no request left the ccgsim server', async () => {
   await page.goto(BASE); // a fresh page: the state of the earlier tests is gone
   await page.waitForFunction(() => window.ccgsim && window.ccgsim.ready);
