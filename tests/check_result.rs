@@ -202,7 +202,11 @@ fn awkward_floats_round_trip_through_the_manifest() {
 fn sweep_results_complete_partial_and_tampered() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    std::fs::write(d.join("base.toml"), "[scenario]\nmonths = 6\nreplicates = 4\n").unwrap();
+    std::fs::write(
+        d.join("base.toml"),
+        "[scenario]\nmonths = 6\nreplicates = 4\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("s.toml"),
         "base = \"base.toml\"\n[grid]\n\"constitution.sanctions\" = [0.0, 0.5, 1.0]\n",
@@ -214,7 +218,10 @@ fn sweep_results_complete_partial_and_tampered() {
     edit_manifest(&d.join("w"), |m| m["end_run"] = 11.into());
     let (code, text) = check(d, "w");
     assert_eq!(code, Some(1));
-    assert!(text.contains("runs.csv: the manifest records 12 rows but runs 0 to 11 make 11"), "{text}");
+    assert!(
+        text.contains("runs.csv: the manifest records 12 rows but runs 0 to 11 make 11"),
+        "{text}"
+    );
 
     // Interrupted after its first chunk: partial, and the message says how to resume.
     let o = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
@@ -228,5 +235,8 @@ fn sweep_results_complete_partial_and_tampered() {
     assert!(!o.status.success());
     let (code, text) = check(d, "p");
     assert_eq!(code, Some(1));
-    assert!(text.contains("is partial") && text.contains("to resume"), "{text}");
+    assert!(
+        text.contains("is partial") && text.contains("to resume"),
+        "{text}"
+    );
 }

@@ -61,6 +61,7 @@ fn peak_of_run(dir: &Path, replicates: u32) -> usize {
         threads: 1,
         force: false,
         quiet: true,
+        check_space: true,
     };
     run(scn, &opts).unwrap();
     PEAK.load(Relaxed) - base
