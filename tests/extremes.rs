@@ -31,7 +31,12 @@ fn assert_sane(plan: &Plan) {
                 assert!(v.is_finite(), "run {i} month {t}: {name} = {v}");
                 if !matches!(
                     *name,
-                    "leaders" | "leader_posts" | "allowance_per_head" | "narrative" | "workload"
+                    "leaders"
+                        | "leader_posts"
+                        | "allowance_per_head"
+                        | "narrative"
+                        | "workload"
+                        | "overload"
                 ) {
                     assert!((0.0..=1.0).contains(&v), "run {i} month {t}: {name} = {v}");
                 }
