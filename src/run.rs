@@ -20,6 +20,19 @@ pub struct RunOptions {
     pub check_space: bool,
 }
 
+impl RunOptions {
+    /// Options for writing into `out`: all cores, no overwrite, quiet, space checked.
+    pub fn new(out: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            out: out.into(),
+            threads: 0,
+            force: false,
+            quiet: true,
+            check_space: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub path: PathBuf,

@@ -54,11 +54,8 @@ fn run_ok(scn: Scenario) -> (u64, u64) {
     run(
         scn,
         &RunOptions {
-            out: out.clone(),
             threads: 2,
-            force: false,
-            quiet: true,
-            check_space: true,
+            ..RunOptions::new(&out)
         },
     )
     .unwrap();

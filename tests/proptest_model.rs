@@ -258,7 +258,7 @@ proptest! {
         let ccgs = scn.ccg_sizes().len() as u64;
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("result");
-        run(scn, &RunOptions { out: out.clone(), threads: 2, force: false, quiet: true, check_space: true }).unwrap();
+        run(scn, &RunOptions { threads: 2, ..RunOptions::new(&out) }).unwrap();
         let runs = d.replicates as u64 * ccgs;
         let lines = |f: &str| std::fs::read_to_string(out.join(f)).unwrap().lines().count() as u64 - 1;
         prop_assert_eq!(lines("summary.csv"), runs);

@@ -107,7 +107,7 @@ params! {
         localities: int = 4, [1, 100], fixed, "groups", "locality groups; practices are split into them evenly";
         allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
         initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
-        launch_goodwill: float = 0.6, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
+        launch_goodwill: float = 0.5, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
         leader_posts_base: int = 4, [0, 100], fixed, "posts", "GP leadership posts every CCG has";
         leader_posts_per_practice: float = 0.1, [0, 1], fixed, "posts per practice", "extra leadership posts per member practice";
         succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): faster, fresher replacements";
@@ -148,7 +148,7 @@ params! {
         eng_ownership: float = 1.8, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
         eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
         eng_credibility: float = 2.5, [0, 20], dynamic, "logit", "b_c: weight of credibility";
-        eng_sanctions: float = 0.5, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
+        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
         eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";

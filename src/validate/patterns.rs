@@ -301,7 +301,7 @@ fn narrative_of(lab: &Lab) -> (u32, u32, f64) {
 }
 
 /// One strength of the narrative sweep.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepPoint {
     pub strength: f64,
     /// Share of replicates ending low: engaged share over months 54–60 below the
@@ -312,6 +312,9 @@ pub struct SweepPoint {
     pub between: f64,
     /// Mean end engaged share.
     pub mean: f64,
+    /// End engaged share of each replicate (replicate r is the same CCG, with the
+    /// same random numbers, at every strength).
+    pub ends: Vec<f64>,
 }
 
 /// Sweep the failure narrative's strength over `strengths`, keeping its timing.
@@ -331,18 +334,48 @@ pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<SweepPoint> {
                     });
                 }
             }
-            let end = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
-            let n = end.len() as f64;
-            let share = |f: &dyn Fn(f64) -> bool| end.iter().filter(|&&x| f(x)).count() as f64 / n;
+            let ends = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
+            let n = ends.len() as f64;
+            let share = |f: &dyn Fn(f64) -> bool| ends.iter().filter(|&&x| f(x)).count() as f64 / n;
             SweepPoint {
                 strength: s,
                 low: share(&|x| x < line),
                 between: share(&|x| x >= line && x < HIGH_LINE),
-                mean: end.iter().sum::<f64>() / n,
+                mean: ends.iter().sum::<f64>() / n,
+                ends,
             }
         })
         .collect()
 }
+
+/// For each replicate (the same CCG at every strength), the largest fall in end
+/// engaged share between two neighbouring strengths as a share of its whole fall
+/// from the weakest to the strongest narrative: near 1 for a step (a tipping
+/// point), about 1/(steps) for a smooth slope. NaN for a replicate whose end
+/// engagement falls by less than [`MIN_FALL`] over the sweep (it never tips, or
+/// is low already without a narrative).
+pub fn step_ratios(sweep: &[SweepPoint]) -> Vec<f64> {
+    let reps = sweep.first().map_or(0, |p| p.ends.len());
+    (0..reps)
+        .map(|r| {
+            let ends: Vec<f64> = sweep.iter().map(|p| p.ends[r]).collect();
+            let total = ends[0] - ends[ends.len() - 1];
+            if total < MIN_FALL {
+                return f64::NAN;
+            }
+            let steepest = ends
+                .windows(2)
+                .map(|w| w[0] - w[1])
+                .fold(f64::NEG_INFINITY, f64::max);
+            steepest / total
+        })
+        .collect()
+}
+
+/// Fall in end engaged share below which a replicate is not counted as tipping.
+pub const MIN_FALL: f64 = 0.2;
+/// Smallest mean step ratio (95% CI lower bound) that counts as a tipping point.
+pub const MIN_STEP_RATIO: f64 = 0.5;
 
 /// The strengths between which the share of tipped replicates goes from at most
 /// 10% to at least 90%; `None` if the sweep never spans both.
@@ -373,9 +406,6 @@ pub const MAX_BETWEEN: f64 = 0.1;
 pub fn sweep_strengths() -> Vec<f64> {
     (0..=40).map(|i| i as f64 / 40.0).collect()
 }
-
-/// Largest strength-window width that still counts as a sharp transition.
-pub const SHARP_WIDTH: f64 = 0.2;
 
 /// Pattern 5: A failure narrative can tip a CCG from high to low engagement, and it stays
 /// low after the narrative stops.
@@ -432,33 +462,32 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
     ];
     let sweep = sweep_narrative(lab, &sweep_strengths());
     let window = transition_width(&sweep);
-    let width = window.map_or(f64::INFINITY, |(lo, hi)| hi - lo);
     let describe = sweep
         .iter()
+        .step_by(2)
         .map(|p| format!("{:.2}:{:.0}%", p.strength, 100.0 * p.low))
         .collect::<Vec<_>>()
         .join(" ");
     let sc = "failure-narrative.toml, strength swept 0–1";
     let n = lab.replicates as usize;
-    let between = between_share(&sweep);
+    let steps = Estimate::of(&step_ratios(&sweep));
     checks.push(Check {
         pattern: "5".into(),
         claim: claim.into(),
         source: SEED_002.into(),
         scenario: sc.into(),
         measure: format!(
-            "strength window where the share ending low goes from ≤10% to ≥90%{} (strength:share low — {describe})",
-            window.map_or(String::new(), |(lo, hi)| format!(" ({lo:.2}–{hi:.2})"))
+            "per CCG, largest fall in end engaged share between neighbouring strengths (0.025 apart) as a share of its whole fall ({} of {n} replicates tip; across CCGs the share ending low goes from ≤10% to ≥90% between strengths {}; strength:share low — {describe})",
+            steps.n,
+            window.map_or("—".to_string(), |(lo, hi)| format!("{lo:.3} and {hi:.3}"))
         ),
-        estimate: Estimate {
-            mean: width,
-            lo: f64::NAN,
-            hi: f64::NAN,
-            n,
-        },
-        criterion: format!("≤ {SHARP_WIDTH} of the 0–1 range (a tipping point, not a slope)"),
-        pass: width <= SHARP_WIDTH + 1e-9,
+        estimate: steps,
+        criterion: format!(
+            "> {MIN_STEP_RATIO} (95% CI above): a step, not a slope (a slope gives 1/40)"
+        ),
+        pass: steps.lo > MIN_STEP_RATIO && steps.n as f64 >= 0.9 * n as f64,
     });
+    let between = between_share(&sweep);
     checks.push(Check {
         pattern: "5".into(),
         claim: claim.into(),
