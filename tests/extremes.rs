@@ -31,7 +31,12 @@ fn assert_sane(plan: &Plan) {
                 assert!(v.is_finite(), "run {i} month {t}: {name} = {v}");
                 if !matches!(
                     *name,
-                    "leaders" | "leader_posts" | "allowance_per_head" | "narrative" | "workload"
+                    "leaders"
+                        | "leader_posts"
+                        | "allowance_per_head"
+                        | "narrative"
+                        | "workload"
+                        | "overload"
                 ) {
                     assert!((0.0..=1.0).contains(&v), "run {i} month {t}: {name} = {v}");
                 }
@@ -49,11 +54,8 @@ fn run_ok(scn: Scenario) -> (u64, u64) {
     run(
         scn,
         &RunOptions {
-            out: out.clone(),
             threads: 2,
-            force: false,
-            quiet: true,
-            check_space: true,
+            ..RunOptions::new(&out)
         },
     )
     .unwrap();

@@ -198,7 +198,7 @@ fn check_observation(o: &Observation, practices: u32, t: usize) {
         match *name {
             "leaders" | "leader_posts" | "allowance_per_head" => {}
             "narrative" => assert!((-1.0..=1.0).contains(&v), "month {t}: {name} = {v}"),
-            "workload" => assert!(v >= 0.0, "month {t}: {name} = {v}"),
+            "workload" | "overload" => assert!(v >= 0.0, "month {t}: {name} = {v}"),
             _ => assert!(
                 (0.0..=1.0).contains(&v),
                 "month {t}: {name} = {v} outside [0, 1]"
@@ -206,6 +206,10 @@ fn check_observation(o: &Observation, practices: u32, t: usize) {
         }
     }
     assert!(o.highly_engaged_share <= o.engaged_share);
+    assert!(
+        o.overload <= o.workload,
+        "month {t}: overload above workload"
+    );
 }
 
 fn parse_drawn(d: &Drawn) -> Scenario {
@@ -254,7 +258,7 @@ proptest! {
         let ccgs = scn.ccg_sizes().len() as u64;
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("result");
-        run(scn, &RunOptions { out: out.clone(), threads: 2, force: false, quiet: true, check_space: true }).unwrap();
+        run(scn, &RunOptions { threads: 2, ..RunOptions::new(&out) }).unwrap();
         let runs = d.replicates as u64 * ccgs;
         let lines = |f: &str| std::fs::read_to_string(out.join(f)).unwrap().lines().count() as u64 - 1;
         prop_assert_eq!(lines("summary.csv"), runs);
