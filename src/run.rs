@@ -1,9 +1,10 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json).
+//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
-use crate::output::{Manifest, ResultDir, tables};
+use crate::output::{FileInfo, Manifest, ResultDir, tables};
+use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
@@ -16,6 +17,8 @@ pub struct RunOptions {
     pub threads: usize,
     pub force: bool,
     pub quiet: bool,
+    /// Draw the figures into `plots/` (collected in memory as the runs finish).
+    pub plots: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,14 +47,23 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
 
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
+    let mut figures = opts.plots.then(|| RunFigures::new(&plan));
     pool.install(|| {
         engine::ordered_map(
             0..runs,
             BATCH_PER_THREAD * threads as u64,
-            |i| tables::format_run(&plan.record(i), true),
-            |_, f| {
+            |i| {
+                let rec = plan.record(i);
+                // Reduced here, on the worker, so the writer thread only copies.
+                let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
+                (tables::format_run(&rec, true), series)
+            },
+            |i, (f, series)| {
                 ts.write(&f.timeseries, f.timeseries_rows)?;
                 sm.write(&f.summary, 1)?;
+                if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
+                    figs.add(i, ccg, &values);
+                }
                 progress.inc(1);
                 Ok(())
             },
@@ -62,6 +74,21 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let mut manifest = Manifest::for_run(&plan.scenario, threads, started);
     manifest.files.insert("timeseries.csv".into(), ts.finish()?);
     manifest.files.insert("summary.csv".into(), sm.finish()?);
+    if let Some(figs) = figures {
+        let plots = dir.staging().join("plots");
+        for path in figs.write(&plots)? {
+            let bytes = std::fs::read(&path).map_err(|e| crate::Error::io("read", &path, e))?;
+            let name = path.strip_prefix(dir.staging()).unwrap_or(&path);
+            manifest.files.insert(
+                name.to_string_lossy().replace('\\', "/"),
+                FileInfo {
+                    rows: 0,
+                    bytes: bytes.len() as u64,
+                    blake3: blake3::hash(&bytes).to_hex().to_string(),
+                },
+            );
+        }
+    }
     manifest.complete = true;
     manifest.write(&dir.staging().join("manifest.json"))?;
     let path = dir.commit()?;

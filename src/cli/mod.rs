@@ -53,6 +53,9 @@ struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the figures in <out>/plots/
+    #[arg(long)]
+    no_plots: bool,
 }
 
 pub fn main() -> Result<()> {
@@ -103,6 +106,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             threads: a.threads,
             force: a.force,
             quiet: a.quiet,
+            plots: !a.no_plots,
         },
     )?;
     println!(
