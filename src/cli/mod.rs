@@ -1,5 +1,7 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod plot;
+
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::Scenario;
@@ -21,6 +23,9 @@ struct Cli {
 enum Command {
     /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
     Run(RunArgs),
+    /// Draw figures: compare results, map a sweep, or show hysteresis
+    #[command(subcommand)]
+    Plot(plot::PlotCommand),
     /// Validate a scenario without running it
     Check {
         /// Scenario file (TOML)
@@ -71,10 +76,11 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Plot(p) => plot::run(p),
     }
 }
 
-fn load(path: &Path) -> Result<Scenario> {
+pub(crate) fn load(path: &Path) -> Result<Scenario> {
     if !path.exists() {
         return Err(Error::io(
             "read scenario",

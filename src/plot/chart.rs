@@ -7,11 +7,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Height of the header above the charts: title, note and (optional) legend.
-pub fn header_height(legend: bool) -> u32 {
-    if legend { 118 } else { 84 }
-}
-
 /// One legend entry: a coloured line (or a filled box) and its label.
 pub struct Key {
     pub label: String,
@@ -19,24 +14,100 @@ pub struct Key {
     pub filled: bool,
 }
 
-/// Title centred at the top, a grey note under it, then a one-row legend.
-pub fn draw_header<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    note: &str,
-    keys: &[Key],
-) -> DrawResult<(), DB> {
-    let w = area.dim_in_pixel().0 as i32;
-    let centre = Pos::new(HPos::Center, VPos::Top);
-    area.draw_text(
-        title,
-        &style::title().color(&style::INK).pos(centre),
-        (w / 2, 12),
-    )?;
-    area.draw_text(note, &style::note().pos(centre), (w / 2, 50))?;
-    if keys.is_empty() {
-        return Ok(());
+/// The strip above the charts: title, grey note lines, a one-row legend (when
+/// there is more than one series) and extra lines (e.g. an event key).
+pub struct Header<'a> {
+    pub title: &'a str,
+    pub notes: Vec<String>,
+    pub keys: &'a [Key],
+    pub extra: &'a [String],
+}
+
+const LINE: u32 = 24;
+
+impl<'a> Header<'a> {
+    /// The note is wrapped at "; " to fit the width of `area`.
+    pub fn new<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        title: &'a str,
+        note: &str,
+        keys: &'a [Key],
+        extra: &'a [String],
+    ) -> Header<'a> {
+        let parts: Vec<String> = note.split("; ").map(str::to_string).collect();
+        let notes = wrap(area, &parts, "; ", area.dim_in_pixel().0.saturating_sub(60));
+        Header {
+            title,
+            notes,
+            keys,
+            extra,
+        }
     }
+
+    pub fn height(&self) -> u32 {
+        let legend = if self.keys.is_empty() { 0 } else { 34 };
+        60 + LINE * (self.notes.len() + self.extra.len()) as u32 + legend
+    }
+
+    /// Draw into the top `height()` pixels of `area`.
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
+        let w = area.dim_in_pixel().0 as i32;
+        let centre = Pos::new(HPos::Center, VPos::Top);
+        area.draw_text(
+            self.title,
+            &style::title().color(&style::INK).pos(centre),
+            (w / 2, 12),
+        )?;
+        let mut y = 50;
+        for line in &self.notes {
+            area.draw_text(line, &style::note().pos(centre), (w / 2, y))?;
+            y += LINE as i32;
+        }
+        if !self.keys.is_empty() {
+            draw_legend(area, self.keys, w, y + 14)?;
+            y += 34;
+        }
+        for line in self.extra {
+            area.draw_text(
+                line,
+                &style::note().color(&style::INK).pos(centre),
+                (w / 2, y + 4),
+            )?;
+            y += LINE as i32;
+        }
+        Ok(())
+    }
+}
+
+/// Split `parts` joined by `sep` into lines no wider than `max` pixels.
+pub fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    parts: &[String],
+    sep: &str,
+    max: u32,
+) -> Vec<String> {
+    let font = style::note();
+    let width = |t: &str| area.estimate_text_size(t, &font).map_or(0, |(w, _)| w);
+    let mut lines: Vec<String> = Vec::new();
+    for p in parts {
+        match lines.last_mut() {
+            Some(l) if width(&format!("{l}{sep}{p}")) <= max => {
+                l.push_str(sep);
+                l.push_str(p);
+            }
+            _ => lines.push(p.clone()),
+        }
+    }
+    lines
+}
+
+/// Keys centred on one row at height `y`.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    w: i32,
+    y: i32,
+) -> DrawResult<(), DB> {
     let font = style::label().color(&style::INK);
     let (swatch, gap, pad) = (34, 10, 30);
     let widths: Vec<i32> = keys
@@ -48,7 +119,6 @@ pub fn draw_header<DB: DrawingBackend>(
         .collect();
     let total: i32 = widths.iter().sum::<i32>() + pad * (keys.len() as i32 - 1);
     let mut x = (w - total).max(10) / 2;
-    let y = 88;
     for (k, kw) in keys.iter().zip(widths) {
         if k.filled {
             area.draw(&Rectangle::new(
@@ -69,6 +139,13 @@ pub fn draw_header<DB: DrawingBackend>(
         x += kw + pad;
     }
     Ok(())
+}
+
+/// A number for a tick label: at most three decimals, no trailing zeros.
+pub fn tick_label(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
 }
 
 /// Pixel rectangle of a chart's data region.

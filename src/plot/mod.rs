@@ -9,11 +9,14 @@
 //! quantiles over many runs).
 
 pub mod chart;
+pub mod compare;
+pub mod hysteresis;
 mod pixels;
 pub mod render;
 pub mod run_figures;
 pub mod sample;
 pub mod style;
+pub mod sweep;
 pub mod timefig;
 
 pub use render::{Figure, Rendered, render, save};

@@ -259,6 +259,7 @@ impl RunFigures {
                                 colour: style::colour(i),
                                 bands: self.bands(0, col),
                                 with_90: true,
+                                line_width: 3,
                             })
                             .collect(),
                     }]
@@ -274,6 +275,7 @@ impl RunFigures {
                                     colour: style::colour(c),
                                     bands: self.bands(c, col),
                                     with_90: false,
+                                    line_width: 3,
                                 })
                                 .collect(),
                         })

@@ -17,6 +17,9 @@ pub struct BandSeries {
     pub bands: Bands,
     /// Also shade the middle 90 % (lighter).
     pub with_90: bool,
+    /// Width of the median line; wider for series drawn first, so a series
+    /// hidden under a later one still shows as a border.
+    pub line_width: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -96,8 +99,12 @@ impl Figure for TimeFigure {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<Vec<Rect>, DB> {
         let keys = self.keys();
-        let (head, body) = root.split_vertically(chart::header_height(!keys.is_empty()));
-        chart::draw_header(&head, &self.title, &self.note, &keys)?;
+        let events = EventLabels::new(&self.markers, self.panels.len());
+        let width = root.dim_in_pixel().0;
+        let key_lines = chart::wrap(root, &events.key, "   ", width - 40);
+        let header = chart::Header::new(root, &self.title, &self.note, &keys, &key_lines);
+        let (head, body) = root.split_vertically(header.height());
+        header.draw(&head)?;
         let (y0, y1) = self.y_range();
         let x: Vec<i32> = (0..=self.months as i32).collect();
         let areas = body.split_evenly((1, self.panels.len().max(1)));
@@ -120,6 +127,7 @@ impl Figure for TimeFigure {
             let mut mesh = ch.configure_mesh();
             mesh.x_desc(X_LABEL)
                 .x_label_formatter(&|m| chart::date_label(*m))
+                .y_label_formatter(&|v| chart::tick_label(*v))
                 .y_labels(8)
                 .label_style(style::tick().color(&style::INK))
                 .axis_desc_style(style::label().color(&style::INK))
@@ -145,14 +153,67 @@ impl Figure for TimeFigure {
                     &mut ch,
                     &x[..n],
                     &s.bands.q50[..n],
-                    s.colour.stroke_width(3),
+                    s.colour.stroke_width(s.line_width),
                 )?;
             }
             let rect = chart::plot_rect(ch.plotting_area());
-            draw_markers(root, &ch, &self.markers, (y0, y1), rect)?;
+            draw_markers(root, &ch, &events.on_chart, (y0, y1), rect)?;
             rects.push(rect);
         }
         Ok(rects)
+    }
+}
+
+/// What is written at the event lines: the labels themselves when one chart
+/// has room for them, otherwise letters (A, B, …) explained in the header.
+struct EventLabels {
+    on_chart: Vec<Marker>,
+    key: Vec<String>,
+}
+
+impl EventLabels {
+    fn new(markers: &[Marker], panels: usize) -> EventLabels {
+        let mut sorted: Vec<Marker> = markers.to_vec();
+        sorted.sort_by_key(|m| m.month);
+        // Events in the same month share one line and one letter.
+        let mut merged: Vec<Marker> = Vec::new();
+        for m in sorted {
+            match merged.last_mut() {
+                Some(last) if last.month == m.month => {
+                    last.label = format!("{}; {}", last.label, m.label);
+                }
+                _ => merged.push(m),
+            }
+        }
+        if panels <= 1 && merged.len() <= 3 {
+            return EventLabels {
+                on_chart: merged,
+                key: Vec::new(),
+            };
+        }
+        let letter = |i: usize| {
+            let c = (b'A' + (i % 26) as u8) as char;
+            if i < 26 {
+                c.to_string()
+            } else {
+                format!("{c}{}", i / 26)
+            }
+        };
+        EventLabels {
+            key: merged
+                .iter()
+                .enumerate()
+                .map(|(i, m)| format!("{}: {} (month {})", letter(i), m.label, m.month))
+                .collect(),
+            on_chart: merged
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| Marker {
+                    month: m.month,
+                    label: letter(i),
+                })
+                .collect(),
+        }
     }
 }
 
