@@ -223,7 +223,7 @@ impl Figure for HysteresisFigure {
             .margin_right(45)
             .x_label_area_size(70)
             .y_label_area_size(90)
-            .build_cartesian_2d(-0.02 * max..1.02 * max, 0.0..1.0)?;
+            .build_cartesian_2d(-0.02 * max..1.02 * max, -0.015..1.015)?;
         ch.configure_mesh()
             .x_desc(X_LABEL)
             .y_desc("share of practices engaged (0–1)")

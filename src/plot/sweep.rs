@@ -528,7 +528,7 @@ impl Curve {
             .margin_right(45)
             .x_label_area_size(X_LABEL_AREA)
             .y_label_area_size(90)
-            .build_cartesian_2d(x0..x1, 0.0..1.0)?;
+            .build_cartesian_2d(x0..x1, -0.015..1.015)?;
         ch.configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
@@ -550,9 +550,11 @@ impl Curve {
                 s.colour.mix(0.25),
             )?;
         }
-        for s in &self.series {
+        for (i, s) in self.series.iter().enumerate() {
             let m = pick(&s.mean);
-            chart::line(&mut ch, &xs, &m, s.colour.stroke_width(3))?;
+            // Earlier series wider, so they show around later ones where they coincide.
+            let width = 3 + 2 * (self.series.len() - 1 - i).min(3) as u32;
+            chart::line(&mut ch, &xs, &m, s.colour.stroke_width(width))?;
             ch.draw_series(
                 xs.iter()
                     .zip(&m)

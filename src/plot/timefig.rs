@@ -57,8 +57,9 @@ pub const X_LABEL: &str = "date (monthly steps; month 0 = April 2013)";
 
 impl TimeFigure {
     fn y_range(&self) -> (f64, f64) {
-        if let Some(r) = self.y_range {
-            return r;
+        if let Some((lo, hi)) = self.y_range {
+            // A hair of room so a line at the limit is not half cut off.
+            return (lo - 0.015 * (hi - lo), hi + 0.015 * (hi - lo));
         }
         let ext = self
             .panels
