@@ -76,15 +76,14 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     manifest.files.insert("summary.csv".into(), sm.finish()?);
     if let Some(figs) = figures {
         let plots = dir.staging().join("plots");
-        for path in figs.write(&plots)? {
-            let bytes = std::fs::read(&path).map_err(|e| crate::Error::io("read", &path, e))?;
-            let name = path.strip_prefix(dir.staging()).unwrap_or(&path);
+        for f in pool.install(|| figs.write(&plots))? {
+            let name = f.path.strip_prefix(dir.staging()).unwrap_or(&f.path);
             manifest.files.insert(
                 name.to_string_lossy().replace('\\', "/"),
                 FileInfo {
                     rows: 0,
-                    bytes: bytes.len() as u64,
-                    blake3: blake3::hash(&bytes).to_hex().to_string(),
+                    bytes: f.bytes,
+                    blake3: f.blake3,
                 },
             );
         }

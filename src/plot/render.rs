@@ -78,25 +78,28 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Vec<u8> {
     out
 }
 
-/// Render `fig` and write `<dir>/<stem>.png` and `.svg` (each via a temporary
-/// file renamed into place). Returns the two paths.
-pub fn save(fig: &impl Figure, dir: &Path) -> Result<Vec<PathBuf>> {
+/// A written figure file and what the manifest records about it.
+pub struct Saved {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub blake3: String,
+}
+
+/// Render `fig` and write `<dir>/<stem>.png` and `.svg`. `dir` is a staging
+/// folder (see `output::ResultDir`), so a half-written figure is never visible.
+pub fn save(fig: &impl Figure, dir: &Path) -> Result<Vec<Saved>> {
     let r = render(fig)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create plot folder", dir, e))?;
     let stem = fig.stem();
-    let png = dir.join(format!("{stem}.png"));
-    let svg = dir.join(format!("{stem}.svg"));
-    write_atomic(&png, &r.png)?;
-    write_atomic(&svg, r.svg.as_bytes())?;
-    Ok(vec![png, svg])
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp-{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io("write", path, e))
+    let mut out = Vec::new();
+    for (ext, bytes) in [("png", r.png.as_slice()), ("svg", r.svg.as_bytes())] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
+        out.push(Saved {
+            path,
+            bytes: bytes.len() as u64,
+            blake3: blake3::hash(bytes).to_hex().to_string(),
+        });
+    }
+    Ok(out)
 }

@@ -10,7 +10,8 @@ use super::timefig::{BandSeries, Marker, Panel, TimeFigure};
 use crate::engine::{Plan, RunRecord};
 use crate::error::Result;
 use crate::scenario::{Event, Params, schema};
-use std::path::{Path, PathBuf};
+use rayon::prelude::*;
+use std::path::Path;
 
 /// The observables kept per run, in storage order (Observation column names).
 pub const SERIES: [&str; 7] = [
@@ -245,7 +246,7 @@ impl RunFigures {
     pub fn figures(&self) -> Vec<TimeFigure> {
         let single = self.classes.len() == 1;
         FIGURES
-            .iter()
+            .par_iter()
             .map(|f| {
                 let panels = if single {
                     vec![Panel {
@@ -296,13 +297,16 @@ impl RunFigures {
             .collect()
     }
 
-    /// Write every figure as PNG and SVG into `dir`.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
-        for f in self.figures() {
-            out.extend(render::save(&f, dir)?);
-        }
-        Ok(out)
+    /// Write every figure as PNG and SVG into `dir` (in parallel on the
+    /// current rayon pool; the paths come back in figure order).
+    pub fn write(&self, dir: &Path) -> Result<Vec<render::Saved>> {
+        std::fs::create_dir_all(dir).map_err(|e| crate::Error::io("create plot folder", dir, e))?;
+        let written = self
+            .figures()
+            .par_iter()
+            .map(|f| render::save(f, dir))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(written.into_iter().flatten().collect())
     }
 
     pub fn title_of(&self, stem: &str) -> Option<String> {
