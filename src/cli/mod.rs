@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod params;
 mod plot;
 
 use ccgsim::error::{Error, Result};
@@ -7,6 +8,11 @@ use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
+
+mod compare;
+mod merge;
+mod sweep;
+mod validate;
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +37,20 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the whole sweep's result
+    Merge(merge::MergeArgs),
+    /// Compare two policies (scenarios or run results) under common random numbers
+    Compare(compare::CompareArgs),
+    /// List every scenario parameter with its default, range and meaning
+    Params {
+        /// Print the Markdown table of docs/PARAMETERS.md
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Check the model against the nine patterns and the calibration figures
+    Validate(validate::ValidateArgs),
 }
 
 #[derive(Args)]
@@ -76,6 +96,14 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Params { markdown } => {
+            params::run(markdown);
+            Ok(())
+        }
+        Command::Validate(a) => validate::run(a),
         Command::Plot(p) => plot::run(p),
     }
 }
@@ -115,21 +143,21 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             plots: !a.no_plots,
         },
     )?;
-    println!(
-        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)",
+    emit(&format!(
+        "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)\n",
         report.path.display(),
         report.runs,
         report.seconds,
         report.practice_months as f64 / report.seconds.max(1e-9) / 1e6
-    );
+    ));
     Ok(())
 }
 
 fn cmd_check(path: &Path) -> Result<()> {
     let scn = load(path)?;
     let sizes = scn.ccg_sizes();
-    println!(
-        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)",
+    emit(&format!(
+        "{}: valid — {} CCG(s) of {}–{} practices, {} replicates × {} months, {} event(s)\n",
         path.display(),
         sizes.len(),
         sizes.iter().min().unwrap_or(&0),
@@ -137,7 +165,7 @@ fn cmd_check(path: &Path) -> Result<()> {
         scn.replicates,
         scn.months,
         scn.events.len()
-    );
+    ));
     Ok(())
 }
 
@@ -147,4 +175,10 @@ fn default_out(scenario: &Path) -> PathBuf {
         .file_stem()
         .map_or("result".into(), |s| s.to_string_lossy().to_string());
     PathBuf::from("output").join(stem)
+}
+
+/// Print to stdout; a closed pipe (`ccgsim params | head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

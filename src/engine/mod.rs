@@ -92,23 +92,55 @@ impl Plan {
 
 /// Compute `work(i)` for i in `range` on the current rayon pool and hand each
 /// result to `sink` in index order, a bounded batch at a time, so memory stays
-/// flat however many runs there are.
+/// flat however many runs there are. While the calling thread hands one batch
+/// to `sink` (typically writing files), the pool already computes the next, so
+/// the serial writing overlaps the parallel work; at most two batches are held.
 pub fn ordered_map<T: Send>(
     range: std::ops::Range<u64>,
     batch: u64,
     work: impl Fn(u64) -> T + Sync,
     mut sink: impl FnMut(u64, T) -> Result<()>,
 ) -> Result<()> {
+    let batch = batch.max(1);
+    let end = range.end;
+    let compute = |start: u64| -> Vec<T> {
+        (start..(start + batch).min(end))
+            .into_par_iter()
+            .map(&work)
+            .collect()
+    };
     let mut start = range.start;
-    while start < range.end {
-        let end = (start + batch.max(1)).min(range.end);
-        let out: Vec<T> = (start..end).into_par_iter().map(&work).collect();
-        for (k, item) in out.into_iter().enumerate() {
-            sink(start + k as u64, item)?;
-        }
-        start = end;
+    if start >= end {
+        return Ok(());
     }
-    Ok(())
+    let mut current = compute(start);
+    loop {
+        let next_start = (start + batch).min(end);
+        let mut next = None;
+        let mut handed = Ok(());
+        // `in_place_scope` runs the sink here, on the calling thread (so `sink`
+        // need not be `Send`), and waits for the spawned batch, helping with
+        // it once the sink is done.
+        rayon::in_place_scope(|s| {
+            if next_start < end {
+                s.spawn(|_| next = Some(compute(next_start)));
+            }
+            for (k, item) in current.drain(..).enumerate() {
+                handed = sink(start + k as u64, item);
+                if handed.is_err() {
+                    break;
+                }
+            }
+        });
+        handed?;
+        match next {
+            Some(n) => {
+                current = n;
+                start = next_start;
+            }
+            None => return Ok(()),
+        }
+    }
 }
 
 /// A rayon pool of `threads` workers (0 = one per core).

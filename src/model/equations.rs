@@ -7,6 +7,8 @@ use crate::scenario::Params;
 pub const REFERENCE_ALLOWANCE: f64 = 25.0;
 /// Mean of practices' own workload (share of capacity) before QIPP and CCG work.
 pub const WORKLOAD_BASE_MEAN: f64 = 0.9;
+/// Support capacity below which CCG work stops growing (keeps `1/S` finite).
+pub const MIN_SUPPORT: f64 = 0.1;
 /// Burnout of a newly appointed leader.
 pub const NEW_LEADER_BURNOUT: f64 = 0.2;
 /// Ownership above which a practice "agrees the CCG is owned by its members" (MODEL.md §4).
@@ -69,21 +71,37 @@ pub fn ownership_logit_common(p: &Params, credibility: f64, threat: f64, coi: f6
     b.own_base + b.own_credibility * credibility - b.own_threat * threat - b.own_conflict * coi
 }
 
-/// Ownership target `logistic(common + a_v·voice + a_p·locality_mean_ownership)`.
+/// Ownership target `logistic(common + a_v·voice + a_p·locality_mean_ownership + d_i)`,
+/// where `d_i` is the practice's fixed disposition (normal, sd `ownership_sd`).
 #[inline(always)]
-pub fn ownership_target(p: &Params, common: f64, voice: f64, locality_ownership: f64) -> f64 {
+pub fn ownership_target(
+    p: &Params,
+    common: f64,
+    voice: f64,
+    locality_ownership: f64,
+    disposition: f64,
+) -> f64 {
     let b = &p.behaviour;
-    logistic(common + b.own_voice * voice + b.own_peer * locality_ownership)
+    logistic(common + b.own_voice * voice + b.own_peer * locality_ownership + disposition)
 }
 
-/// Monthly workload: `w_base·(1 + qipp·(1 − S/2)) + meeting_cost·engaged + lead_cost·leader`
-/// (noise is added by the caller).
+/// Monthly workload:
+/// `w_base·(1 + qipp·(1 − S/2)) + (meeting_cost·engaged + lead_cost·leader) / S`
+/// (noise is added by the caller). CCG work grows as support capacity shrinks:
+/// with fewer CCG staff, clinical members do more of it themselves (seed 004).
 #[inline(always)]
-pub fn workload(p: &Params, qipp_factor: f64, base: f64, engaged: bool, leader: bool) -> f64 {
+pub fn workload(
+    p: &Params,
+    qipp_factor: f64,
+    support: f64,
+    base: f64,
+    engaged: bool,
+    leader: bool,
+) -> f64 {
     let b = &p.behaviour;
-    base * qipp_factor
-        + if engaged { b.meeting_cost } else { 0.0 }
-        + if leader { b.lead_cost } else { 0.0 }
+    let ccg_work =
+        if engaged { b.meeting_cost } else { 0.0 } + if leader { b.lead_cost } else { 0.0 };
+    base * qipp_factor + ccg_work / support.max(MIN_SUPPORT)
 }
 
 /// `1 + qipp · (1 − S/2)`: QIPP work weighs more when the CCG cannot support it.
@@ -172,10 +190,22 @@ pub fn fill_probability(p: &Params) -> f64 {
     p.behaviour.fill_rate * (1.0 - s) + p.behaviour.fill_rate_succession * s
 }
 
-/// `performance = engaged_list_share^e1 · S^e2 · posts_filled^e3` (noise added by the caller).
+/// The engagement term of performance, a critical-mass (Hill) curve normalised to
+/// reach 1 when every practice is engaged:
+/// `g(E) = (1 + h^e1)·E^e1 / (E^e1 + h^e1)`, `h` = `perf_half`, `e1` = `perf_engagement`.
+/// Little is achieved until enough of the list is engaged, and the last practices
+/// add little; as `h` grows it tends to MODEL.md's `E^e1`.
+pub fn engagement_term(p: &Params, engaged_list_share: f64) -> f64 {
+    let b = &p.behaviour;
+    let ek = engaged_list_share.max(0.0).powf(b.perf_engagement);
+    let hk = b.perf_half.powf(b.perf_engagement);
+    (1.0 + hk) * ek / (ek + hk)
+}
+
+/// `performance = g(engaged_list_share) · S^e2 · posts_filled^e3` (noise added by the caller).
 pub fn performance(p: &Params, engaged_list_share: f64, support: f64, posts_filled: f64) -> f64 {
     let b = &p.behaviour;
-    engaged_list_share.powf(b.perf_engagement)
+    engagement_term(p, engaged_list_share)
         * support.powf(b.perf_support)
         * posts_filled.powf(b.perf_leaders)
 }

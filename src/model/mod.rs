@@ -19,6 +19,8 @@ pub struct Practices {
     pub locality: Vec<u16>,
     pub workload_base: Vec<f64>,
     pub threshold: Vec<f64>,
+    /// Fixed personal disposition toward the CCG (logit shift of the ownership target).
+    pub disposition: Vec<f64>,
     pub conflicted: Vec<bool>,
     pub ownership: Vec<f64>,
     /// 0 not, 1 somewhat, 2 moderately, 3 highly engaged.
@@ -78,6 +80,8 @@ impl Ccg {
             ps.workload_base
                 .push((eq::WORKLOAD_BASE_MEAN + p.behaviour.workload_base_sd * z).max(0.1));
             ps.threshold.push(p.behaviour.threshold_sd * t);
+            let d: f64 = StandardNormal.sample(&mut rng);
+            ps.disposition.push(p.behaviour.ownership_sd * d);
             ps.conflicted.push(rng.unit() < p.ccg.share_conflicted);
         }
         let posts = eq::leader_posts(p, n);
@@ -118,28 +122,50 @@ impl Ccg {
         ccg
     }
 
-    /// Month-0 ownership and engagement: start members near the ownership their
-    /// CCG's conditions imply, then draw engagement twice so the locality term
-    /// reflects the practices' own first draws.
+    /// Month-0 ownership and engagement. Ownership starts at the launch goodwill:
+    /// the target each practice would hold before it has lived under its
+    /// constitution (no threat, no conflict of interest), raised by
+    /// `ccg.launch_goodwill` on the logit scale, with the locality term at its fixed
+    /// point; it then relaxes toward the full target month by month.
+    /// Engagement is drawn twice so the locality term reflects the first draws.
     fn initialise_attitudes(&mut self, p: &Params) {
         let n = self.practices.len();
-        let threat = eq::threat(p);
         self.conflict = eq::conflict(p, self.conflicted_share);
-        let common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
+        let common =
+            eq::ownership_logit_common(p, self.credibility, 0.0, 0.0) + p.ccg.launch_goodwill;
         let v_member = eq::member_voice(p, n);
-        let mut mean = 0.5;
+        let voice = |leader: bool| if leader { 1.0 } else { v_member };
+        self.loc_ownership.iter_mut().for_each(|x| *x = 0.5);
         for _ in 0..10 {
-            mean = eq::ownership_target(p, common, v_member, mean);
+            let ps = &self.practices;
+            let mut sum = vec![0.0; self.localities];
+            let mut count = vec![0.0; self.localities];
+            for i in 0..n {
+                let l = ps.locality[i] as usize;
+                sum[l] += eq::ownership_target(
+                    p,
+                    common,
+                    voice(ps.leader[i]),
+                    self.loc_ownership[l],
+                    ps.disposition[i],
+                );
+                count[l] += 1.0;
+            }
+            for l in 0..self.localities {
+                self.loc_ownership[l] = sum[l] / f64::max(count[l], 1.0);
+            }
         }
         for i in 0..n {
-            let v = if self.practices.leader[i] {
-                1.0
-            } else {
-                v_member
-            };
+            let ps = &mut self.practices;
+            let l = ps.locality[i] as usize;
             let z: f64 = StandardNormal.sample(&mut self.rng);
-            self.practices.ownership[i] = (eq::ownership_target(p, common, v, mean)
-                + 3.0 * p.behaviour.ownership_noise * z)
+            ps.ownership[i] = (eq::ownership_target(
+                p,
+                common,
+                voice(ps.leader[i]),
+                self.loc_ownership[l],
+                ps.disposition[i],
+            ) + 3.0 * p.behaviour.ownership_noise * z)
                 .clamp(0.0, 1.0);
         }
         let drive_common = eq::engagement_drive_common(p, self.credibility);
@@ -167,6 +193,7 @@ impl Ccg {
             self.practices.workload[i] = eq::workload(
                 p,
                 eq::qipp_factor(p, self.support),
+                self.support,
                 self.practices.workload_base[i],
                 engaged,
                 self.practices.leader[i],
@@ -220,7 +247,7 @@ impl Ccg {
             let leader = ps.leader[i];
             let engaged = ps.engagement[i] >= 1;
             let l = ps.locality[i] as usize;
-            let w = (eq::workload(p, qf, ps.workload_base[i], engaged, leader)
+            let w = (eq::workload(p, qf, s, ps.workload_base[i], engaged, leader)
                 + w_noise * (self.rng.unit() - 0.5))
                 .max(0.0);
             ps.workload[i] = w;
@@ -229,7 +256,8 @@ impl Ccg {
             ps.finance[i] = f;
             let v = if leader { 1.0 } else { v_member };
             let o = ps.ownership[i];
-            let target = eq::ownership_target(p, own_common, v, self.loc_ownership[l]);
+            let target =
+                eq::ownership_target(p, own_common, v, self.loc_ownership[l], ps.disposition[i]);
             let o = (o + b.ownership_rate * (target - o) + o_noise * (self.rng.unit() - 0.5))
                 .clamp(0.0, 1.0);
             ps.ownership[i] = o;

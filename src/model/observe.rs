@@ -38,6 +38,7 @@ observables! {
     leaders_lacking_support: "share of leaders lacking time or support (burnout > 0.5)",
     leader_burnout: "mean burnout of leaders (0-1)",
     workload: "mean workload (1 = at capacity)",
+    overload: "mean work beyond capacity, max(0, workload - 1) (share of capacity)",
     finance: "mean financial pressure on practices (0-1)",
     performance: "share of the CCG's improvement target met (0-1)",
     credibility: "members' shared belief the CCG will succeed (0-1)",
@@ -56,7 +57,7 @@ impl Observation {
         let (mut own_m, mut own_l, mut agree_m, mut agree_l) = (0.0, 0.0, 0.0, 0.0);
         let (mut engaged, mut high, mut high_l, mut lacking, mut burnout) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
-        let (mut workload, mut finance) = (0.0, 0.0);
+        let (mut workload, mut overload, mut finance) = (0.0, 0.0, 0.0);
         for i in 0..n {
             let agree = (ps.ownership[i] > AGREE_LINE) as u8 as f64;
             let is_high = (ps.engagement[i] == 3) as u8 as f64;
@@ -75,6 +76,7 @@ impl Observation {
             engaged += (ps.engagement[i] >= 1) as u8 as f64;
             high += is_high;
             workload += ps.workload[i];
+            overload += (ps.workload[i] - 1.0).max(0.0);
             finance += ps.finance[i];
         }
         let per = |x: f64, d: f64| if d > 0.0 { x / d } else { f64::NAN };
@@ -92,6 +94,7 @@ impl Observation {
         o.leaders_lacking_support = per(lacking, leaders);
         o.leader_burnout = per(burnout, leaders);
         o.workload = per(workload, all);
+        o.overload = per(overload, all);
         o.finance = per(finance, all);
         o.performance = ccg.performance;
         o.credibility = ccg.credibility;

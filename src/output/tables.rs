@@ -42,73 +42,225 @@ pub struct FormattedRun {
 }
 
 pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
-    let mut num = String::new();
-    let mut ts = csv::Writer::from_writer(Vec::new());
     let keys = [
         rec.id.replicate as u64,
         rec.id.ccg as u64,
         rec.practices as u64,
     ];
+    let mut ts = Vec::new();
     if with_timeseries {
+        ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         for (t, o) in rec.months.iter().enumerate() {
-            for k in keys.iter().chain(&[t as u64]) {
-                ts.write_field(itoa::Buffer::new().format(*k))
-                    .expect("memory");
-            }
-            write_values(&mut ts, o, &mut num);
-            ts.write_record(None::<&[u8]>).expect("memory");
+            let [r, c, n] = keys;
+            push_row(&[r, c, n, t as u64], &o.values(), &mut ts);
+            ts.push(b'\n');
         }
     }
-    let mut sm = csv::Writer::from_writer(Vec::new());
-    for k in keys {
-        sm.write_field(itoa::Buffer::new().format(k))
-            .expect("memory");
-    }
+    let mut sm = Vec::with_capacity(ROW_BYTES_GUESS);
     let last = rec.months.last().copied().unwrap_or_default();
-    write_values(&mut sm, &last, &mut num);
-    sm.write_field(if rec.failed_month.is_some() { "1" } else { "0" })
-        .expect("memory");
-    match rec.failed_month {
-        Some(m) => sm
-            .write_field(itoa::Buffer::new().format(m))
-            .expect("memory"),
-        None => sm.write_field("").expect("memory"),
+    push_row(&keys, &last.values(), &mut sm);
+    sm.extend_from_slice(if rec.failed_month.is_some() {
+        b",1,"
+    } else {
+        b",0,"
+    });
+    if let Some(m) = rec.failed_month {
+        sm.extend_from_slice(itoa::Buffer::new().format(m).as_bytes());
     }
-    sm.write_record(None::<&[u8]>).expect("memory");
+    sm.push(b'\n');
     FormattedRun {
-        timeseries: ts.into_inner().expect("memory"),
+        timeseries: ts,
         timeseries_rows: if with_timeseries {
             rec.months.len() as u64
         } else {
             0
         },
-        summary: sm.into_inner().expect("memory"),
+        summary: sm,
     }
 }
 
-fn write_values(w: &mut csv::Writer<Vec<u8>>, o: &Observation, num: &mut String) {
-    for v in o.values() {
-        format_number(v, num);
-        w.write_field(num.as_bytes()).expect("memory");
+/// Typical bytes in one row; only sizes the buffers.
+const ROW_BYTES_GUESS: usize = 128;
+const VALUES: usize = Observation::COLUMNS.len();
+/// Longest text of a key (u64) and of a fast-path number, each with its comma.
+const KEY_MAX: usize = 21;
+const NUMBER_MAX: usize = 21;
+const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX;
+
+/// Append `keys` then `values`, comma-separated, without a line end. Rows are
+/// assembled on the stack and appended in one copy: every field is a number
+/// or empty, so none needs CSV quoting, and per-field writes into the `Vec`
+/// (or the csv crate's per-field checks) would cost more than the digits.
+fn push_row(keys: &[u64], values: &[f64; VALUES], out: &mut Vec<u8>) {
+    if keys.len() > 4 || values.iter().any(|v| v.abs() >= FAST_LIMIT) {
+        // Huge or infinite values: field by field, the slow exact way.
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(itoa::Buffer::new().format(*k).as_bytes());
+        }
+        for v in values {
+            out.push(b',');
+            push_number(*v, out);
+        }
+        return;
     }
+    let mut row = [0u8; ROW_MAX];
+    let mut len = 0;
+    for (i, &k) in keys.iter().enumerate() {
+        if i > 0 {
+            row[len] = b',';
+            len += 1;
+        }
+        len += put_uint(k, &mut row[len..]);
+    }
+    for &v in values {
+        row[len] = b',';
+        len += 1;
+        len += put_fixed6(v, &mut row[len..]);
+    }
+    out.extend_from_slice(&row[..len]);
 }
 
 /// Six decimals without trailing zeros; NaN (undefined) is an empty cell.
 pub fn format_number(v: f64, out: &mut String) {
-    use std::fmt::Write;
-    out.clear();
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    push_number(v, &mut bytes);
+    *out = String::from_utf8(bytes).expect("numbers are ASCII");
+}
+
+/// Append `v` rounded to six decimals, without trailing zeros, "0" for any
+/// value that rounds to zero, nothing for NaN. The text is exactly that of
+/// `format!("{v:.6}")` trimmed (the standard library rounds the exact binary
+/// value half to even), computed in integer arithmetic because the standard
+/// library falls back to slow big-number code for most values.
+pub fn push_number(v: f64, out: &mut Vec<u8>) {
+    if v.abs() >= FAST_LIMIT {
+        return push_number_std(v, out);
+    }
+    let mut buf = [0u8; NUMBER_MAX];
+    let n = put_fixed6(v, &mut buf);
+    out.extend_from_slice(&buf[..n]);
+}
+
+/// Below this, `|v|·10⁶` fits in a u64 and the fast path is exact.
+const FAST_LIMIT: f64 = 1.0e12;
+
+/// Write `v` (NaN or `|v| < FAST_LIMIT`) as [`push_number`] does at the start
+/// of `buf`, returning its length (at most 21 bytes).
+#[inline]
+fn put_fixed6(v: f64, buf: &mut [u8]) -> usize {
     if v.is_nan() {
-        return;
+        return 0;
     }
-    write!(out, "{v:.6}").expect("memory");
-    if out.contains('.') {
-        let trimmed = out.trim_end_matches('0').trim_end_matches('.').len();
-        out.truncate(trimmed);
+    let micros = round_micros(v.abs());
+    if micros == 0 {
+        buf[0] = b'0';
+        return 1;
     }
-    if out == "-0" {
-        out.clear();
-        out.push('0');
+    let mut len = 0;
+    if v < 0.0 {
+        buf[0] = b'-';
+        len = 1;
     }
+    len += put_uint(micros / 1_000_000, &mut buf[len..]);
+    let frac = (micros % 1_000_000) as usize;
+    if frac != 0 {
+        let (hi, lo) = (frac / 1000, frac % 1000);
+        let out = &mut buf[len..len + 7];
+        out[0] = b'.';
+        out[1..4].copy_from_slice(&DIGITS3[hi]);
+        out[4..7].copy_from_slice(&DIGITS3[lo]);
+        let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
+        len += 7 - zeros;
+    }
+    len
+}
+
+/// Trailing decimal zeros of `x` in 1..=999.
+#[inline]
+fn zeros3(x: usize) -> usize {
+    if x % 100 == 0 {
+        2
+    } else if x % 10 == 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Three ASCII digits of every number below 1000.
+static DIGITS3: [[u8; 3]; 1000] = {
+    let mut t = [[0u8; 3]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
+
+/// Write `v` in decimal at the start of `buf`, returning its length.
+#[inline]
+fn put_uint(v: u64, buf: &mut [u8]) -> usize {
+    let mut digits = 1;
+    let mut x = v;
+    while x >= 10 {
+        x /= 10;
+        digits += 1;
+    }
+    let mut x = v;
+    for d in buf[..digits].iter_mut().rev() {
+        *d = b'0' + (x % 10) as u8;
+        x /= 10;
+    }
+    digits
+}
+
+/// `a·10⁶` rounded to the nearest integer, ties to even, exactly, for
+/// `0 ≤ a < FAST_LIMIT`. With `a = m·2^-k` (m < 2^53, and k ≥ 13 because
+/// a < 2^40), `x = m·10⁶ < 2^73`: `x >> (k−1)` fits in a u64 and holds the
+/// integer part and the rounding bit, and the bits shifted out below it are
+/// all zero exactly when `x` has at least `k−1` trailing zeros, i.e. when
+/// `tz(m) + 6 ≥ k−1` (10⁶ = 2⁶·15625).
+#[inline]
+fn round_micros(a: f64) -> u64 {
+    debug_assert!((0.0..FAST_LIMIT).contains(&a));
+    let bits = a.to_bits();
+    let biased = (bits >> 52) as i32;
+    if biased == 0 {
+        // Zero and subnormals round to zero.
+        return 0;
+    }
+    let m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let k = (1075 - biased) as u32;
+    if k > 74 {
+        // m·10⁶ < 2^73 ≤ half of 2^k: rounds to zero.
+        return 0;
+    }
+    let s = ((m as u128 * 1_000_000) >> (k - 1)) as u64;
+    let (q, round) = (s >> 1, s & 1);
+    let sticky = (m.trailing_zeros() + 6 < k - 1) as u64;
+    q + (round & (sticky | (q & 1)))
+}
+
+/// The reference formatting, for values the fast path does not cover.
+fn push_number_std(v: f64, out: &mut Vec<u8>) {
+    let mut s = format!("{v:.6}");
+    if s.contains('.') {
+        let trimmed = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(trimmed);
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    out.extend_from_slice(s.as_bytes());
 }
 
 #[cfg(test)]
@@ -128,6 +280,109 @@ mod tests {
         ] {
             format_number(v, &mut s);
             assert_eq!(s, want);
+        }
+    }
+
+    /// The fast formatter against the standard library's exact formatting.
+    fn check(v: f64) {
+        let mut fast = Vec::new();
+        push_number(v, &mut fast);
+        let mut reference = Vec::new();
+        if !v.is_nan() {
+            push_number_std(v, &mut reference);
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&reference),
+            "{v:e} ({:#x})",
+            v.to_bits()
+        );
+    }
+
+    #[test]
+    fn rows_match_field_by_field_formatting() {
+        let specials = [
+            f64::NAN,
+            0.0,
+            -0.0,
+            1e15,
+            -1e12,
+            f64::INFINITY,
+            0.0078125,
+            25.0,
+        ];
+        let mut x = 1u64;
+        for case in 0..2000 {
+            let mut values = [0.0; VALUES];
+            for v in values.iter_mut() {
+                x = crate::model::rng::splitmix64(x);
+                *v = if case % 10 == 0 && x % 7 == 0 {
+                    specials[(x >> 8) as usize % specials.len()]
+                } else {
+                    (x >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
+                };
+            }
+            let keys = [case, u64::MAX, 0, 120];
+            let mut fast = Vec::new();
+            push_row(&keys, &values, &mut fast);
+            let mut want = keys.map(|k| k.to_string()).join(",").into_bytes();
+            for v in values {
+                want.push(b',');
+                if !v.is_nan() {
+                    push_number_std(v, &mut want);
+                }
+            }
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
+
+    /// Neighbouring doubles (away from and toward zero) of a finite value.
+    fn up(v: f64) -> f64 {
+        f64::from_bits(v.to_bits() + 1)
+    }
+    fn down(v: f64) -> f64 {
+        f64::from_bits(v.to_bits().saturating_sub(1))
+    }
+
+    #[test]
+    fn fast_numbers_match_the_standard_library() {
+        // Exact ties at the seventh decimal (k/128) and their neighbours.
+        for k in -2000i64..=2000 {
+            let v = k as f64 / 128.0;
+            for w in [v, up(v), down(v)] {
+                check(w);
+            }
+        }
+        // Decimal boundaries x.xxxxxx5 in and near [0, 100].
+        for k in 0..200_000u64 {
+            let v = (k as f64 + 0.5) / 1e6;
+            for w in [v, up(v), down(v), -v, 100.0 - v] {
+                check(w);
+            }
+        }
+        // Random bit patterns of every magnitude, and specials.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            x = crate::model::rng::splitmix64(x);
+            check(f64::from_bits(x));
+            check(f64::from_bits(x) % 1000.0);
+        }
+        for v in [
+            0.0,
+            -0.0,
+            1e12,
+            down(1e12),
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            check(v);
         }
     }
 }

@@ -202,6 +202,21 @@ mod tests {
     }
 
     #[test]
+    fn memory_stops_growing_at_the_cap() {
+        let mut s = Sample::new(7 * 61);
+        assert_eq!(s.cap, MAX_RUNS);
+        let run = vec![0.5f32; 7 * 61];
+        for i in 0..20_000u64 {
+            s.offer(i, &run);
+        }
+        assert_eq!(s.len(), MAX_RUNS);
+        assert_eq!(s.data.len(), MAX_RUNS * 7 * 61);
+        // A 100-year horizon keeps fewer runs so the budget holds.
+        let long = Sample::new(7 * 1201);
+        assert!(long.cap * 7 * 1201 <= VALUES_BUDGET && long.cap >= MIN_RUNS);
+    }
+
+    #[test]
     fn kept_set_does_not_depend_on_offer_order() {
         let mut a = Sample::with_cap(1, 50);
         let mut b = Sample::with_cap(1, 50);

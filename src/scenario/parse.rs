@@ -157,7 +157,13 @@ pub fn parse_value_for(spec: &Spec, v: &toml::Value) -> std::result::Result<f64,
         }
         (Kind::Int, toml::Value::Integer(i)) => *i as f64,
         (Kind::Int, toml::Value::Float(f)) if f.fract() == 0.0 && f.is_finite() => *f,
-        (Kind::Int, other) => return Err(format!("expected an integer, found {other}")),
+        (Kind::Int, other) => {
+            return Err(format!(
+                "expected {}, found {}",
+                spec.allowed(),
+                describe(other)
+            ));
+        }
         (Kind::Float, toml::Value::Integer(i)) => *i as f64,
         (Kind::Float, toml::Value::Float(f)) => *f,
         (Kind::Float, other) => {
@@ -165,6 +171,16 @@ pub fn parse_value_for(spec: &Spec, v: &toml::Value) -> std::result::Result<f64,
         }
     };
     check_range(spec, num)
+}
+
+/// "string \"forty\"", "float 2.5": what was found, for messages.
+fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(_) | toml::Value::Float(_) | toml::Value::Integer(_) => {
+            format!("{} {v}", v.type_str())
+        }
+        other => other.type_str().to_string(),
+    }
 }
 
 fn check_range(spec: &Spec, x: f64) -> std::result::Result<f64, String> {

@@ -106,7 +106,8 @@ params! {
         practices: int = 40, [1, 1000], fixed, "practices", "member practices in the CCG (ignored when [population] is given)";
         localities: int = 4, [1, 100], fixed, "groups", "locality groups; practices are split into them evenly";
         allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
-        initial_credibility: float = 0.65, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
+        initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
+        launch_goodwill: float = 0.6, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
         leader_posts_base: int = 4, [0, 100], fixed, "posts", "GP leadership posts every CCG has";
         leader_posts_per_practice: float = 0.1, [0, 1], fixed, "posts per practice", "extra leadership posts per member practice";
         succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): faster, fresher replacements";
@@ -132,31 +133,32 @@ params! {
     }
     behaviour: Behaviour {
         revision_rate: float = 0.25, [0, 1], dynamic, "per month", "chance a practice reconsiders its engagement in a month";
-        ownership_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which ownership moves toward its target";
+        ownership_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which ownership moves toward its target";
         ownership_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in ownership";
-        own_base: float = -1.2, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
-        own_voice: float = 2.0, [0, 20], dynamic, "logit", "a_v: weight of voice";
-        own_credibility: float = 1.0, [0, 20], dynamic, "logit", "a_c: weight of credibility";
+        ownership_sd: float = 1.0, [0, 5], fixed, "logit", "sd of practices' fixed dispositions toward the CCG (shift of the ownership target)";
+        own_base: float = -3.0, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
+        own_voice: float = 1.45, [0, 20], dynamic, "logit", "a_v: weight of voice";
+        own_credibility: float = 1.5, [0, 20], dynamic, "logit", "a_c: weight of credibility";
         own_peer: float = 1.0, [0, 20], dynamic, "logit", "a_p: weight of locality mean ownership";
         own_threat: float = 1.5, [0, 20], dynamic, "logit", "a_s: weight of threat (sanctions, contractual relationship)";
-        own_conflict: float = 2.0, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
-        voice_base: float = 0.35, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
+        own_conflict: float = 0.7, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
+        voice_base: float = 0.25, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
         voice_ref_practices: float = 12.0, [1, 1000], dynamic, "practices", "N_ref: CCG size at which voice equals v0";
-        voice_size_exponent: float = 0.4, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
-        eng_ownership: float = 2.0, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
-        eng_peer: float = 2.0, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
-        eng_credibility: float = 2.0, [0, 20], dynamic, "logit", "b_c: weight of credibility";
-        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
+        voice_size_exponent: float = 0.3, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
+        eng_ownership: float = 1.8, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
+        eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
+        eng_credibility: float = 2.5, [0, 20], dynamic, "logit", "b_c: weight of credibility";
+        eng_sanctions: float = 0.5, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
-        eng_finance: float = 1.0, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
-        eng_leader: float = 1.0, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
+        eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
+        eng_leader: float = 1.6, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
         eng_burnout: float = 2.0, [0, 20], dynamic, "logit", "b_b: weight of a leader's burnout";
-        threshold_sd: float = 0.5, [0, 5], fixed, "logit", "sd of personal participation thresholds";
-        cut_1: float = 0.2, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
-        cut_2: float = 1.4, [-20, 20], dynamic, "logit", "c2: cut point for at least moderately engaged";
-        cut_3: float = 2.3, [-20, 20], dynamic, "logit", "c3: cut point for highly engaged";
-        cut_scale: float = 0.35, [0.01, 10], dynamic, "logit", "tau: spread of the ordered logit";
+        threshold_sd: float = 0.8, [0, 5], fixed, "logit", "sd of personal participation thresholds";
+        cut_1: float = 3.0, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
+        cut_2: float = 3.9, [-20, 20], dynamic, "logit", "c2: cut point for at least moderately engaged";
+        cut_3: float = 4.8, [-20, 20], dynamic, "logit", "c3: cut point for highly engaged";
+        cut_scale: float = 0.15, [0.01, 10], dynamic, "logit", "tau: spread of the ordered logit";
         workload_base_sd: float = 0.1, [0, 1], fixed, "share of capacity", "spread of practices' own workload (mean 0.9)";
         workload_noise: float = 0.03, [0, 1], dynamic, "sd", "monthly noise in workload";
         meeting_cost: float = 0.05, [0, 1], dynamic, "share of capacity", "workload of taking part in the CCG";
@@ -164,23 +166,24 @@ params! {
         finance_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which finance pressure moves toward its target";
         sanction_penalty: float = 0.4, [0, 1], dynamic, "0-1", "financial penalty on disengaged practices at full sanctions";
         engagement_incentive: float = 0.1, [0, 1], dynamic, "0-1", "financial relief for engaged practices";
-        functions_load: float = 0.08, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
-        contractual_threat: float = 0.15, [0, 1], dynamic, "per level", "threat from a more contractual relationship per co-commissioning level";
-        burnout_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
+        functions_load: float = 0.05, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
+        contractual_threat: float = 0.05, [0, 1], dynamic, "per level", "threat from a more contractual relationship per co-commissioning level";
+        burnout_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
         burnout_base: float = -0.1, [-20, 20], dynamic, "logit", "baseline of the burnout target";
         burnout_workload: float = 2.0, [0, 20], dynamic, "logit", "weight of a leader's workload above capacity";
-        burnout_support: float = 2.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
+        burnout_support: float = 1.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
         burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
         burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
         burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down";
         fill_rate: float = 0.2, [0, 1], dynamic, "per month", "chance a vacant post is filled in a month without succession planning";
         fill_rate_succession: float = 0.6, [0, 1], dynamic, "per month", "the same with full succession planning";
-        perf_engagement: float = 1.0, [0, 5], dynamic, "exponent", "e1: weight of engaged share in performance";
-        perf_support: float = 0.5, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
+        perf_engagement: float = 4.0, [0.1, 10], dynamic, "exponent", "e1: steepness of the critical-mass curve of engaged share in performance";
+        perf_half: float = 0.2, [0.01, 10], dynamic, "share", "h: engaged list share at which the engagement term of performance is half way (critical mass)";
+        perf_support: float = 0.1, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
         perf_leaders: float = 0.5, [0, 5], dynamic, "exponent", "e3: weight of leadership posts filled";
         perf_noise: float = 0.02, [0, 0.5], dynamic, "sd", "monthly noise in performance";
         credibility_rate: float = 0.1, [0, 1], dynamic, "per month", "k_c: speed at which credibility follows performance";
-        narrative_weight: float = 0.1, [0, 1], dynamic, "per month", "credibility moved per month by a narrative of strength 1";
+        narrative_weight: float = 0.5, [0, 1], dynamic, "per month", "credibility moved per month by a narrative of strength 1";
     }
     failure: Failure {
         engaged_line: float = 0.35, [0, 1], dynamic, "share", "engaged share below which a CCG is failing";
@@ -208,6 +211,39 @@ impl Params {
     pub fn get(&self, path: &str) -> Option<f64> {
         spec(path).map(|s| (s.get)(self))
     }
+}
+
+/// The parameter table as Markdown (docs/PARAMETERS.md is this, verbatim).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "<!-- generated by `ccgsim params --markdown`; do not edit by hand -->\n# Scenario parameters\n\n\
+         Every parameter a scenario file can set, with its default and allowed range. \
+         \"event\" marks parameters an `[[events]]` entry may change during a run.\n",
+    );
+    for section in sections() {
+        out.push_str(&format!("\n## [{section}]\n\n| key | type | default | allowed | unit | event | meaning |\n|---|---|---|---|---|---|---|\n"));
+        for s in SPECS.iter().filter(|s| s.section() == section) {
+            let default = match s.kind {
+                Kind::Bool => (s.default != 0.0).to_string(),
+                _ => s.default.to_string(),
+            };
+            let allowed = match s.kind {
+                Kind::Bool => "true/false".to_string(),
+                _ => format!("{} – {}", s.min, s.max),
+            };
+            out.push_str(&format!(
+                "| `{}` | {:?} | {} | {} | {} | {} | {} |\n",
+                s.key(),
+                s.kind,
+                default,
+                allowed,
+                s.unit,
+                if s.dynamic { "yes" } else { "no" },
+                s.doc
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,130 @@
+//! Criterion benchmarks of the hot paths (docs/PERFORMANCE.md explains how to
+//! run them and what the figures mean). Throughput is reported in elements:
+//! practice-months for the model, runs for the engine, bytes for the CSV.
+//!
+//! `cargo bench --bench engine` runs them all; `-- step/40` picks one.
+
+use ccgsim::engine::{self, Plan};
+use ccgsim::model::Ccg;
+use ccgsim::model::rng::Stream;
+use ccgsim::output::tables;
+use ccgsim::scenario::{Params, Scenario, parse};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+fn scenario(text: &str) -> Scenario {
+    parse(text, Path::new("bench.toml")).expect("bench scenario is valid")
+}
+
+/// One month of one CCG, no output: the engine's inner loop.
+fn step(c: &mut Criterion) {
+    let p = Params::default();
+    let mut g = c.benchmark_group("step");
+    for n in [12usize, 40, 150] {
+        let mut ccg = Ccg::new(&p, n, Stream::derive(1, &[n as u64]));
+        // Let the state settle so the benchmark measures a typical month.
+        for _ in 0..24 {
+            ccg.step(&p, 0.0);
+        }
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| ccg.step(black_box(&p), black_box(0.0)))
+        });
+    }
+    g.finish();
+}
+
+/// A whole CCG-run: build 40 practices and step 120 months, with and without
+/// recording the monthly observations.
+fn run(c: &mut Criterion) {
+    let plan = Plan::new(scenario(
+        "[scenario]\nmonths = 120\nreplicates = 1000\n[ccg]\npractices = 40\n",
+    ));
+    let mut g = c.benchmark_group("run");
+    g.throughput(Throughput::Elements(40 * 120));
+    let mut i = 0u64;
+    g.bench_function("40x120/no_output", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(plan.simulate(plan.run_id(i % 1000), |_, _| {}))
+        })
+    });
+    g.bench_function("40x120/record", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(plan.record(i % 1000))
+        })
+    });
+    g.bench_function("40x120/record_and_format", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(tables::format_run(&plan.record(i % 1000), true))
+        })
+    });
+    g.finish();
+}
+
+/// CSV formatting: one run's 121 timeseries rows, and single numbers.
+fn csv(c: &mut Criterion) {
+    let plan = Plan::new(scenario(
+        "[scenario]\nmonths = 120\nreplicates = 1\n[ccg]\npractices = 40\n",
+    ));
+    let rec = plan.record(0);
+    let bytes = tables::format_run(&rec, true).timeseries.len() as u64;
+    let mut g = c.benchmark_group("csv");
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("format_run/121_rows", |b| {
+        b.iter(|| black_box(tables::format_run(black_box(&rec), true)))
+    });
+    let values: Vec<f64> = rec.months.iter().flat_map(|o| o.values()).collect();
+    g.throughput(Throughput::Elements(values.len() as u64));
+    let mut s = String::new();
+    g.bench_function("format_number", |b| {
+        b.iter(|| {
+            for &v in &values {
+                tables::format_number(black_box(v), &mut s);
+                black_box(&s);
+            }
+        })
+    });
+    g.finish();
+}
+
+/// A multi-run job (240 CCG-runs of 40 practices × 120 months, results
+/// formatted and handed back in order) on 1 and 2 worker threads.
+fn scaling(c: &mut Criterion) {
+    let plan = Plan::new(scenario(
+        "[scenario]\nmonths = 120\nreplicates = 240\n[ccg]\npractices = 40\n",
+    ));
+    let runs = plan.runs();
+    let mut g = c.benchmark_group("scaling");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(runs * 40 * 120));
+    for threads in [1usize, 2] {
+        let pool = engine::pool(threads).expect("pool");
+        g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    let mut bytes = 0usize;
+                    engine::ordered_map(
+                        0..runs,
+                        32 * threads as u64,
+                        |i| tables::format_run(&plan.record(i), true),
+                        |_, f| {
+                            bytes += f.timeseries.len();
+                            Ok(())
+                        },
+                    )
+                    .expect("in memory");
+                    black_box(bytes)
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, step, run, csv, scaling);
+criterion_main!(benches);

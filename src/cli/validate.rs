@@ -1,0 +1,56 @@
+//! `ccgsim validate`: run the pattern experiments and calibration figures, print
+//! the table, and optionally write it as Markdown (docs/VALIDATION.md).
+
+use ccgsim::engine;
+use ccgsim::error::{Error, Result};
+use ccgsim::validate::{self, Lab};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// Replicates per experiment (at least 30)
+    #[arg(long, default_value_t = validate::DEFAULT_REPLICATES)]
+    replicates: u32,
+    /// Write the table as Markdown here, e.g. docs/VALIDATION.md
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a parameter in every scenario, e.g. --set behaviour.eng_peer=2.5 (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Worker threads (0 = one per core)
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+pub fn run(a: ValidateArgs) -> Result<()> {
+    if a.replicates < validate::MIN_REPLICATES || a.replicates > 100_000 {
+        return Err(Error::Usage(format!(
+            "--replicates {} is out of range; allowed an integer from {} to 100000",
+            a.replicates,
+            validate::MIN_REPLICATES
+        )));
+    }
+    let lab = Lab {
+        replicates: a.replicates,
+        overrides: validate::parse_overrides(&a.set)?,
+    };
+    let pool = engine::pool(a.threads)?;
+    let report = pool.install(|| lab.validate());
+    print!("{}", report.to_text());
+    if let Some(path) = a.out {
+        write_atomically(&path, report.to_markdown().as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Write to a temporary file beside `path`, then rename it into place.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+    }
+    let tmp = path.with_extension(format!("md.partial-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io("write", path, e))
+}

@@ -1,0 +1,651 @@
+//! The nine patterns of MODEL.md §5, each as paired experiments on the bundled
+//! scenarios. Paired scenarios share a seed, so replicate r of one and replicate
+//! r of the other draw the same practices and random numbers (common random
+//! numbers); the effect is the mean paired difference with its 95% t-interval.
+
+use super::{Check, Estimate, Lab, window_mean};
+use crate::engine::RunRecord;
+use crate::model::Observation;
+use crate::scenario::NarrativeShock;
+
+pub const SEED_000: &str =
+    "seeds/000 Rosen (Nuffield Trust, 2012), \"GP and CCG relations: what are the challenges?\"";
+pub const SEED_001: &str =
+    "seeds/001 OnMedica (2013), \"Many GPs disengaged from work of their local CCGs\"";
+pub const SEED_002: &str = "seeds/002 King's Fund / Nuffield Trust comment on the 2013 six-CCG report (self-fulfilling prophecy)";
+pub const SEED_003: &str =
+    "seeds/003 Alessi (2012), \"Should CCGs performance manage GP practices? Yes\"";
+pub const SEED_004: &str = "seeds/004 Holder & Robertson (2015), co-commissioning and the sustainability of clinical involvement";
+
+/// Months of the run that stand for the 2013 and 2014 surveys and the end of the run.
+pub const YEAR_2013: (u32, u32) = (3, 9);
+pub const YEAR_2014: (u32, u32) = (15, 21);
+pub const END: (u32, u32) = (54, 60);
+
+/// Engaged share at or above which a CCG counts as "high" in pattern 5.
+pub const HIGH_LINE: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Positive,
+    Negative,
+}
+
+/// A paired difference `a − b` that must lie wholly on one side of zero.
+#[allow(clippy::too_many_arguments)]
+fn paired(
+    pattern: u8,
+    claim: &str,
+    source: &str,
+    scenario: &str,
+    measure: &str,
+    a: &[f64],
+    b: &[f64],
+    dir: Direction,
+) -> Check {
+    let estimate = Estimate::paired_difference(a, b);
+    let (criterion, pass) = match dir {
+        Direction::Positive => ("> 0 (95% CI above 0)", estimate.above_zero()),
+        Direction::Negative => ("< 0 (95% CI below 0)", estimate.below_zero()),
+    };
+    Check {
+        pattern: pattern.to_string(),
+        claim: claim.into(),
+        source: source.into(),
+        scenario: scenario.into(),
+        measure: measure.into(),
+        estimate,
+        criterion: criterion.into(),
+        pass,
+    }
+}
+
+/// A mean that must lie wholly above (`above = true`) or below a line.
+#[allow(clippy::too_many_arguments)]
+fn against_line(
+    pattern: u8,
+    claim: &str,
+    source: &str,
+    scenario: &str,
+    measure: &str,
+    xs: &[f64],
+    line: f64,
+    above: bool,
+) -> Check {
+    let estimate = Estimate::of(xs);
+    let (criterion, pass) = if above {
+        (format!("> {line} (95% CI above)"), estimate.lo > line)
+    } else {
+        (format!("< {line} (95% CI below)"), estimate.hi < line)
+    };
+    Check {
+        pattern: pattern.to_string(),
+        claim: claim.into(),
+        source: source.into(),
+        scenario: scenario.into(),
+        measure: measure.into(),
+        estimate,
+        criterion,
+        pass,
+    }
+}
+
+fn col(f: fn(&Observation) -> f64) -> fn(&Observation) -> f64 {
+    f
+}
+
+/// The checks of pattern `n` (1–9).
+pub fn pattern(lab: &Lab, n: u8) -> Vec<Check> {
+    match n {
+        1 => pattern_1(lab),
+        2 => pattern_2(lab),
+        3 => pattern_3(lab),
+        4 => pattern_4(lab),
+        5 => pattern_5(lab),
+        6 => pattern_6(lab),
+        7 => pattern_7(lab),
+        8 => pattern_8(lab),
+        9 => pattern_9(lab),
+        _ => panic!("there are nine patterns; asked for {n}"),
+    }
+}
+
+/// Pattern 1: Leaders report more ownership than ordinary members.
+fn pattern_1(lab: &Lab) -> Vec<Check> {
+    let claim = "Leaders report more ownership than ordinary members";
+    let source = format!("{SEED_001}; {SEED_002}");
+    let scn = lab.scenario("baseline.toml");
+    let (a, b) = YEAR_2013;
+    let pairs = lab.run(&scn, |r| {
+        (
+            window_mean(r, a, b, |o| o.ownership_leaders),
+            window_mean(r, a, b, |o| o.ownership_members),
+            window_mean(r, a, b, |o| o.ownership_agree_leaders),
+            window_mean(r, a, b, |o| o.ownership_agree_members),
+        )
+    });
+    let pick = |k: usize| -> Vec<f64> {
+        pairs
+            .iter()
+            .map(|p| [p.0, p.1, p.2, p.3][k])
+            .collect::<Vec<_>>()
+    };
+    vec![
+        paired(
+            1,
+            claim,
+            &source,
+            "baseline.toml",
+            "mean ownership, leaders − members, months 3–9",
+            &pick(0),
+            &pick(1),
+            Direction::Positive,
+        ),
+        paired(
+            1,
+            claim,
+            &source,
+            "baseline.toml",
+            "share agreeing the CCG is members' own, leaders − members, months 3–9",
+            &pick(2),
+            &pick(3),
+            Direction::Positive,
+        ),
+    ]
+}
+
+/// Pattern 2: Larger CCGs have lower member ownership and engagement.
+fn pattern_2(lab: &Lab) -> Vec<Check> {
+    let claim = "Larger CCGs have lower member ownership and engagement";
+    let small = lab.scenario("ccg-size-small.toml");
+    let medium = lab.scenario("ccg-size-medium.toml");
+    let large = lab.scenario("ccg-size-large.toml");
+    let (a, b) = YEAR_2013;
+    let own = |s| lab.window(s, a, b, |o| o.ownership_members);
+    let eng = |s| lab.window(s, 1, 60.min(s.months), |o| o.engaged_share);
+    let (os, om, ol) = (own(&small), own(&medium), own(&large));
+    let (es, el) = (eng(&small), eng(&large));
+    vec![
+        paired(
+            2,
+            claim,
+            SEED_001,
+            "ccg-size-small.toml vs ccg-size-large.toml",
+            "member ownership, 12 − 120 practices, months 3–9",
+            &os,
+            &ol,
+            Direction::Positive,
+        ),
+        paired(
+            2,
+            claim,
+            SEED_001,
+            "ccg-size-medium.toml vs ccg-size-large.toml",
+            "member ownership, 40 − 120 practices, months 3–9",
+            &om,
+            &ol,
+            Direction::Positive,
+        ),
+        paired(
+            2,
+            claim,
+            SEED_001,
+            "ccg-size-small.toml vs ccg-size-large.toml",
+            "engaged share, 12 − 120 practices, months 1–60",
+            &es,
+            &el,
+            Direction::Positive,
+        ),
+    ]
+}
+
+/// Pattern 3: Over the first year the share of highly engaged leaders declines; fewer than
+/// half of leaders have the support they need.
+fn pattern_3(lab: &Lab) -> Vec<Check> {
+    let claim = "Highly engaged leaders decline over the first year; most leaders lack support";
+    let scn = lab.scenario("baseline.toml");
+    let start = lab.window(&scn, 1, 3, col(|o| o.leaders_highly_engaged));
+    let later = lab.window(&scn, 10, 12, col(|o| o.leaders_highly_engaged));
+    let (a, b) = YEAR_2014;
+    let lacking = lab.window(&scn, a, b, col(|o| o.leaders_lacking_support));
+    vec![
+        paired(
+            3,
+            claim,
+            SEED_004,
+            "baseline.toml",
+            "leaders highly engaged, months 10–12 − months 1–3",
+            &later,
+            &start,
+            Direction::Negative,
+        ),
+        against_line(
+            3,
+            claim,
+            SEED_004,
+            "baseline.toml",
+            "share of leaders lacking time or support, months 15–21",
+            &lacking,
+            0.5,
+            true,
+        ),
+    ]
+}
+
+/// Pattern 4: A sanction-heavy constitution raises short-run compliance but leaves lower
+/// ownership, and worse outcomes under financial stress, than a peer-led one.
+fn pattern_4(lab: &Lab) -> Vec<Check> {
+    let claim =
+        "Sanctions buy short-run compliance but lower ownership and worse outcomes under stress";
+    let source = format!("{SEED_000}; {SEED_003}; {SEED_004}");
+    let sanction = lab.scenario("sanction-heavy.toml");
+    let peer = lab.scenario("peer-led.toml");
+    let sanction_s = lab.scenario("sanction-heavy-stress.toml");
+    let peer_s = lab.scenario("peer-led-stress.toml");
+    let (ea, eb) = END;
+    let early = |s| lab.window(s, 1, 6, col(|o| o.engaged_share));
+    let own = |s| lab.window(s, ea, eb, col(|o| o.ownership_members));
+    let eng_end = |s| lab.window(s, ea, eb, col(|o| o.engaged_share));
+    let perf_end = |s| lab.window(s, ea, eb, col(|o| o.performance));
+    vec![
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy.toml vs peer-led.toml",
+            "engaged share, sanction-heavy − peer-led, months 1–6",
+            &early(&sanction),
+            &early(&peer),
+            Direction::Positive,
+        ),
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy.toml vs peer-led.toml",
+            "member ownership, sanction-heavy − peer-led, months 54–60",
+            &own(&sanction),
+            &own(&peer),
+            Direction::Negative,
+        ),
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy-stress.toml vs peer-led-stress.toml",
+            "engaged share under stress, sanction-heavy − peer-led, months 54–60",
+            &eng_end(&sanction_s),
+            &eng_end(&peer_s),
+            Direction::Negative,
+        ),
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy-stress.toml vs peer-led-stress.toml",
+            "performance under stress, sanction-heavy − peer-led, months 54–60",
+            &perf_end(&sanction_s),
+            &perf_end(&peer_s),
+            Direction::Negative,
+        ),
+    ]
+}
+
+/// The failure-narrative scenario's shock: (first month, duration, strength).
+fn narrative_of(lab: &Lab) -> (u32, u32, f64) {
+    let scn = lab.scenario("failure-narrative.toml");
+    scn.events
+        .iter()
+        .find_map(|e| e.narrative.map(|n| (e.month, n.duration, n.strength)))
+        .expect("failure-narrative.toml has a narrative event")
+}
+
+/// One strength of the narrative sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepPoint {
+    pub strength: f64,
+    /// Share of replicates ending low: engaged share over months 54–60 below the
+    /// failure line.
+    pub low: f64,
+    /// Share of replicates ending in between: at or above the failure line but
+    /// below [`HIGH_LINE`]. A bistable CCG ends high or low, rarely in between.
+    pub between: f64,
+    /// Mean end engaged share.
+    pub mean: f64,
+}
+
+/// Sweep the failure narrative's strength over `strengths`, keeping its timing.
+pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<SweepPoint> {
+    let base = lab.scenario("failure-narrative.toml");
+    let line = base.params.failure.engaged_line;
+    let (ea, eb) = END;
+    strengths
+        .iter()
+        .map(|&s| {
+            let mut scn = base.clone();
+            for e in &mut scn.events {
+                if let Some(n) = e.narrative {
+                    e.narrative = Some(NarrativeShock {
+                        strength: s,
+                        duration: n.duration,
+                    });
+                }
+            }
+            let end = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
+            let n = end.len() as f64;
+            let share = |f: &dyn Fn(f64) -> bool| end.iter().filter(|&&x| f(x)).count() as f64 / n;
+            SweepPoint {
+                strength: s,
+                low: share(&|x| x < line),
+                between: share(&|x| x >= line && x < HIGH_LINE),
+                mean: end.iter().sum::<f64>() / n,
+            }
+        })
+        .collect()
+}
+
+/// The strengths between which the share of tipped replicates goes from at most
+/// 10% to at least 90%; `None` if the sweep never spans both.
+pub fn transition_width(sweep: &[SweepPoint]) -> Option<(f64, f64)> {
+    let lo = sweep
+        .iter()
+        .filter(|p| p.low <= 0.1)
+        .map(|p| p.strength)
+        .reduce(f64::max)?;
+    let hi = sweep
+        .iter()
+        .filter(|p| p.low >= 0.9 && p.strength > lo)
+        .map(|p| p.strength)
+        .reduce(f64::min)?;
+    Some((lo, hi))
+}
+
+/// Share of all sweep runs that end in between the low and high states.
+pub fn between_share(sweep: &[SweepPoint]) -> f64 {
+    sweep.iter().map(|p| p.between).sum::<f64>() / sweep.len().max(1) as f64
+}
+
+/// Most of the sweep's runs that may end in between for the response to count as
+/// bistable (a smooth response would put every intermediate strength there).
+pub const MAX_BETWEEN: f64 = 0.1;
+
+/// Narrative strengths swept by pattern 5: 0, 0.025, …, 1.
+pub fn sweep_strengths() -> Vec<f64> {
+    (0..=40).map(|i| i as f64 / 40.0).collect()
+}
+
+/// Largest strength-window width that still counts as a sharp transition.
+pub const SHARP_WIDTH: f64 = 0.2;
+
+/// Pattern 5: A failure narrative can tip a CCG from high to low engagement, and it stays
+/// low after the narrative stops.
+fn pattern_5(lab: &Lab) -> Vec<Check> {
+    let claim = "A failure narrative tips the CCG from high to low engagement and it stays low (hysteresis)";
+    let base = lab.scenario("baseline.toml");
+    let narr = lab.scenario("failure-narrative.toml");
+    let line = narr.params.failure.engaged_line;
+    let (start, duration, strength) = narrative_of(lab);
+    let stop = start + duration; // first month without the narrative
+    let (ea, eb) = END;
+    let end_base = lab.window(&base, ea, eb, col(|o| o.engaged_share));
+    let end_narr = lab.window(&narr, ea, eb, col(|o| o.engaged_share));
+    let (ha, hb) = (stop + 18, (stop + 24).min(narr.months));
+    let after = lab.window(&narr, ha, hb, col(|o| o.engaged_share));
+    let mut checks = vec![
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "baseline.toml",
+            "engaged share without the narrative, months 54–60",
+            &end_base,
+            HIGH_LINE,
+            true,
+        ),
+        paired(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml vs baseline.toml",
+            &format!(
+                "engaged share, narrative (strength {strength}, months {start}–{}) − none, months 54–60",
+                stop - 1
+            ),
+            &end_narr,
+            &end_base,
+            Direction::Negative,
+        ),
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml",
+            &format!(
+                "engaged share {}–{} months after the narrative stopped (months {ha}–{hb})",
+                ha - stop,
+                hb - stop
+            ),
+            &after,
+            line,
+            false,
+        ),
+    ];
+    let sweep = sweep_narrative(lab, &sweep_strengths());
+    let window = transition_width(&sweep);
+    let width = window.map_or(f64::INFINITY, |(lo, hi)| hi - lo);
+    let describe = sweep
+        .iter()
+        .map(|p| format!("{:.2}:{:.0}%", p.strength, 100.0 * p.low))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sc = "failure-narrative.toml, strength swept 0–1";
+    let n = lab.replicates as usize;
+    let between = between_share(&sweep);
+    checks.push(Check {
+        pattern: "5".into(),
+        claim: claim.into(),
+        source: SEED_002.into(),
+        scenario: sc.into(),
+        measure: format!(
+            "strength window where the share ending low goes from ≤10% to ≥90%{} (strength:share low — {describe})",
+            window.map_or(String::new(), |(lo, hi)| format!(" ({lo:.2}–{hi:.2})"))
+        ),
+        estimate: Estimate {
+            mean: width,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            n,
+        },
+        criterion: format!("≤ {SHARP_WIDTH} of the 0–1 range (a tipping point, not a slope)"),
+        pass: width <= SHARP_WIDTH + 1e-9,
+    });
+    checks.push(Check {
+        pattern: "5".into(),
+        claim: claim.into(),
+        source: SEED_002.into(),
+        scenario: sc.into(),
+        measure: format!(
+            "share of the sweep's {} runs ending in between (engaged share {line}–{HIGH_LINE}, months 54–60)",
+            n * sweep.len()
+        ),
+        estimate: Estimate {
+            mean: between,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            n: n * sweep.len(),
+        },
+        criterion: format!("≤ {MAX_BETWEEN} (end states are bimodal: high or low)"),
+        pass: between <= MAX_BETWEEN,
+    });
+    checks
+}
+
+/// Pattern 6: The running-cost cut with new co-commissioning functions lowers support,
+/// raises workload and strains engagement.
+fn pattern_6(lab: &Lab) -> Vec<Check> {
+    let claim = "The running-cost cut with co-commissioning lowers support, raises workload, strains engagement";
+    let cut = lab.scenario("running-cost-cut.toml");
+    let base = lab.scenario("baseline.toml");
+    let w = |s, f: fn(&Observation) -> f64| lab.window(s, 30, 60, f);
+    let sc = "running-cost-cut.toml vs baseline.toml";
+    vec![
+        paired(
+            6,
+            claim,
+            SEED_004,
+            sc,
+            "support capacity, cut − baseline, months 30–60",
+            &w(&cut, |o| o.support),
+            &w(&base, |o| o.support),
+            Direction::Negative,
+        ),
+        paired(
+            6,
+            claim,
+            SEED_004,
+            sc,
+            "mean workload, cut − baseline, months 30–60",
+            &w(&cut, |o| o.workload),
+            &w(&base, |o| o.workload),
+            Direction::Positive,
+        ),
+        paired(
+            6,
+            claim,
+            SEED_004,
+            sc,
+            "engaged share, cut − baseline, months 30–60",
+            &w(&cut, |o| o.engaged_share),
+            &w(&base, |o| o.engaged_share),
+            Direction::Negative,
+        ),
+    ]
+}
+
+/// Pattern 7: Small-group, face-to-face peer review sustains engagement.
+fn pattern_7(lab: &Lab) -> Vec<Check> {
+    let claim = "Small-group, face-to-face peer review sustains engagement";
+    let with = lab.scenario("peer-review.toml");
+    let without = lab.scenario("peer-review-none.toml");
+    let sc = "peer-review.toml vs peer-review-none.toml";
+    let w = |s, f: fn(&Observation) -> f64| lab.window(s, 30, 60, f);
+    vec![
+        paired(
+            7,
+            claim,
+            SEED_001,
+            sc,
+            "engaged share, peer review − none, months 30–60",
+            &w(&with, |o| o.engaged_share),
+            &w(&without, |o| o.engaged_share),
+            Direction::Positive,
+        ),
+        paired(
+            7,
+            claim,
+            SEED_001,
+            sc,
+            "member ownership, peer review − none, months 30–60",
+            &w(&with, |o| o.ownership_members),
+            &w(&without, |o| o.ownership_members),
+            Direction::Positive,
+        ),
+    ]
+}
+
+/// Pattern 8: Co-commissioning raises perceived conflicts of interest; lay scrutiny offsets it.
+fn pattern_8(lab: &Lab) -> Vec<Check> {
+    let claim = "Co-commissioning raises perceived conflicts of interest; lay scrutiny offsets it";
+    let co = lab.scenario("co-commissioning.toml");
+    let lay = lab.scenario("co-commissioning-lay-scrutiny.toml");
+    let base = lab.scenario("baseline.toml");
+    let w = |s, f: fn(&Observation) -> f64| lab.window(s, 36, 60, f);
+    vec![
+        paired(
+            8,
+            claim,
+            SEED_004,
+            "co-commissioning.toml vs baseline.toml",
+            "perceived conflict of interest, level 3 − level 0, months 36–60",
+            &w(&co, |o| o.conflict_of_interest),
+            &w(&base, |o| o.conflict_of_interest),
+            Direction::Positive,
+        ),
+        paired(
+            8,
+            claim,
+            SEED_004,
+            "co-commissioning-lay-scrutiny.toml vs co-commissioning.toml",
+            "perceived conflict of interest, lay scrutiny − none, months 36–60",
+            &w(&lay, |o| o.conflict_of_interest),
+            &w(&co, |o| o.conflict_of_interest),
+            Direction::Negative,
+        ),
+        paired(
+            8,
+            claim,
+            SEED_004,
+            "co-commissioning-lay-scrutiny.toml vs co-commissioning.toml",
+            "member ownership, lay scrutiny − none, months 36–60",
+            &w(&lay, |o| o.ownership_members),
+            &w(&co, |o| o.ownership_members),
+            Direction::Positive,
+        ),
+    ]
+}
+
+fn peak(r: &RunRecord, from: u32, f: fn(&Observation) -> f64) -> f64 {
+    r.months[from as usize..]
+        .iter()
+        .map(f)
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+fn total(r: &RunRecord, from: u32, f: fn(&Observation) -> f64) -> f64 {
+    r.months[from as usize..].iter().map(f).sum()
+}
+
+/// Pattern 9: Several QIPP initiatives at once raise workload and tension more than the
+/// same load spread out.
+fn pattern_9(lab: &Lab) -> Vec<Check> {
+    let claim =
+        "QIPP landing at once raises workload and tension more than the same load spread out";
+    let bunched = lab.scenario("qipp-bunched.toml");
+    let spread = lab.scenario("qipp-spread.toml");
+    let sc = "qipp-bunched.toml vs qipp-spread.toml";
+    let peak_w = |s| lab.run(s, |r| peak(r, 12, |o| o.workload));
+    let over = |s| lab.run(s, |r| total(r, 12, |o| o.overload));
+    let eng = |s| lab.window(s, 12, 36, col(|o| o.engaged_share));
+    vec![
+        paired(
+            9,
+            claim,
+            SEED_000,
+            sc,
+            "peak mean workload, bunched − spread, months 12–60",
+            &peak_w(&bunched),
+            &peak_w(&spread),
+            Direction::Positive,
+        ),
+        paired(
+            9,
+            claim,
+            SEED_000,
+            sc,
+            "work beyond capacity summed over months 12–60, bunched − spread",
+            &over(&bunched),
+            &over(&spread),
+            Direction::Positive,
+        ),
+        paired(
+            9,
+            claim,
+            SEED_000,
+            sc,
+            "engaged share, bunched − spread, months 12–36",
+            &eng(&bunched),
+            &eng(&spread),
+            Direction::Negative,
+        ),
+    ]
+}
