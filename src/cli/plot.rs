@@ -45,8 +45,8 @@ pub struct HysteresisArgs {
     /// Narrative strengths from 0 to --max-strength, inclusive
     #[arg(long, default_value_t = 21)]
     steps: u32,
-    /// Strongest failure narrative (0–1)
-    #[arg(long, default_value_t = 1.0)]
+    /// Strongest failure narrative (0–1); the calibrated model tips near 0.1
+    #[arg(long, default_value_t = 0.4)]
     max_strength: f64,
     /// Months the CCG spends at each strength before it is measured
     #[arg(long, default_value_t = 36)]

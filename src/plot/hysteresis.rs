@@ -40,7 +40,7 @@ impl Default for Setup {
             practices: params.ccg.practices,
             params,
             seed: 1,
-            levels: levels(21, 1.0).expect("valid defaults"),
+            levels: levels(21, 0.4).expect("valid defaults"),
             months_per_step: 36,
             replicates: 40,
         }

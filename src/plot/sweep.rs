@@ -162,16 +162,45 @@ impl Stats {
     }
 }
 
-/// Axis label of a swept parameter: its name and unit from the parameter table.
-pub fn param_label(path: &str) -> String {
-    match schema::spec(path) {
-        Some(s) => format!(
+/// Axis label of a swept parameter column: its name and unit from the
+/// parameter table. Sweeps write `ccg.practices` as `ccg_practices`, and an
+/// event's value as `events_<event>_<key>`.
+pub fn param_label(column: &str) -> String {
+    let flat = |p: &str| -> String {
+        p.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
+    };
+    if let Some(s) = schema::SPECS
+        .iter()
+        .find(|s| s.path == column || flat(s.path) == column)
+    {
+        return format!(
             "{} ({})",
             s.key().replace('_', " "),
             s.unit.replace('-', "–")
-        ),
-        None => path.to_string(),
+        );
     }
+    if let Some(rest) = column
+        .strip_prefix("events_")
+        .or_else(|| column.strip_prefix("events."))
+    {
+        if let Some(event) = rest
+            .strip_suffix("_narrative")
+            .or_else(|| rest.strip_suffix(".narrative"))
+        {
+            return format!("failure-narrative strength of event {event} (0–1)");
+        }
+        if let Some(s) = schema::SPECS.iter().find(|s| rest.ends_with(&flat(s.path))) {
+            let event = rest[..rest.len() - flat(s.path).len()].trim_end_matches(['_', '.']);
+            return format!(
+                "{} set by event {event} ({})",
+                s.key().replace('_', " "),
+                s.unit.replace('-', "–")
+            );
+        }
+    }
+    column.replace('_', " ")
 }
 
 /// The figures for this sweep: heatmaps for two parameters, curves for one.
@@ -373,22 +402,6 @@ impl Heatmap {
         let (main, bar) = body.split_horizontally(w - BAR_WIDTH);
         let (xu, xe) = cells(&self.x);
         let (yu, ye) = cells(&self.y);
-        let mut ch = ChartBuilder::on(&main)
-            .margin(10)
-            .margin_right(20)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(90)
-            .build_cartesian_2d(xe[0]..xe[xe.len() - 1], ye[0]..ye[ye.len() - 1])?;
-        ch.configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .x_label_formatter(&|v| chart::tick_label(*v))
-            .y_label_formatter(&|v| chart::tick_label(*v))
-            .label_style(style::tick().color(&style::INK))
-            .axis_desc_style(style::label().color(&style::INK))
-            .disable_mesh()
-            .axis_style(style::GREY_TEXT)
-            .draw()?;
         let idx = |u: &[f64], v: f64| u.iter().position(|&a| a == v);
         let full_grid = xu.len() * yu.len() == self.v.len() && {
             let mut seen = vec![false; xu.len() * yu.len()];
@@ -403,6 +416,52 @@ impl Heatmap {
                     _ => false,
                 })
         };
+        let mut ch = ChartBuilder::on(&main)
+            .margin(10)
+            .margin_right(20)
+            .x_label_area_size(X_LABEL_AREA)
+            .y_label_area_size(90)
+            .build_cartesian_2d(xe[0]..xe[xe.len() - 1], ye[0]..ye[ye.len() - 1])?;
+        ch.configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|v| chart::tick_label(*v))
+            .y_label_formatter(&|v| chart::tick_label(*v))
+            .label_style(style::tick().color(&style::INK))
+            .axis_desc_style(style::label().color(&style::INK))
+            .disable_mesh()
+            // A full grid gets its ticks at the cell centres (drawn below).
+            .x_labels(if full_grid { 0 } else { 10 })
+            .y_labels(if full_grid { 0 } else { 10 })
+            .axis_style(style::GREY_TEXT)
+            .draw()?;
+        if full_grid {
+            let font = style::tick().color(&style::INK);
+            for &v in &xu {
+                let (px, py) = ch.backend_coord(&(v, ye[0]));
+                root.draw(&PathElement::new(
+                    vec![(px, py), (px, py + 6)],
+                    style::GREY_TEXT,
+                ))?;
+                root.draw_text(
+                    &chart::tick_label(v),
+                    &font.pos(Pos::new(HPos::Center, VPos::Top)),
+                    (px, py + 10),
+                )?;
+            }
+            for &v in &yu {
+                let (px, py) = ch.backend_coord(&(xe[0], v));
+                root.draw(&PathElement::new(
+                    vec![(px - 6, py), (px, py)],
+                    style::GREY_TEXT,
+                ))?;
+                root.draw_text(
+                    &chart::tick_label(v),
+                    &font.pos(Pos::new(HPos::Right, VPos::Center)),
+                    (px - 10, py),
+                )?;
+            }
+        }
         let t = |v: f64| (v - self.range.0) / (self.range.1 - self.range.0);
         let font = style::text(style::NOTE_PX);
         for k in 0..self.v.len() {
@@ -569,6 +628,17 @@ impl Curve {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweep_columns_get_names_and_units() {
+        assert_eq!(param_label("ccg_practices"), "practices (practices)");
+        assert_eq!(param_label("constitution.sanctions"), "sanctions (0–1)");
+        assert_eq!(
+            param_label("events_shock_narrative"),
+            "failure-narrative strength of event shock (0–1)"
+        );
+        assert_eq!(param_label("mystery_knob"), "mystery knob");
+    }
 
     #[test]
     fn cell_edges_are_midpoints() {
