@@ -3,7 +3,7 @@
 //! worker thread to a few series, and a bounded sample per CCG size class keeps
 //! what the quantiles need (see [`super::sample`]).
 
-use super::render::{self, Figure};
+use super::render;
 use super::sample::{Bands, Sample};
 use super::style;
 use super::timefig::{BandSeries, Marker, Panel, TimeFigure};
@@ -99,18 +99,25 @@ fn series_index(column: &str) -> usize {
 /// Reduce a finished run to the values the figures need: `SERIES.len()` series
 /// of `months + 1` values each, series-major (missing = NaN).
 pub fn reduce(rec: &RunRecord) -> Vec<f32> {
-    let cols: Vec<usize> = SERIES
-        .iter()
-        .map(|c| {
-            crate::model::Observation::COLUMNS
-                .iter()
-                .position(|k| k == c)
-                .expect("SERIES are observation columns")
-        })
-        .collect();
-    let mut out = Vec::with_capacity(SERIES.len() * rec.months.len());
-    for &c in &cols {
-        out.extend(rec.months.iter().map(|o| o.values()[c] as f32));
+    static COLS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    let cols = COLS.get_or_init(|| {
+        SERIES
+            .iter()
+            .map(|c| {
+                crate::model::Observation::COLUMNS
+                    .iter()
+                    .position(|k| k == c)
+                    .expect("SERIES are observation columns")
+            })
+            .collect()
+    });
+    let n = rec.months.len();
+    let mut out = vec![0f32; SERIES.len() * n];
+    for (t, o) in rec.months.iter().enumerate() {
+        let v = o.values();
+        for (s, &c) in cols.iter().enumerate() {
+            out[s * n + t] = v[c] as f32;
+        }
     }
     out
 }
@@ -307,13 +314,6 @@ impl RunFigures {
             .map(|f| render::save(f, dir))
             .collect::<Result<Vec<_>>>()?;
         Ok(written.into_iter().flatten().collect())
-    }
-
-    pub fn title_of(&self, stem: &str) -> Option<String> {
-        self.figures()
-            .into_iter()
-            .find(|f| f.stem == stem)
-            .map(|f| f.title())
     }
 }
 
