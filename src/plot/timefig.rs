@@ -238,6 +238,8 @@ fn draw_markers<DB: DrawingBackend>(
     let mut rows_end: Vec<i32> = Vec::new();
     let mut sorted: Vec<&Marker> = markers.iter().collect();
     sorted.sort_by_key(|m| m.month);
+    // Every line first, then the labels, so no line crosses a label.
+    let mut placed = Vec::new();
     for m in sorted {
         let x = m.month as i32;
         let (px, top) = ch.backend_coord(&(x, y1));
@@ -253,6 +255,9 @@ fn draw_markers<DB: DrawingBackend>(
             ))?;
             y += 14;
         }
+        placed.push((m, px, top));
+    }
+    for (m, px, top) in placed {
         if m.label.is_empty() {
             continue;
         }
