@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod progress;
 pub mod run;
 pub mod scenario;

@@ -1,9 +1,10 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json).
+//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
-use crate::output::{Manifest, ResultDir, space, tables};
+use crate::output::{FileInfo, Manifest, ResultDir, space, tables};
+use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
@@ -18,10 +19,13 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Refuse up front when the estimated output exceeds the free disk space.
     pub check_space: bool,
+    /// Draw the figures into `plots/` (collected in memory as the runs finish).
+    pub plots: bool,
 }
 
 impl RunOptions {
-    /// Options for writing into `out`: all cores, no overwrite, quiet, space checked.
+    /// Options for writing into `out`: all cores, no overwrite, quiet, space
+    /// checked, figures drawn (as `ccgsim run` does by default).
     pub fn new(out: impl Into<PathBuf>) -> RunOptions {
         RunOptions {
             out: out.into(),
@@ -29,6 +33,7 @@ impl RunOptions {
             force: false,
             quiet: true,
             check_space: true,
+            plots: true,
         }
     }
 }
@@ -72,14 +77,23 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
 
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
+    let mut figures = opts.plots.then(|| RunFigures::new(&plan));
     pool.install(|| {
         engine::ordered_map(
             0..runs,
             batch,
-            |i| tables::format_run(&plan.record(i), true),
-            |_, f| {
+            |i| {
+                let rec = plan.record(i);
+                // Reduced here, on the worker, so the writer thread only copies.
+                let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
+                (tables::format_run(&rec, true), series)
+            },
+            |i, (f, series)| {
                 ts.write(&f.timeseries, f.timeseries_rows)?;
                 sm.write(&f.summary, 1)?;
+                if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
+                    figs.add(i, ccg, &values);
+                }
                 progress.inc(1);
                 Ok(())
             },
@@ -90,6 +104,20 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let mut manifest = Manifest::for_run(&plan.scenario, threads, started);
     manifest.files.insert("timeseries.csv".into(), ts.finish()?);
     manifest.files.insert("summary.csv".into(), sm.finish()?);
+    if let Some(figs) = figures {
+        let plots = dir.staging().join("plots");
+        for f in pool.install(|| figs.write(&plots))? {
+            let name = f.path.strip_prefix(dir.staging()).unwrap_or(&f.path);
+            manifest.files.insert(
+                name.to_string_lossy().replace('\\', "/"),
+                FileInfo {
+                    rows: 0,
+                    bytes: f.bytes,
+                    blake3: f.blake3,
+                },
+            );
+        }
+    }
     manifest.complete = true;
     manifest.write(&dir.staging().join("manifest.json"))?;
     let path = dir.commit()?;

@@ -58,6 +58,9 @@ fn peak_of_run(dir: &Path, replicates: u32) -> usize {
     PEAK.store(base, Relaxed);
     let opts = RunOptions {
         threads: 1,
+        // Figures keep a capped sample (plot::sample, tested there); this
+        // measures the streaming of results alone.
+        plots: false,
         ..RunOptions::new(dir.join(format!("r{replicates}")))
     };
     run(scn, &opts).unwrap();

@@ -2,6 +2,7 @@
 
 mod check_result;
 mod params;
+mod plot;
 mod serve;
 
 use ccgsim::error::{Error, Result};
@@ -30,6 +31,9 @@ struct Cli {
 enum Command {
     /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
     Run(RunArgs),
+    /// Draw figures: compare results, map a sweep, or show hysteresis
+    #[command(subcommand)]
+    Plot(plot::PlotCommand),
     /// Validate a scenario without running it
     Check {
         /// Scenario file (TOML)
@@ -87,6 +91,9 @@ struct RunArgs {
     /// (for file systems that misreport it)
     #[arg(long)]
     no_space_check: bool,
+    /// Skip the figures in <out>/plots/
+    #[arg(long)]
+    no_plots: bool,
 }
 
 pub fn main() -> Result<()> {
@@ -112,10 +119,11 @@ pub fn main() -> Result<()> {
         }
         Command::Validate(a) => validate::run(a),
         Command::Serve(a) => serve::cmd_serve(a),
+        Command::Plot(p) => plot::run(p),
     }
 }
 
-fn load(path: &Path) -> Result<Scenario> {
+pub(crate) fn load(path: &Path) -> Result<Scenario> {
     if !path.exists() {
         return Err(Error::io(
             "read scenario",
@@ -148,6 +156,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             force: a.force,
             quiet: a.quiet,
             check_space: !a.no_space_check,
+            plots: !a.no_plots,
         },
     )?;
     emit(&format!(

@@ -1,0 +1,147 @@
+//! `ccgsim plot …`: figures from finished results (compare, sweep) and the
+//! teaching hysteresis figure. Each writes PNG + SVG into a new folder.
+
+use ccgsim::error::{Error, Result};
+use ccgsim::output::ResultDir;
+use ccgsim::plot::{self, compare, hysteresis, sweep};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum PlotCommand {
+    /// Overlay several results (folders written by `ccgsim run`), one colour each
+    Compare {
+        /// Result folders (two or more)
+        #[arg(required = true, num_args = 2..)]
+        results: Vec<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Tipping-point maps (two swept parameters) or outcome curves (one) of a sweep
+    Sweep {
+        /// Sweep result folder (with stats.csv)
+        dir: PathBuf,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Engaged share as a failure narrative is raised step by step, then lowered
+    Hysteresis(HysteresisArgs),
+}
+
+#[derive(Args)]
+pub struct OutArgs {
+    /// Folder for the figures [default: see each command]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace an existing figure folder
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+pub struct HysteresisArgs {
+    /// Scenario whose parameters (at month 0) and seed are used [default: built-in defaults]
+    scenario: Option<PathBuf>,
+    /// Narrative strengths from 0 to --max-strength, inclusive
+    #[arg(long, default_value_t = 21)]
+    steps: u32,
+    /// Strongest failure narrative (0–1); the calibrated model tips near 0.1
+    #[arg(long, default_value_t = 0.4)]
+    max_strength: f64,
+    /// Months the CCG spends at each strength before it is measured
+    #[arg(long, default_value_t = 36)]
+    months_per_step: u32,
+    /// CCGs followed through the whole cycle
+    #[arg(long, default_value_t = 40)]
+    replicates: u32,
+    /// Override the seed
+    #[arg(long)]
+    seed: Option<u64>,
+    #[command(flatten)]
+    out: OutArgs,
+}
+
+pub fn run(cmd: PlotCommand) -> Result<()> {
+    match cmd {
+        PlotCommand::Compare { results, out } => {
+            let dirs: Vec<&Path> = results.iter().map(PathBuf::as_path).collect();
+            let samples = dirs
+                .iter()
+                .map(|d| compare::read_result(d))
+                .collect::<Result<Vec<_>>>()?;
+            let target = out
+                .out
+                .clone()
+                .unwrap_or_else(|| default_compare_out(&dirs));
+            write_all(&target, out.force, compare::figures(&samples, &dirs))
+        }
+        PlotCommand::Sweep { dir, out } => {
+            let stats = sweep::read_stats(&dir.join("stats.csv"))?;
+            let target = out.out.clone().unwrap_or_else(|| dir.join("plots"));
+            write_all(&target, out.force, sweep::figures(&stats)?)
+        }
+        PlotCommand::Hysteresis(a) => {
+            let mut setup = match &a.scenario {
+                Some(path) => hysteresis::Setup::from_scenario(&crate::cli::load(path)?),
+                None => hysteresis::Setup::default(),
+            };
+            if let Some(s) = a.seed {
+                setup.seed = s;
+            }
+            setup.levels = hysteresis::levels(a.steps, a.max_strength)?;
+            setup.months_per_step = check(a.months_per_step, 1, 1200, "--months-per-step")?;
+            setup.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
+            let result = hysteresis::compute(&setup);
+            let target = a
+                .out
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("output").join("hysteresis"));
+            write_all(
+                &target,
+                a.out.force,
+                vec![hysteresis::figure(&setup, &result)],
+            )
+        }
+    }
+}
+
+fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {
+    if v < lo || v > hi {
+        return Err(Error::Usage(format!(
+            "{flag} {v} is out of range; allowed an integer from {lo} to {hi}"
+        )));
+    }
+    Ok(v)
+}
+
+/// Write figures of one type into a new folder, atomically.
+fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Result<()> {
+    let dir = ResultDir::create(target, force)?;
+    for f in &figs {
+        plot::save(f, dir.staging())?;
+    }
+    finish(dir, figs.len())
+}
+
+fn finish(dir: ResultDir, n: usize) -> Result<()> {
+    let path = dir.commit()?;
+    println!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
+    Ok(())
+}
+
+/// `output/compare-<a>-<b>…` from the result folders' names.
+fn default_compare_out(dirs: &[&Path]) -> PathBuf {
+    let names: Vec<String> = dirs
+        .iter()
+        .map(|d| {
+            d.file_name()
+                .map_or("result".into(), |n| n.to_string_lossy().to_string())
+        })
+        .collect();
+    let mut name = format!("compare-{}", names.join("-"));
+    if name.len() > 80 {
+        name.truncate(80);
+    }
+    PathBuf::from("output").join(name)
+}

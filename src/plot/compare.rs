@@ -1,0 +1,257 @@
+//! `ccgsim plot compare`: several result folders overlaid, one colour per
+//! scenario. Each timeseries.csv is streamed once (it can be hundreds of MB) into
+//! the same bounded sample as during a run, pooling all CCGs of a result.
+
+use super::run_figures::SERIES;
+use super::sample::{Bands, Sample};
+use super::style;
+use super::timefig::{BandSeries, Panel, TimeFigure};
+use crate::error::{Diagnostic, Error, Result};
+use crate::output::Manifest;
+use std::path::Path;
+
+/// One result folder, reduced to a sample of its runs.
+pub struct ResultSample {
+    pub name: String,
+    pub months: u32,
+    pub sample: Sample,
+}
+
+/// An observable drawn by `plot compare`.
+pub struct Observable {
+    pub column: &'static str,
+    pub title: &'static str,
+    pub y_label: &'static str,
+    /// Fixed y range, or `None` to fit the data.
+    pub y_range: Option<(f64, f64)>,
+}
+
+pub const OBSERVABLES: [Observable; 7] = [
+    Observable {
+        column: "engaged_share",
+        title: "Practices engaged with their CCG",
+        y_label: "share at least somewhat engaged (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "ownership_members",
+        title: "Ownership among members without a role",
+        y_label: "mean ownership of members (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "ownership_leaders",
+        title: "Ownership among GP leaders",
+        y_label: "mean ownership of leaders (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "performance",
+        title: "CCG performance",
+        y_label: "share of improvement target met (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "credibility",
+        title: "Credibility: members' belief the CCG will succeed",
+        y_label: "credibility (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "workload",
+        title: "Practice workload",
+        y_label: "mean workload (1 = at capacity)",
+        y_range: None,
+    },
+    Observable {
+        column: "leaders",
+        title: "GP leaders in post",
+        y_label: "leaders in post (count)",
+        y_range: None,
+    },
+];
+
+/// Read a result folder: its manifest (scenario name, horizon) and timeseries.csv.
+pub fn read_result(dir: &Path) -> Result<ResultSample> {
+    let manifest_path = dir.join("manifest.json");
+    if !manifest_path.exists() {
+        return Err(Error::Usage(format!(
+            "{} is not a ccgsim result folder (it has no manifest.json); give folders written by `ccgsim run`",
+            dir.display()
+        )));
+    }
+    let manifest = Manifest::read(&manifest_path)?;
+    let name = manifest
+        .scenario
+        .get("name")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            dir.file_name()
+                .map_or("result".into(), |n| n.to_string_lossy().to_string())
+        });
+    let months = manifest.months;
+    let path = dir.join("timeseries.csv");
+    let file = path.display().to_string();
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| csv_error(&path, e))?;
+    let headers = rdr.byte_headers().map_err(|e| csv_error(&path, e))?.clone();
+    let col = |name: &str| -> Result<usize> {
+        headers
+            .iter()
+            .position(|h| h == name.as_bytes())
+            .ok_or_else(|| {
+                Error::Invalid(vec![Diagnostic {
+                    file: file.clone(),
+                    line: 1,
+                    col: 1,
+                    key: name.to_string(),
+                    message: format!(
+                        "timeseries.csv has no `{name}` column; is it from `ccgsim run`?"
+                    ),
+                    source_line: None,
+                }])
+            })
+    };
+    let (c_rep, c_ccg, c_month) = (col("replicate")?, col("ccg")?, col("month")?);
+    let c_series: Vec<usize> = SERIES.iter().map(|s| col(s)).collect::<Result<_>>()?;
+
+    let width_t = months as usize + 1;
+    let mut sample = Sample::new(SERIES.len() * width_t);
+    let mut run: Option<(u64, u64)> = None;
+    let mut buf = vec![f32::NAN; SERIES.len() * width_t];
+    let mut runs = 0u64;
+    let mut rec = csv::ByteRecord::new();
+    let bad = |line: u64, key: &str, msg: String| {
+        Error::Invalid(vec![Diagnostic {
+            file: file.clone(),
+            line: line as usize,
+            col: 0,
+            key: key.to_string(),
+            message: msg,
+            source_line: None,
+        }])
+    };
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(&path, e))?
+    {
+        let line = rec.position().map_or(0, |p| p.line());
+        let int = |c: usize, key: &str| -> Result<u64> {
+            std::str::from_utf8(&rec[c])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad(line, key, "expected a whole number".into()))
+        };
+        let key = (int(c_rep, "replicate")?, int(c_ccg, "ccg")?);
+        let month = int(c_month, "month")? as usize;
+        if month >= width_t {
+            return Err(bad(
+                line,
+                "month",
+                format!("month {month} is past the horizon in manifest.json ({months})"),
+            ));
+        }
+        if run != Some(key) {
+            if run.is_some() {
+                sample.offer(runs, &buf);
+                runs += 1;
+            }
+            run = Some(key);
+            buf.fill(f32::NAN);
+        }
+        for (s, &c) in c_series.iter().enumerate() {
+            let v = &rec[c];
+            buf[s * width_t + month] = if v.is_empty() {
+                f32::NAN
+            } else {
+                std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| bad(line, SERIES[s], "expected a number".into()))?
+            };
+        }
+    }
+    if run.is_some() {
+        sample.offer(runs, &buf);
+    }
+    if sample.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} has no rows; nothing to compare",
+            path.display()
+        )));
+    }
+    Ok(ResultSample {
+        name,
+        months,
+        sample,
+    })
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let msg = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io("read", path, io),
+        _ => Error::Usage(format!("{} is not valid CSV: {msg}", path.display())),
+    }
+}
+
+/// Make scenario names unique for the legend (two runs of one scenario).
+fn legend_names(results: &[ResultSample], dirs: &[&Path]) -> Vec<String> {
+    results
+        .iter()
+        .zip(dirs)
+        .map(|(r, d)| {
+            if results.iter().filter(|o| o.name == r.name).count() > 1 {
+                format!("{} ({})", r.name, d.display())
+            } else {
+                r.name.clone()
+            }
+        })
+        .collect()
+}
+
+/// One figure per observable, each result a colour.
+pub fn figures(results: &[ResultSample], dirs: &[&Path]) -> Vec<TimeFigure> {
+    let names = legend_names(results, dirs);
+    let months = results.iter().map(|r| r.months).max().unwrap_or(1);
+    let runs: Vec<String> = results
+        .iter()
+        .map(|r| r.sample.offered().to_string())
+        .collect();
+    OBSERVABLES
+        .iter()
+        .map(|o| {
+            let (column, title, y_label, y_range) = (o.column, o.title, o.y_label, o.y_range);
+            let j = SERIES.iter().position(|s| *s == column).expect("in SERIES");
+            TimeFigure {
+                stem: column.to_string(),
+                title: format!("{title}: scenarios compared"),
+                note: format!(
+                    "lines: median over all CCG-runs of each scenario ({} runs); bands: middle 50 %",
+                    runs.join(" / ")
+                ),
+                y_label: y_label.to_string(),
+                y_range,
+                y_from_zero: column == "leaders",
+                panels: vec![Panel {
+                    heading: None,
+                    series: results
+                        .iter()
+                        .zip(&names)
+                        .enumerate()
+                        .map(|(i, (r, name))| BandSeries {
+                            label: name.clone(),
+                            colour: style::colour(i),
+                            bands: Bands::from_sample(&r.sample, j, r.months as usize + 1),
+                            with_90: false,
+                            line_width: 3 + 2 * (results.len() - 1 - i).min(3) as u32,
+                        })
+                        .collect(),
+                }],
+                markers: Vec::new(),
+                months,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! Figures (PNG and SVG) drawn with plotters and an embedded font:
+//! - [`run_figures`]: the time-series figures written into every run's `plots/`;
+//! - [`compare`]: several results overlaid, one colour per scenario;
+//! - [`sweep`]: tipping-point heatmaps and outcome-vs-parameter curves;
+//! - [`hysteresis`]: engagement as a failure narrative is raised then lowered.
+//!
+//! Shared pieces: [`style`] (font, sizes, colours), [`render`] (one figure →
+//! PNG + SVG), [`chart`] and [`timefig`] (drawing), [`sample`] (bounded-memory
+//! quantiles over many runs).
+
+pub mod chart;
+pub mod compare;
+pub mod hysteresis;
+mod pixels;
+pub mod render;
+pub mod run_figures;
+pub mod sample;
+pub mod style;
+pub mod sweep;
+pub mod timefig;
+
+pub use render::{Figure, Rendered, render, save};

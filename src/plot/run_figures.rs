@@ -1,0 +1,434 @@
+//! The figures of a `ccgsim run`, collected in memory while the runs stream by
+//! (never by re-reading timeseries.csv): each finished run is reduced on its
+//! worker thread to a few series, and a bounded sample per CCG size class keeps
+//! what the quantiles need (see [`super::sample`]).
+
+use super::render;
+use super::sample::{Bands, Sample};
+use super::style;
+use super::timefig::{BandSeries, Marker, Panel, TimeFigure};
+use crate::engine::{Plan, RunRecord};
+use crate::error::Result;
+use crate::scenario::{Event, Params, schema};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// The observables kept per run, in storage order (Observation column names).
+pub const SERIES: [&str; 7] = [
+    "engaged_share",
+    "ownership_members",
+    "ownership_leaders",
+    "performance",
+    "credibility",
+    "workload",
+    "leaders",
+];
+
+/// One figure: which series, how they are named, what the y axis means.
+pub struct FigureSpec {
+    pub stem: &'static str,
+    pub title: &'static str,
+    pub y_label: &'static str,
+    /// (series column, legend label)
+    pub series: &'static [(&'static str, &'static str)],
+    pub y_range: Option<(f64, f64)>,
+    pub from_zero: bool,
+}
+
+pub const FIGURES: [FigureSpec; 6] = [
+    FigureSpec {
+        stem: "engaged_share",
+        title: "Practices engaged with their CCG",
+        y_label: "share at least somewhat engaged (0–1)",
+        series: &[("engaged_share", "engaged share")],
+        y_range: Some((0.0, 1.0)),
+        from_zero: true,
+    },
+    FigureSpec {
+        stem: "ownership",
+        title: "Sense of ownership: members vs GP leaders",
+        y_label: "mean ownership (0–1)",
+        series: &[
+            ("ownership_members", "members without a role"),
+            ("ownership_leaders", "GP leaders"),
+        ],
+        y_range: Some((0.0, 1.0)),
+        from_zero: true,
+    },
+    FigureSpec {
+        stem: "performance",
+        title: "CCG performance",
+        y_label: "share of improvement target met (0–1)",
+        series: &[("performance", "performance")],
+        y_range: Some((0.0, 1.0)),
+        from_zero: true,
+    },
+    FigureSpec {
+        stem: "credibility",
+        title: "Credibility: members' belief the CCG will succeed",
+        y_label: "credibility (0–1)",
+        series: &[("credibility", "credibility")],
+        y_range: Some((0.0, 1.0)),
+        from_zero: true,
+    },
+    FigureSpec {
+        stem: "workload",
+        title: "Practice workload",
+        y_label: "mean workload (1 = at capacity)",
+        series: &[("workload", "workload")],
+        y_range: None,
+        from_zero: false,
+    },
+    FigureSpec {
+        stem: "leaders",
+        title: "GP leaders in post",
+        y_label: "leaders in post (count)",
+        series: &[("leaders", "leaders in post")],
+        y_range: None,
+        from_zero: true,
+    },
+];
+
+fn series_index(column: &str) -> usize {
+    SERIES
+        .iter()
+        .position(|c| *c == column)
+        .expect("figure series are in SERIES")
+}
+
+/// Reduce a finished run to the values the figures need: `SERIES.len()` series
+/// of `months + 1` values each, series-major (missing = NaN).
+pub fn reduce(rec: &RunRecord) -> Vec<f32> {
+    static COLS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    let cols = COLS.get_or_init(|| {
+        SERIES
+            .iter()
+            .map(|c| {
+                crate::model::Observation::COLUMNS
+                    .iter()
+                    .position(|k| k == c)
+                    .expect("SERIES are observation columns")
+            })
+            .collect()
+    });
+    let n = rec.months.len();
+    let mut out = vec![0f32; SERIES.len() * n];
+    for (t, o) in rec.months.iter().enumerate() {
+        let v = o.values();
+        for (s, &c) in cols.iter().enumerate() {
+            out[s * n + t] = v[c] as f32;
+        }
+    }
+    out
+}
+
+/// CCGs grouped by size: terciles of CCGs ranked by practices (fewer groups
+/// when there are fewer than three CCGs or all have the same size).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeClasses {
+    pub class_of: Vec<usize>,
+    pub labels: Vec<String>,
+}
+
+impl SizeClasses {
+    pub fn new(sizes: &[u32]) -> SizeClasses {
+        let n = sizes.len();
+        let distinct = {
+            let mut s = sizes.to_vec();
+            s.sort_unstable();
+            s.dedup();
+            s.len()
+        };
+        let k = n.min(3).min(distinct).max(1);
+        if k == 1 {
+            let label = match n {
+                0 | 1 => "one CCG".to_string(),
+                _ => format!("all {n} CCGs"),
+            };
+            return SizeClasses {
+                class_of: vec![0; n],
+                labels: vec![label],
+            };
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (sizes[i], i));
+        let mut class_of = vec![0; n];
+        for (rank, &i) in order.iter().enumerate() {
+            class_of[i] = rank * k / n;
+        }
+        let names: &[&str] = if k == 2 {
+            &["smaller", "larger"]
+        } else {
+            &["small", "medium", "large"]
+        };
+        let labels = (0..k)
+            .map(|c| {
+                let members: Vec<u32> = (0..n)
+                    .filter(|&i| class_of[i] == c)
+                    .map(|i| sizes[i])
+                    .collect();
+                let (lo, hi) = (
+                    members.iter().min().copied().unwrap_or(0),
+                    members.iter().max().copied().unwrap_or(0),
+                );
+                let range = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo}–{hi}")
+                };
+                format!("{} CCGs ({range} practices)", names[c])
+            })
+            .collect();
+        SizeClasses { class_of, labels }
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+/// Collects the runs of one scenario and draws its figures.
+pub struct RunFigures {
+    scenario: String,
+    months: u32,
+    classes: SizeClasses,
+    samples: Vec<Sample>,
+    markers: Vec<Marker>,
+}
+
+impl RunFigures {
+    pub fn new(plan: &Plan) -> RunFigures {
+        let months = plan.scenario.months;
+        let classes = SizeClasses::new(&plan.sizes);
+        let width = SERIES.len() * (months as usize + 1);
+        RunFigures {
+            scenario: plan.scenario.name.clone(),
+            months,
+            samples: (0..classes.len()).map(|_| Sample::new(width)).collect(),
+            classes,
+            markers: markers(plan),
+        }
+    }
+
+    /// Add run `index` of CCG `ccg`, reduced by [`reduce`].
+    pub fn add(&mut self, index: u64, ccg: u32, values: &[f32]) {
+        let c = self
+            .classes
+            .class_of
+            .get(ccg as usize)
+            .copied()
+            .unwrap_or(0);
+        self.samples[c].offer(index, values);
+    }
+
+    fn bands(&self, class: usize, column: &str) -> Bands {
+        Bands::from_sample(
+            &self.samples[class],
+            series_index(column),
+            self.months as usize + 1,
+        )
+    }
+
+    fn note(&self) -> String {
+        let offered: u64 = self.samples.iter().map(|s| s.offered()).sum();
+        let kept: usize = self.samples.iter().map(|s| s.len()).sum();
+        let runs = if kept as u64 == offered {
+            format!("{offered} CCG-runs")
+        } else {
+            format!("a random sample of {kept} of {offered} CCG-runs")
+        };
+        if self.classes.len() == 1 {
+            format!("line: median of {runs}; dark band: middle 50 %; light band: middle 90 %")
+        } else {
+            format!(
+                "lines: median CCG-run per size class (thirds of CCGs by practices); bands: middle 50 %; {runs}"
+            )
+        }
+    }
+
+    pub fn figures(&self) -> Vec<TimeFigure> {
+        let single = self.classes.len() == 1;
+        FIGURES
+            .par_iter()
+            .map(|f| {
+                let panels = if single {
+                    vec![Panel {
+                        heading: None,
+                        series: f
+                            .series
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (col, label))| BandSeries {
+                                label: label.to_string(),
+                                colour: style::colour(i),
+                                bands: self.bands(0, col),
+                                with_90: true,
+                                line_width: 3,
+                            })
+                            .collect(),
+                    }]
+                } else {
+                    // One panel per series, one line per size class.
+                    f.series
+                        .iter()
+                        .map(|(col, label)| Panel {
+                            heading: (f.series.len() > 1).then(|| label.to_string()),
+                            series: (0..self.classes.len())
+                                .map(|c| BandSeries {
+                                    label: self.classes.labels[c].clone(),
+                                    colour: style::colour(c),
+                                    bands: self.bands(c, col),
+                                    with_90: false,
+                                    line_width: 3,
+                                })
+                                .collect(),
+                        })
+                        .collect()
+                };
+                TimeFigure {
+                    stem: f.stem.to_string(),
+                    title: format!("{} — {}", f.title, self.scenario),
+                    note: self.note(),
+                    y_label: f.y_label.to_string(),
+                    y_range: f.y_range,
+                    y_from_zero: f.from_zero,
+                    panels,
+                    markers: self.markers.clone(),
+                    months: self.months,
+                }
+            })
+            .collect()
+    }
+
+    /// Write every figure as PNG and SVG into `dir` (in parallel on the
+    /// current rayon pool; the paths come back in figure order).
+    pub fn write(&self, dir: &Path) -> Result<Vec<render::Saved>> {
+        std::fs::create_dir_all(dir).map_err(|e| crate::Error::io("create plot folder", dir, e))?;
+        let written = self
+            .figures()
+            .par_iter()
+            .map(|f| render::save(f, dir))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(written.into_iter().flatten().collect())
+    }
+}
+
+/// Event markers of a scenario: the event's own label, or one made from what it
+/// changes (e.g. "allowance £25→£22").
+pub fn markers(plan: &Plan) -> Vec<Marker> {
+    let scn = &plan.scenario;
+    scn.events
+        .iter()
+        .map(|ev| {
+            let before = if ev.month == 0 {
+                &scn.params
+            } else {
+                plan.schedule.params(ev.month - 1)
+            };
+            Marker {
+                month: ev.month,
+                label: if ev.label.trim().is_empty() {
+                    auto_label(ev, before)
+                } else {
+                    ev.label.trim().to_string()
+                },
+            }
+        })
+        .collect()
+}
+
+pub fn auto_label(ev: &Event, before: &Params) -> String {
+    let mut parts = Vec::new();
+    for &(path, to) in &ev.set {
+        let from = before.get(path).unwrap_or(to);
+        parts.push(format!("{} {}", short_name(path), change(path, from, to)));
+    }
+    for &(path, to) in &ev.ramp {
+        let from = before.get(path).unwrap_or(to);
+        parts.push(format!(
+            "{} {} over {} mo",
+            short_name(path),
+            change(path, from, to),
+            ev.ramp_months
+        ));
+    }
+    if let Some(n) = ev.narrative {
+        parts.push(format!(
+            "failure narrative {} for {} mo",
+            number(n.strength),
+            n.duration
+        ));
+    }
+    parts.join("; ")
+}
+
+fn short_name(path: &str) -> String {
+    match path {
+        "ccg.allowance_per_head" => "allowance".into(),
+        "co_commissioning.level" => "co-commissioning".into(),
+        _ => {
+            let key = schema::spec(path).map_or(path, |s| s.key());
+            key.replace('_', " ")
+        }
+    }
+}
+
+fn change(path: &str, from: f64, to: f64) -> String {
+    let money = path == "ccg.allowance_per_head";
+    let f = |v: f64| {
+        if money {
+            format!("£{}", number(v))
+        } else {
+            number(v)
+        }
+    };
+    format!("{}→{}", f(from), f(to))
+}
+
+/// At most two decimals, no trailing zeros.
+fn number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_classes_are_terciles_by_practices() {
+        let c = SizeClasses::new(&[30, 10, 20, 60, 50, 40]);
+        assert_eq!(c.class_of, vec![1, 0, 0, 2, 2, 1]);
+        assert_eq!(c.labels[0], "small CCGs (10–20 practices)");
+        assert_eq!(c.labels[2], "large CCGs (50–60 practices)");
+        assert_eq!(SizeClasses::new(&[40]).len(), 1);
+        assert_eq!(SizeClasses::new(&[40, 40, 40, 40]).len(), 1);
+        assert_eq!(SizeClasses::new(&[10, 40]).len(), 2);
+    }
+
+    #[test]
+    fn automatic_event_labels_say_what_changes() {
+        let p = Params::default();
+        let ev = Event {
+            month: 24,
+            label: String::new(),
+            set: vec![("ccg.allowance_per_head", 22.0)],
+            ramp: vec![("environment.qipp", 0.3)],
+            ramp_months: 12,
+            narrative: Some(crate::scenario::NarrativeShock {
+                strength: 0.5,
+                duration: 6,
+            }),
+            line: 0,
+        };
+        assert_eq!(
+            auto_label(&ev, &p),
+            "allowance £25→£22; qipp 0.1→0.3 over 12 mo; failure narrative 0.5 for 6 mo"
+        );
+    }
+}
