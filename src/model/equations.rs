@@ -81,8 +81,16 @@ pub fn ownership_target(
     locality_ownership: f64,
     disposition: f64,
 ) -> f64 {
+    logistic(ownership_logit_shared(p, common, voice, locality_ownership) + disposition)
+}
+
+/// The ownership target's logit before the practice's own disposition:
+/// `common + a_v·voice + a_p·locality_mean_ownership`, the same for every practice
+/// of one role in one locality in a month.
+#[inline(always)]
+pub fn ownership_logit_shared(p: &Params, common: f64, voice: f64, locality_ownership: f64) -> f64 {
     let b = &p.behaviour;
-    logistic(common + b.own_voice * voice + b.own_peer * locality_ownership + disposition)
+    common + b.own_voice * voice + b.own_peer * locality_ownership
 }
 
 /// Monthly workload:
@@ -98,10 +106,16 @@ pub fn workload(
     engaged: bool,
     leader: bool,
 ) -> f64 {
+    base * qipp_factor + ccg_work(p, support, engaged, leader)
+}
+
+/// The CCG part of workload, `(meeting_cost·engaged + lead_cost·leader) / S`:
+/// one of four values in a month.
+#[inline(always)]
+pub fn ccg_work(p: &Params, support: f64, engaged: bool, leader: bool) -> f64 {
     let b = &p.behaviour;
-    let ccg_work =
-        if engaged { b.meeting_cost } else { 0.0 } + if leader { b.lead_cost } else { 0.0 };
-    base * qipp_factor + ccg_work / support.max(MIN_SUPPORT)
+    let work = if engaged { b.meeting_cost } else { 0.0 } + if leader { b.lead_cost } else { 0.0 };
+    work / support.max(MIN_SUPPORT)
 }
 
 /// `1 + qipp · (1 − S/2)`: QIPP work weighs more when the CCG cannot support it.
