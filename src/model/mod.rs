@@ -74,6 +74,7 @@ pub struct Ccg {
     loc_sum_engaged: Vec<u32>,
     /// Scratch: this month's ownership target of every practice.
     target: Vec<f64>,
+    powers: eq::Powers,
 }
 
 impl Ccg {
@@ -133,6 +134,7 @@ impl Ccg {
             loc_sum_ownership: vec![0.0; localities],
             loc_sum_engaged: vec![0; localities],
             target: vec![0.0; n],
+            powers: eq::Powers::default(),
         };
         for &x in &ccg.practices.list_size {
             ccg.total_list += x;
@@ -152,7 +154,7 @@ impl Ccg {
         self.conflict = eq::conflict(p, self.conflicted_share);
         let common =
             eq::ownership_logit_common(p, self.credibility, 0.0, 0.0) + p.ccg.launch_goodwill;
-        let v_member = eq::member_voice(p, n);
+        let v_member = eq::member_voice(p, n, &mut self.powers);
         let voice = |leader: bool| if leader { 1.0 } else { v_member };
         self.loc_ownership.iter_mut().for_each(|x| *x = 0.5);
         for _ in 0..10 {
@@ -255,7 +257,7 @@ impl Ccg {
         let threat = eq::threat(p);
         let own_common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
         let drive_common = eq::engagement_drive_common(p, self.credibility);
-        let v_member = eq::member_voice(p, n);
+        let v_member = eq::member_voice(p, n, &mut self.powers);
         let qf = eq::qipp_factor(p, s);
         let b = &p.behaviour;
         let sqrt12 = 12f64.sqrt();
@@ -409,8 +411,14 @@ impl Ccg {
             leaders as f64 / self.posts as f64
         };
         let noise = p.behaviour.perf_noise * 12f64.sqrt() * (self.rng.unit() - 0.5);
-        self.performance =
-            (eq::performance(p, engaged_list_share, self.support, filled) + noise).clamp(0.0, 1.0);
+        self.performance = (eq::performance(
+            p,
+            engaged_list_share,
+            self.support,
+            filled,
+            &mut self.powers,
+        ) + noise)
+            .clamp(0.0, 1.0);
         self.narrative = (p.environment.narrative - shock).clamp(-1.0, 1.0);
         self.credibility =
             eq::credibility_next(p, self.credibility, self.performance, self.narrative);
