@@ -61,20 +61,40 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, "{}", self.message)?;
         if let Some(src) = &self.source_line {
+            let (shown, col) = excerpt(src, self.col);
             let gutter = self.line.to_string().len();
             write!(
                 f,
                 "\n {:gutter$} |\n {} | {}\n {:gutter$} | {:>col$}",
-                "",
-                self.line,
-                src,
-                "",
-                "^",
-                col = self.col
+                "", self.line, shown, "", "^",
             )?;
         }
         Ok(())
     }
+}
+
+/// Characters of a source line shown on each side of the problem.
+const EXCERPT_HALF: usize = 60;
+
+/// A long source line cut to a window around 1-based `col`, with the caret's new
+/// column: a hostile one-line file must not produce a megabyte of error message.
+fn excerpt(src: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = src.chars().collect();
+    if chars.len() <= 2 * EXCERPT_HALF {
+        return (src.to_string(), col);
+    }
+    let at = col.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(EXCERPT_HALF);
+    let end = (at + EXCERPT_HALF).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    (out, at - start + 1 + usize::from(start > 0))
 }
 
 /// Everything that can stop a command.
@@ -167,6 +187,21 @@ mod tests {
             d.to_string()
                 .starts_with("x.toml:3:13: `ccg.practices`: bad")
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_problem() {
+        let text = format!("a = {}x{}\n", "[".repeat(5000), "]".repeat(5000));
+        let off = text.find('x').unwrap();
+        let d = Diagnostic::at("x.toml", &text, off, "", "bad".into());
+        let shown = d.to_string();
+        assert!(shown.len() < 600, "{} bytes", shown.len());
+        // The caret still points at the `x`.
+        let lines: Vec<&str> = shown.lines().collect();
+        let src = lines[2].split_once(" | ").unwrap().1;
+        let caret = lines[3].split_once(" | ").unwrap().1;
+        let at = caret.chars().count() - 1;
+        assert_eq!(src.chars().nth(at), Some('x'));
     }
 
     #[test]

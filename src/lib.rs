@@ -6,6 +6,7 @@
 //! equations) → [`engine`] (months, events, runs in parallel) → [`output`]
 //! (tidy CSV, manifest) ; [`run`] ties them together for the `run` command.
 
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod model;
@@ -13,6 +14,9 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenario;
+pub mod serve;
+pub mod stats;
+pub mod sweep;
 pub mod validate;
 
 pub use error::{Error, Result};

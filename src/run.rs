@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
-use crate::output::{Manifest, ResultDir, tables};
+use crate::output::{Manifest, ResultDir, space, tables};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
@@ -16,6 +16,21 @@ pub struct RunOptions {
     pub threads: usize,
     pub force: bool,
     pub quiet: bool,
+    /// Refuse up front when the estimated output exceeds the free disk space.
+    pub check_space: bool,
+}
+
+impl RunOptions {
+    /// Options for writing into `out`: all cores, no overwrite, quiet, space checked.
+    pub fn new(out: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            out: out.into(),
+            threads: 0,
+            force: false,
+            quiet: true,
+            check_space: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -29,12 +44,25 @@ pub struct RunReport {
 /// Runs per parallel batch and worker: large enough to keep every core busy,
 /// small enough that memory does not grow with the number of replicates.
 const BATCH_PER_THREAD: u64 = 32;
+/// Memory a batch of formatted runs may hold; long horizons get smaller batches.
+const BATCH_MEMORY_BYTES: u64 = 256 << 20;
+
+/// Runs per batch: enough for every worker, within [`BATCH_MEMORY_BYTES`].
+pub fn batch_size(scn: &Scenario, threads: usize) -> u64 {
+    let by_memory = (BATCH_MEMORY_BYTES / space::run_memory_bytes(scn).max(1)).max(1);
+    (BATCH_PER_THREAD * threads.max(1) as u64).min(by_memory)
+}
 
 pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let pool = engine::pool(opts.threads)?;
     let threads = pool.current_num_threads();
+    if opts.check_space {
+        let (ts, sm) = space::run_output_bytes(&scn);
+        space::check_free_space(&opts.out, ts.saturating_add(sm))?;
+    }
+    let batch = batch_size(&scn, threads);
     let plan = Plan::new(scn);
     let dir = ResultDir::create(&opts.out, opts.force)?;
     let mut ts = dir.file("timeseries.csv")?;
@@ -47,7 +75,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     pool.install(|| {
         engine::ordered_map(
             0..runs,
-            BATCH_PER_THREAD * threads as u64,
+            batch,
             |i| tables::format_run(&plan.record(i), true),
             |_, f| {
                 ts.write(&f.timeseries, f.timeseries_rows)?;

@@ -57,10 +57,8 @@ fn peak_of_run(dir: &Path, replicates: u32) -> usize {
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
     let opts = RunOptions {
-        out: dir.join(format!("r{replicates}")),
         threads: 1,
-        force: false,
-        quiet: true,
+        ..RunOptions::new(dir.join(format!("r{replicates}")))
     };
     run(scn, &opts).unwrap();
     PEAK.load(Relaxed) - base

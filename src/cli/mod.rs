@@ -1,6 +1,8 @@
 //! Command-line arguments and dispatch; each command is a few lines over the library.
 
+mod check_result;
 mod params;
+mod serve;
 
 use ccgsim::error::{Error, Result};
 use ccgsim::run::{RunOptions, run};
@@ -8,6 +10,9 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod compare;
+mod merge;
+mod sweep;
 mod validate;
 
 #[derive(Parser)]
@@ -30,6 +35,17 @@ enum Command {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Check a result folder against its manifest: complete (exit 0), partial or tampered (exit 1)
+    CheckResult {
+        /// Result folder (holds manifest.json)
+        dir: PathBuf,
+    },
+    /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the whole sweep's result
+    Merge(merge::MergeArgs),
+    /// Compare two policies (scenarios or run results) under common random numbers
+    Compare(compare::CompareArgs),
     /// List every scenario parameter with its default, range and meaning
     Params {
         /// Print the Markdown table of docs/PARAMETERS.md
@@ -38,6 +54,8 @@ enum Command {
     },
     /// Check the model against the nine patterns and the calibration figures
     Validate(validate::ValidateArgs),
+    /// Open the live classroom page (tipping points, hysteresis) on a local web server
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -65,6 +83,10 @@ struct RunArgs {
     /// No progress output
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the up-front check that the estimated output fits the free disk space
+    /// (for file systems that misreport it)
+    #[arg(long)]
+    no_space_check: bool,
 }
 
 pub fn main() -> Result<()> {
@@ -80,11 +102,16 @@ pub fn main() -> Result<()> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
         Command::Check { scenario } => cmd_check(&scenario),
+        Command::CheckResult { dir } => check_result::cmd_check_result(&dir),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Params { markdown } => {
             params::run(markdown);
             Ok(())
         }
         Command::Validate(a) => validate::run(a),
+        Command::Serve(a) => serve::cmd_serve(a),
     }
 }
 
@@ -120,6 +147,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             threads: a.threads,
             force: a.force,
             quiet: a.quiet,
+            check_space: !a.no_space_check,
         },
     )?;
     emit(&format!(

@@ -18,6 +18,9 @@ pub struct ValidateArgs {
     /// Override a parameter in every scenario, e.g. --set behaviour.eng_peer=2.5 (repeatable)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
+    /// Use this seed in every scenario instead of the files' own (a fresh, still paired sample)
+    #[arg(long)]
+    seed: Option<u64>,
     /// Worker threads (0 = one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -34,6 +37,7 @@ pub fn run(a: ValidateArgs) -> Result<()> {
     let lab = Lab {
         replicates: a.replicates,
         overrides: validate::parse_overrides(&a.set)?,
+        seed: a.seed,
     };
     let pool = engine::pool(a.threads)?;
     let report = pool.install(|| lab.validate());

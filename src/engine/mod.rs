@@ -143,8 +143,17 @@ pub fn ordered_map<T: Send>(
     }
 }
 
+/// Most worker threads a pool may have: more than any machine's cores, fewer than
+/// the tens of thousands that make start-up and work stealing crawl for minutes.
+pub const MAX_THREADS: usize = 1024;
+
 /// A rayon pool of `threads` workers (0 = one per core).
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    if threads > MAX_THREADS {
+        return Err(crate::error::Error::Usage(format!(
+            "--threads {threads} is out of range; allowed 0 (one per core) to {MAX_THREADS}"
+        )));
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -8,7 +8,8 @@ use crate::scenario::Params;
 macro_rules! observables {
     ($( $name:ident : $doc:expr ),* $(,)?) => {
         /// One month of one CCG-run. Leader figures are NaN (written as an empty
-        /// cell) in a month with no leader in post.
+        /// cell) in a month with no leader in post; member figures likewise when
+        /// every practice holds a post (possible in CCGs of a few practices).
         #[derive(Debug, Clone, Copy, PartialEq, Default)]
         pub struct Observation { $( #[doc = $doc] pub $name: f64, )* }
 

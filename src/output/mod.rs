@@ -3,7 +3,9 @@
 
 pub mod manifest;
 pub mod result_dir;
+pub mod space;
 pub mod tables;
+pub mod verify;
 
 pub use manifest::Manifest;
 pub use result_dir::{FileInfo, HashedFile, ResultDir};

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 pub const MAX_MONTHS: u32 = 1200;
 pub const MAX_REPLICATES: u32 = 10_000_000;
 pub const MAX_CCGS: u32 = 10_000;
+/// Largest scenario file read (a scenario with an event every month of the
+/// longest horizon is well under 1 MB).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// A validated scenario: every default filled in, every value in range.
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +65,18 @@ pub struct NarrativeShock {
 impl Scenario {
     /// Read and validate a scenario file.
     pub fn load(path: &Path) -> Result<Scenario> {
+        // A scenario is a few kB; refuse to read a huge file (a wrong path, a data
+        // file) into memory.
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        if len > MAX_SCENARIO_BYTES {
+            return Err(Error::Invalid(vec![Diagnostic::unplaced(
+                &path.display().to_string(),
+                "",
+                format!(
+                    "the file is {len} bytes; a scenario file may be at most {MAX_SCENARIO_BYTES} bytes — is this the right file?"
+                ),
+            )]));
+        }
         let text =
             std::fs::read_to_string(path).map_err(|e| Error::io("read scenario", path, e))?;
         parse(&text, path)

@@ -107,7 +107,7 @@ params! {
         localities: int = 4, [1, 100], fixed, "groups", "locality groups; practices are split into them evenly";
         allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
         initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
-        launch_goodwill: float = 0.6, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
+        launch_goodwill: float = 0.5, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
         leader_posts_base: int = 4, [0, 100], fixed, "posts", "GP leadership posts every CCG has";
         leader_posts_per_practice: float = 0.1, [0, 1], fixed, "posts per practice", "extra leadership posts per member practice";
         succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): faster, fresher replacements";
@@ -141,14 +141,14 @@ params! {
         own_credibility: float = 1.5, [0, 20], dynamic, "logit", "a_c: weight of credibility";
         own_peer: float = 1.0, [0, 20], dynamic, "logit", "a_p: weight of locality mean ownership";
         own_threat: float = 1.5, [0, 20], dynamic, "logit", "a_s: weight of threat (sanctions, contractual relationship)";
-        own_conflict: float = 1.0, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
+        own_conflict: float = 0.7, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
         voice_base: float = 0.25, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
         voice_ref_practices: float = 12.0, [1, 1000], dynamic, "practices", "N_ref: CCG size at which voice equals v0";
         voice_size_exponent: float = 0.3, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
         eng_ownership: float = 1.8, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
         eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
         eng_credibility: float = 2.5, [0, 20], dynamic, "logit", "b_c: weight of credibility";
-        eng_sanctions: float = 0.5, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
+        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
         eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
@@ -166,7 +166,7 @@ params! {
         finance_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which finance pressure moves toward its target";
         sanction_penalty: float = 0.4, [0, 1], dynamic, "0-1", "financial penalty on disengaged practices at full sanctions";
         engagement_incentive: float = 0.1, [0, 1], dynamic, "0-1", "financial relief for engaged practices";
-        functions_load: float = 0.08, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
+        functions_load: float = 0.05, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
         contractual_threat: float = 0.05, [0, 1], dynamic, "per level", "threat from a more contractual relationship per co-commissioning level";
         burnout_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
         burnout_base: float = -0.1, [-20, 20], dynamic, "logit", "baseline of the burnout target";
@@ -179,7 +179,7 @@ params! {
         fill_rate_succession: float = 0.6, [0, 1], dynamic, "per month", "the same with full succession planning";
         perf_engagement: float = 4.0, [0.1, 10], dynamic, "exponent", "e1: steepness of the critical-mass curve of engaged share in performance";
         perf_half: float = 0.2, [0.01, 10], dynamic, "share", "h: engaged list share at which the engagement term of performance is half way (critical mass)";
-        perf_support: float = 0.2, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
+        perf_support: float = 0.1, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
         perf_leaders: float = 0.5, [0, 5], dynamic, "exponent", "e3: weight of leadership posts filled";
         perf_noise: float = 0.02, [0, 0.5], dynamic, "sd", "monthly noise in performance";
         credibility_rate: float = 0.1, [0, 1], dynamic, "per month", "k_c: speed at which credibility follows performance";

@@ -13,7 +13,10 @@ mod report;
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
 pub use figures::figures;
-pub use patterns::{pattern, sweep_narrative};
+pub use patterns::{
+    MAX_BETWEEN, MIN_FALL, MIN_STEP_RATIO, SweepPoint, between_share, pattern, step_ratios,
+    sweep_narrative, sweep_strengths, transition_width,
+};
 pub use report::Report;
 
 use crate::engine::{Plan, RunRecord};
@@ -35,6 +38,8 @@ pub const MIN_REPLICATES: u32 = 30;
 pub struct Lab {
     pub replicates: u32,
     pub overrides: Vec<(&'static str, f64)>,
+    /// Replaces every bundled scenario's seed (paired scenarios stay paired).
+    pub seed: Option<u64>,
 }
 
 impl Default for Lab {
@@ -42,6 +47,7 @@ impl Default for Lab {
         Lab {
             replicates: DEFAULT_REPLICATES,
             overrides: Vec::new(),
+            seed: None,
         }
     }
 }
@@ -83,6 +89,9 @@ impl Lab {
         let mut scn = scenario::parse(text, &Path::new("scenarios").join(file))
             .unwrap_or_else(|e| panic!("bundled scenario {file} is invalid: {e}"));
         scn.replicates = self.replicates;
+        if let Some(seed) = self.seed {
+            scn.seed = seed;
+        }
         for &(path, v) in &self.overrides {
             if let Some(s) = schema::spec(path) {
                 (s.set)(&mut scn.params, v);
@@ -120,6 +129,7 @@ impl Lab {
         checks.extend(figures(self));
         Report {
             replicates: self.replicates,
+            seed: self.seed,
             overrides: self.overrides.clone(),
             checks,
         }
@@ -180,6 +190,23 @@ pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
             Ok(x) => out.push((spec.path, x)),
             Err(m) => diags.push(Diagnostic::unplaced("--set", spec.path, m)),
         }
+    }
+    let mut p = crate::scenario::Params::default();
+    for &(path, v) in &out {
+        if let Some(s) = schema::spec(path) {
+            (s.set)(&mut p, v);
+        }
+    }
+    let b = &p.behaviour;
+    if diags.is_empty() && !(b.cut_1 < b.cut_2 && b.cut_2 < b.cut_3) {
+        diags.push(Diagnostic::unplaced(
+            "--set",
+            "behaviour.cut_1",
+            format!(
+                "cut points must rise: cut_1 < cut_2 < cut_3, found {} / {} / {}",
+                b.cut_1, b.cut_2, b.cut_3
+            ),
+        ));
     }
     if diags.is_empty() {
         Ok(out)

@@ -300,10 +300,25 @@ fn narrative_of(lab: &Lab) -> (u32, u32, f64) {
         .expect("failure-narrative.toml has a narrative event")
 }
 
+/// One strength of the narrative sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    pub strength: f64,
+    /// Share of replicates ending low: engaged share over months 54–60 below the
+    /// failure line.
+    pub low: f64,
+    /// Share of replicates ending in between: at or above the failure line but
+    /// below [`HIGH_LINE`]. A bistable CCG ends high or low, rarely in between.
+    pub between: f64,
+    /// Mean end engaged share.
+    pub mean: f64,
+    /// End engaged share of each replicate (replicate r is the same CCG, with the
+    /// same random numbers, at every strength).
+    pub ends: Vec<f64>,
+}
+
 /// Sweep the failure narrative's strength over `strengths`, keeping its timing.
-/// For each strength: (strength, share of replicates that end low — engaged share
-/// over months 54–60 below the failure line —, mean end engaged share).
-pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<(f64, f64, f64)> {
+pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<SweepPoint> {
     let base = lab.scenario("failure-narrative.toml");
     let line = base.params.failure.engaged_line;
     let (ea, eb) = END;
@@ -319,36 +334,78 @@ pub fn sweep_narrative(lab: &Lab, strengths: &[f64]) -> Vec<(f64, f64, f64)> {
                     });
                 }
             }
-            let end = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
-            let low = end.iter().filter(|&&x| x < line).count() as f64 / end.len() as f64;
-            (s, low, end.iter().sum::<f64>() / end.len() as f64)
+            let ends = lab.window(&scn, ea, eb, col(|o| o.engaged_share));
+            let n = ends.len() as f64;
+            let share = |f: &dyn Fn(f64) -> bool| ends.iter().filter(|&&x| f(x)).count() as f64 / n;
+            SweepPoint {
+                strength: s,
+                low: share(&|x| x < line),
+                between: share(&|x| x >= line && x < HIGH_LINE),
+                mean: ends.iter().sum::<f64>() / n,
+                ends,
+            }
         })
         .collect()
 }
 
-/// Width of the strength window in which the share of tipped replicates goes
-/// from at most 10% to at least 90%; `None` if the sweep never spans both.
-pub fn transition_width(sweep: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
+/// For each replicate (the same CCG at every strength), the largest fall in end
+/// engaged share between two neighbouring strengths as a share of its whole fall
+/// from the weakest to the strongest narrative: near 1 for a step (a tipping
+/// point), about 1/(steps) for a smooth slope. NaN for a replicate whose end
+/// engagement falls by less than [`MIN_FALL`] over the sweep (it never tips, or
+/// is low already without a narrative).
+pub fn step_ratios(sweep: &[SweepPoint]) -> Vec<f64> {
+    let reps = sweep.first().map_or(0, |p| p.ends.len());
+    (0..reps)
+        .map(|r| {
+            let ends: Vec<f64> = sweep.iter().map(|p| p.ends[r]).collect();
+            let total = ends[0] - ends[ends.len() - 1];
+            if total < MIN_FALL {
+                return f64::NAN;
+            }
+            let steepest = ends
+                .windows(2)
+                .map(|w| w[0] - w[1])
+                .fold(f64::NEG_INFINITY, f64::max);
+            steepest / total
+        })
+        .collect()
+}
+
+/// Fall in end engaged share below which a replicate is not counted as tipping.
+pub const MIN_FALL: f64 = 0.2;
+/// Smallest mean step ratio (95% CI lower bound) that counts as a tipping point.
+pub const MIN_STEP_RATIO: f64 = 0.5;
+
+/// The strengths between which the share of tipped replicates goes from at most
+/// 10% to at least 90%; `None` if the sweep never spans both.
+pub fn transition_width(sweep: &[SweepPoint]) -> Option<(f64, f64)> {
     let lo = sweep
         .iter()
-        .filter(|p| p.1 <= 0.1)
-        .map(|p| p.0)
+        .filter(|p| p.low <= 0.1)
+        .map(|p| p.strength)
         .reduce(f64::max)?;
     let hi = sweep
         .iter()
-        .filter(|p| p.1 >= 0.9 && p.0 > lo)
-        .map(|p| p.0)
+        .filter(|p| p.low >= 0.9 && p.strength > lo)
+        .map(|p| p.strength)
         .reduce(f64::min)?;
     Some((lo, hi))
 }
 
-/// Narrative strengths swept by pattern 5: 0, 0.05, …, 1.
-pub fn sweep_strengths() -> Vec<f64> {
-    (0..=20).map(|i| i as f64 / 20.0).collect()
+/// Share of all sweep runs that end in between the low and high states.
+pub fn between_share(sweep: &[SweepPoint]) -> f64 {
+    sweep.iter().map(|p| p.between).sum::<f64>() / sweep.len().max(1) as f64
 }
 
-/// Largest strength-window width that still counts as a sharp transition.
-pub const SHARP_WIDTH: f64 = 0.2;
+/// Most of the sweep's runs that may end in between for the response to count as
+/// bistable (a smooth response would put every intermediate strength there).
+pub const MAX_BETWEEN: f64 = 0.1;
+
+/// Narrative strengths swept by pattern 5: 0, 0.025, …, 1.
+pub fn sweep_strengths() -> Vec<f64> {
+    (0..=40).map(|i| i as f64 / 40.0).collect()
+}
 
 /// Pattern 5: A failure narrative can tip a CCG from high to low engagement, and it stays
 /// low after the narrative stops.
@@ -405,29 +462,49 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
     ];
     let sweep = sweep_narrative(lab, &sweep_strengths());
     let window = transition_width(&sweep);
-    let width = window.map_or(f64::INFINITY, |(lo, hi)| hi - lo);
     let describe = sweep
         .iter()
-        .map(|p| format!("{:.2}:{:.0}%", p.0, 100.0 * p.1))
+        .step_by(2)
+        .map(|p| format!("{:.2}:{:.0}%", p.strength, 100.0 * p.low))
         .collect::<Vec<_>>()
         .join(" ");
+    let sc = "failure-narrative.toml, strength swept 0–1";
+    let n = lab.replicates as usize;
+    let steps = Estimate::of(&step_ratios(&sweep));
     checks.push(Check {
         pattern: "5".into(),
         claim: claim.into(),
         source: SEED_002.into(),
-        scenario: "failure-narrative.toml, strength swept 0–1".into(),
+        scenario: sc.into(),
         measure: format!(
-            "strength window where the share ending low goes from ≤10% to ≥90%{} (strength:share low — {describe})",
-            window.map_or(String::new(), |(lo, hi)| format!(" ({lo:.2}–{hi:.2})"))
+            "per CCG, largest fall in end engaged share between neighbouring strengths (0.025 apart) as a share of its whole fall ({} of {n} replicates tip; across CCGs the share ending low goes from ≤10% to ≥90% between strengths {}; strength:share low — {describe})",
+            steps.n,
+            window.map_or("—".to_string(), |(lo, hi)| format!("{lo:.3} and {hi:.3}"))
+        ),
+        estimate: steps,
+        criterion: format!(
+            "> {MIN_STEP_RATIO} (95% CI above): a step, not a slope (a slope gives 1/40)"
+        ),
+        pass: steps.lo > MIN_STEP_RATIO && steps.n as f64 >= 0.9 * n as f64,
+    });
+    let between = between_share(&sweep);
+    checks.push(Check {
+        pattern: "5".into(),
+        claim: claim.into(),
+        source: SEED_002.into(),
+        scenario: sc.into(),
+        measure: format!(
+            "share of the sweep's {} runs ending in between (engaged share {line}–{HIGH_LINE}, months 54–60)",
+            n * sweep.len()
         ),
         estimate: Estimate {
-            mean: width,
+            mean: between,
             lo: f64::NAN,
             hi: f64::NAN,
-            n: lab.replicates as usize,
+            n: n * sweep.len(),
         },
-        criterion: format!("≤ {SHARP_WIDTH} of the 0–1 range (a tipping point, not a slope)"),
-        pass: width <= SHARP_WIDTH + 1e-9,
+        criterion: format!("≤ {MAX_BETWEEN} (end states are bimodal: high or low)"),
+        pass: between <= MAX_BETWEEN,
     });
     checks
 }

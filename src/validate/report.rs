@@ -6,6 +6,8 @@ use std::fmt::Write;
 #[derive(Debug, Clone)]
 pub struct Report {
     pub replicates: u32,
+    /// The seed given with `--seed`, if any (otherwise each scenario's own).
+    pub seed: Option<u64>,
     pub overrides: Vec<(&'static str, f64)>,
     pub checks: Vec<Check>,
 }
@@ -98,6 +100,9 @@ impl Report {
             self.replicates,
             env!("CARGO_PKG_VERSION")
         );
+        if let Some(seed) = self.seed {
+            let _ = writeln!(s, "**Seed:** {seed} in every scenario (`--seed {seed}`).\n");
+        }
         if !self.overrides.is_empty() {
             let list: Vec<String> = self
                 .overrides

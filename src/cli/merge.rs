@@ -1,0 +1,34 @@
+//! `ccgsim merge`: join the shard folders of one sweep into its whole result.
+
+use ccgsim::error::Result;
+use ccgsim::sweep::merge;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Shard result folders (any order), e.g. results/part-*
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Result folder for the merged sweep (must not exist)
+    #[arg(long)]
+    out: PathBuf,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(a: MergeArgs) -> Result<()> {
+    let r = merge::merge(&a.shards, &a.out)?;
+    if a.quiet {
+        return Ok(());
+    }
+    println!(
+        "merged {} shard(s) into {} ({} points, {} CCG-runs)",
+        r.shards,
+        r.path.display(),
+        r.points,
+        r.runs
+    );
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! Is a result folder whole? Re-reads every file a `manifest.json` lists and
+//! compares bytes, data rows and BLAKE3 hash, so `ccgsim check-result` can tell a
+//! complete result from a partial (unfinished) or tampered (changed) one.
+//!
+//! The manifest is read as plain JSON, not as [`super::Manifest`], so results of
+//! every command (run, sweep, …) are checked by the same rules: a top-level
+//! `complete` flag, a `files` map of name → {rows, bytes, blake3}, and where
+//! present a `scenario_hash` that must match the resolved `scenario` it sits beside.
+
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Component, Path};
+
+/// Outcome, from best to worst; a folder's verdict is its worst finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Complete,
+    /// The run did not finish: no manifest, or one that says `complete: false`.
+    Partial,
+    /// Something differs from what the manifest records.
+    Tampered,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Complete => "complete",
+            Verdict::Partial => "partial",
+            Verdict::Tampered => "tampered",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub verdict: Verdict,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub verdict: Verdict,
+    /// Problems found (empty for a complete result).
+    pub findings: Vec<Finding>,
+    /// Files checked and found as recorded.
+    pub checked: Vec<String>,
+    /// Files in the folder that the manifest does not list (not an error: notes
+    /// or plots may be added beside a result).
+    pub unlisted: Vec<String>,
+}
+
+impl Verification {
+    fn flag(&mut self, verdict: Verdict, message: String) {
+        self.verdict = self.verdict.max(verdict);
+        self.findings.push(Finding { verdict, message });
+    }
+}
+
+/// Rows, bytes and hash of a file as it is on disk (data rows = lines − header).
+fn measure(path: &Path) -> std::io::Result<(u64, u64, String)> {
+    let mut r = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut hasher = blake3::Hasher::new();
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    Ok((
+        lines.saturating_sub(1),
+        bytes,
+        hasher.finalize().to_hex().to_string(),
+    ))
+}
+
+/// A manifest file name must stay inside the result folder.
+fn safe_name(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Check the result folder `dir`. Errors only when `dir` cannot be read at all.
+pub fn verify(dir: &Path) -> Result<Verification> {
+    if !dir.is_dir() {
+        return Err(Error::Refused(format!(
+            "{} is not a folder; give a result folder written by ccgsim",
+            dir.display()
+        )));
+    }
+    let mut v = Verification {
+        verdict: Verdict::Complete,
+        findings: Vec::new(),
+        checked: Vec::new(),
+        unlisted: Vec::new(),
+    };
+    let manifest_path = dir.join("manifest.json");
+    let text = match std::fs::read(&manifest_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let why = if dir.join("partial.json").is_file() {
+                "no manifest.json: a sweep that is running or was interrupted; \
+                 run the same sweep command again to resume it"
+            } else {
+                "no manifest.json: the run did not finish (or this is not a ccgsim result)"
+            };
+            v.flag(Verdict::Partial, why.into());
+            return Ok(v);
+        }
+        Err(e) => return Err(Error::io("read", &manifest_path, e)),
+    };
+    let m: Value = match serde_json::from_slice(&text) {
+        Ok(m @ Value::Object(_)) => m,
+        Ok(_) => {
+            v.flag(
+                Verdict::Tampered,
+                "manifest.json is not a JSON object".into(),
+            );
+            return Ok(v);
+        }
+        Err(e) => {
+            v.flag(
+                Verdict::Tampered,
+                format!("manifest.json is not valid JSON: {e}"),
+            );
+            return Ok(v);
+        }
+    };
+
+    match m.get("complete") {
+        Some(Value::Bool(true)) => {}
+        Some(Value::Bool(false)) => v.flag(
+            Verdict::Partial,
+            "manifest.json says the result is not complete (the run stopped early)".into(),
+        ),
+        _ => v.flag(
+            Verdict::Tampered,
+            "manifest.json has no true/false `complete` flag".into(),
+        ),
+    }
+    if let Some(hash) = m.get("scenario_hash") {
+        match m.get("scenario") {
+            Some(scn) => {
+                let actual = blake3::hash(scn.to_string().as_bytes())
+                    .to_hex()
+                    .to_string();
+                if hash.as_str() != Some(actual.as_str()) {
+                    v.flag(
+                        Verdict::Tampered,
+                        "the scenario recorded in manifest.json does not match its scenario_hash"
+                            .into(),
+                    );
+                }
+            }
+            None => v.flag(
+                Verdict::Tampered,
+                "manifest.json has a scenario_hash but no scenario".into(),
+            ),
+        }
+    }
+
+    let Some(Value::Object(files)) = m.get("files") else {
+        v.flag(
+            Verdict::Tampered,
+            "manifest.json has no `files` table".into(),
+        );
+        return Ok(v);
+    };
+    if files.is_empty() {
+        v.flag(Verdict::Tampered, "manifest.json lists no files".into());
+    }
+    for (name, info) in files {
+        if !safe_name(name) {
+            v.flag(
+                Verdict::Tampered,
+                format!("manifest.json lists `{name}`, which is outside the result folder"),
+            );
+            continue;
+        }
+        let want = (
+            info.get("rows").and_then(Value::as_u64),
+            info.get("bytes").and_then(Value::as_u64),
+            info.get("blake3").and_then(Value::as_str),
+        );
+        let (Some(rows), Some(bytes), Some(hash)) = want else {
+            v.flag(
+                Verdict::Tampered,
+                format!("manifest.json entry for {name} lacks rows, bytes or blake3"),
+            );
+            continue;
+        };
+        let path = dir.join(name);
+        let (got_rows, got_bytes, got_hash) = match measure(&path) {
+            Ok(x) => x,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                v.flag(Verdict::Tampered, format!("{name} is listed but missing"));
+                continue;
+            }
+            Err(e) => return Err(Error::io("read", &path, e)),
+        };
+        let mut ok = true;
+        if got_bytes != bytes {
+            ok = false;
+            v.flag(
+                Verdict::Tampered,
+                format!("{name} has {got_bytes} bytes, the manifest records {bytes}"),
+            );
+        }
+        if got_rows != rows {
+            ok = false;
+            v.flag(
+                Verdict::Tampered,
+                format!("{name} has {got_rows} data rows, the manifest records {rows}"),
+            );
+        }
+        if got_hash != hash {
+            ok = false;
+            v.flag(
+                Verdict::Tampered,
+                format!("{name} does not match its BLAKE3 hash in the manifest"),
+            );
+        }
+        if ok {
+            v.checked.push(name.clone());
+        }
+    }
+    match m.get("kind").and_then(Value::as_str) {
+        Some("run") => expected_run_rows(&m, files, &mut v),
+        Some("sweep") => expected_sweep_rows(&m, files, &mut v),
+        _ => {}
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut extra: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n != "manifest.json" && !files.contains_key(n))
+            .collect();
+        extra.sort();
+        v.unlisted = extra;
+    }
+    Ok(v)
+}
+
+/// A sweep (or shard) result holds one points.csv row per design point and one
+/// runs.csv row per run in its range.
+fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
+    let get = |k: &str| m.get(k).and_then(Value::as_u64);
+    let rows = |f: &str| {
+        files
+            .get(f)
+            .and_then(|f| f.get("rows"))
+            .and_then(Value::as_u64)
+    };
+    if let (Some(points), Some(got)) = (get("points"), rows("points.csv")) {
+        if points != got {
+            v.flag(
+                Verdict::Tampered,
+                format!(
+                    "points.csv: the manifest records {got} rows but the sweep has {points} points"
+                ),
+            );
+        }
+    }
+    if let (Some(first), Some(end)) = (get("first_run"), get("end_run")) {
+        let want = end.saturating_sub(first);
+        match rows("runs.csv") {
+            Some(got) if got == want => {}
+            Some(got) => v.flag(
+                Verdict::Tampered,
+                format!("runs.csv: the manifest records {got} rows but runs {first} to {end} make {want}"),
+            ),
+            None => v.flag(
+                Verdict::Tampered,
+                "a sweep result must list runs.csv in its manifest".into(),
+            ),
+        }
+    }
+}
+
+/// A `run` result holds replicates × CCGs summary rows and that × (months + 1)
+/// timeseries rows; a manifest whose counts disagree was edited.
+fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
+    let reps = m.get("replicates").and_then(Value::as_u64);
+    let months = m.get("months").and_then(Value::as_u64);
+    let ccgs = m
+        .get("ccg_sizes")
+        .and_then(Value::as_array)
+        .map(|a| a.len() as u64);
+    let (Some(reps), Some(months), Some(ccgs)) = (reps, months, ccgs) else {
+        v.flag(
+            Verdict::Tampered,
+            "manifest.json lacks replicates, months or ccg_sizes".into(),
+        );
+        return;
+    };
+    let runs = reps.saturating_mul(ccgs);
+    for (name, want) in [
+        ("summary.csv", runs),
+        ("timeseries.csv", runs.saturating_mul(months + 1)),
+    ] {
+        match files.get(name).and_then(|f| f.get("rows")).and_then(Value::as_u64) {
+            Some(rows) if rows == want => {}
+            Some(rows) => v.flag(
+                Verdict::Tampered,
+                format!(
+                    "{name}: the manifest records {rows} rows but {reps} replicates × {ccgs} CCG(s){} make {want}",
+                    if name == "timeseries.csv" {
+                        format!(" × {} months", months + 1)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ),
+            None => v.flag(
+                Verdict::Tampered,
+                format!("a run result must list {name} in its manifest"),
+            ),
+        }
+    }
+}

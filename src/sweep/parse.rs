@@ -1,0 +1,601 @@
+//! Sweep file (TOML) → validated [`Sweep`]. Like scenario files, every problem
+//! is collected with its line and column; each swept value goes through
+//! [`scenario::parse_value_for`], so a value a scenario file would refuse is
+//! refused here too.
+
+use super::design::{self, Design, Range};
+use super::{Axis, Sweep, Target};
+use crate::error::{Diagnostic, Error, Result, nearest};
+use crate::scenario::{self, Kind, MAX_MONTHS, MAX_REPLICATES, SPECS, Scenario, schema};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+type Item<'a> = Spanned<DeValue<'a>>;
+
+const TOP_KEYS: [&str; 8] = [
+    "base",
+    "replicates",
+    "seed",
+    "months",
+    "description",
+    "grid",
+    "lhs",
+    "sobol",
+];
+
+/// Most design points one sweep may have (a guard against typos like 10^9 points).
+pub const MAX_POINTS: u64 = 10_000_000;
+/// Most CCG-runs one sweep may have.
+pub const MAX_RUNS: u64 = 1 << 40;
+
+pub fn load(path: &Path) -> Result<Sweep> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read sweep file", path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::Invalid(vec![Diagnostic::unplaced(
+            &path.display().to_string(),
+            "",
+            "is not UTF-8 text".into(),
+        )])
+    })?;
+    parse(&text, path)
+}
+
+/// Parse and validate sweep text; `path` locates messages and the `base` file.
+pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
+    let mut cx = Cx {
+        file: path.display().to_string(),
+        text,
+        diags: Vec::new(),
+    };
+    let root = match DeTable::parse(text) {
+        Ok(t) => t.into_inner(),
+        Err(e) => {
+            let off = e.span().map_or(0, |s| s.start);
+            let msg = e.message().trim().replace('\n', "; ");
+            return Err(Error::Invalid(vec![Diagnostic::at(
+                &cx.file,
+                text,
+                off,
+                "",
+                format!("TOML syntax error: {msg}"),
+            )]));
+        }
+    };
+    for (k, _) in root.iter() {
+        let key: &str = k.get_ref().as_ref();
+        if !TOP_KEYS.contains(&key) {
+            let hint = match nearest(key, TOP_KEYS) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("allowed: {}", TOP_KEYS.join(", ")),
+            };
+            cx.push(
+                k.span().start,
+                key,
+                format!("unknown key in a sweep file; {hint}"),
+            );
+        }
+    }
+
+    // The base scenario: its own errors are reported in its own file.
+    let base_path = match root.get("base") {
+        None => {
+            cx.push(
+                0,
+                "base",
+                "a sweep needs `base = \"path/to/scenario.toml\"` (relative to this file)".into(),
+            );
+            None
+        }
+        Some(item) => match item.get_ref() {
+            DeValue::String(s) => Some((resolve(path, s), item.span().start)),
+            other => {
+                cx.push(
+                    item.span().start,
+                    "base",
+                    format!("expected a file path string, found {}", other.type_str()),
+                );
+                None
+            }
+        },
+    };
+    let mut base = match base_path {
+        Some((p, off)) if !p.is_file() => {
+            cx.push(
+                off,
+                "base",
+                format!("scenario file {} does not exist", p.display()),
+            );
+            None
+        }
+        Some((p, _)) => match Scenario::load(&p) {
+            Ok(s) => Some(s),
+            Err(Error::Invalid(d)) => {
+                cx.diags.extend(d);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+
+    let replicates = root
+        .get("replicates")
+        .and_then(|v| cx.int("replicates", v, 1, MAX_REPLICATES as i64));
+    let seed = root
+        .get("seed")
+        .and_then(|v| cx.int("seed", v, 0, i64::MAX));
+    let months = root
+        .get("months")
+        .and_then(|v| cx.int("months", v, 1, MAX_MONTHS as i64));
+    let description = match root.get("description").map(|v| (v.get_ref(), v)) {
+        Some((DeValue::String(s), _)) => s.to_string(),
+        Some((other, v)) => {
+            cx.push(
+                v.span().start,
+                "description",
+                format!("expected a string, found {}", other.type_str()),
+            );
+            String::new()
+        }
+        None => String::new(),
+    };
+    if let Some(b) = base.as_mut() {
+        let r = replicates.map(|r| r as u32);
+        let m = months.map(|m| m as u32);
+        if let Err(Error::Invalid(d)) = b.override_run(seed.map(|s| s as u64), r, m) {
+            // Only `months` can clash (with the base's events); point at it.
+            let off = root.get("months").map_or(0, |v| v.span().start);
+            for x in d {
+                cx.push(off, "months", x.message);
+            }
+        }
+    }
+
+    let designs: Vec<&str> = ["grid", "lhs", "sobol"]
+        .into_iter()
+        .filter(|d| root.contains_key(*d))
+        .collect();
+    let mut design = None;
+    match designs.as_slice() {
+        [] => cx.push(
+            0,
+            "grid",
+            "a sweep needs one design section: [grid], [lhs] or [sobol]".into(),
+        ),
+        [one] => {
+            let seed = seed.map(|s| s as u64).or(base.as_ref().map(|b| b.seed));
+            design = cx.design(one, &root[*one], base.as_ref(), seed.unwrap_or(1));
+        }
+        [_, second, ..] => {
+            let off = root
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == *second)
+                .map_or(0, |(k, _)| k.span().start);
+            cx.push(
+                off,
+                second,
+                format!(
+                    "a sweep has exactly one design section; found {}",
+                    designs.join(" and ")
+                ),
+            );
+        }
+    }
+
+    let (Some(base), Some((design, axes, points)), true) = (base, design, cx.diags.is_empty())
+    else {
+        return Err(Error::Invalid(cx.diags));
+    };
+    let sweep = Sweep::new(
+        path,
+        text.as_bytes(),
+        description,
+        base,
+        design,
+        axes,
+        points,
+    );
+    if let Err(d) = sweep.check_points(&cx.file, text) {
+        return Err(Error::Invalid(vec![d]));
+    }
+    let total = sweep.points.len() as u64 * sweep.runs_per_point();
+    if total > MAX_RUNS {
+        return Err(Error::Invalid(vec![Diagnostic::unplaced(
+            &cx.file,
+            "replicates",
+            format!("{total} CCG-runs is more than one sweep may hold ({MAX_RUNS}); split it"),
+        )]));
+    }
+    Ok(sweep)
+}
+
+/// `base` relative to the sweep file's folder (absolute paths kept).
+fn resolve(sweep_file: &Path, base: &str) -> PathBuf {
+    let b = Path::new(base);
+    if b.is_absolute() {
+        return b.to_path_buf();
+    }
+    match sweep_file.parent() {
+        Some(d) => d.join(b),
+        None => b.to_path_buf(),
+    }
+}
+
+struct Cx<'t> {
+    file: String,
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+type Parsed = (Design, Vec<Axis>, Vec<Vec<f64>>);
+
+impl Cx<'_> {
+    fn push(&mut self, offset: usize, key: &str, message: String) {
+        self.diags
+            .push(Diagnostic::at(&self.file, self.text, offset, key, message));
+    }
+
+    fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
+        let allowed = format!("allowed an integer from {min} to {max}");
+        match item.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(x) if (min..=max).contains(&x) => Some(x),
+                _ => {
+                    self.push(
+                        item.span().start,
+                        key,
+                        format!("{} is out of range; {allowed}", i.as_str()),
+                    );
+                    None
+                }
+            },
+            other => {
+                self.push(
+                    item.span().start,
+                    key,
+                    format!("expected an integer, found {}; {allowed}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn design(
+        &mut self,
+        name: &str,
+        item: &Item,
+        base: Option<&Scenario>,
+        seed: u64,
+    ) -> Option<Parsed> {
+        let DeValue::Table(t) = item.get_ref() else {
+            self.push(
+                item.span().start,
+                name,
+                format!("must be a table, written [{name}]"),
+            );
+            return None;
+        };
+        let before = self.diags.len();
+        let mut axes = Vec::new();
+        let mut lists: Vec<Vec<f64>> = Vec::new();
+        let mut ranges: Vec<Range> = Vec::new();
+        let mut n = None;
+        let max_n = if name == "sobol" {
+            design::SOBOL_MAX_POINTS as i64
+        } else {
+            MAX_POINTS as i64
+        };
+        // Axes in the order written (the TOML table itself is sorted by key):
+        // the first grid axis varies slowest, columns follow the file.
+        let mut keys: Vec<_> = t.iter().collect();
+        keys.sort_by_key(|(k, _)| k.span().start);
+        for (k, v) in keys {
+            let path: &str = k.get_ref().as_ref();
+            let off = k.span().start;
+            if name != "grid" && path == "n" {
+                n = self.int(&format!("{name}.n"), v, 1, max_n);
+                continue;
+            }
+            let Some(axis) = self.axis(path, off, base) else {
+                continue;
+            };
+            if name == "grid" {
+                if let Some(vals) = self.grid_values(&axis, v) {
+                    lists.push(vals);
+                    axes.push(axis);
+                }
+            } else if let Some(r) = self.range(&axis, v, name) {
+                ranges.push(r);
+                axes.push(axis);
+            }
+        }
+        if axes.is_empty() && self.diags.len() == before {
+            self.push(
+                item.span().start,
+                name,
+                format!(
+                    "[{name}] sweeps no parameter; add e.g. \"constitution.sanctions\" = {}",
+                    if name == "grid" {
+                        "[0.0, 0.5, 1.0]"
+                    } else {
+                        "[0.0, 1.0]"
+                    }
+                ),
+            );
+        }
+        if name != "grid" && n.is_none() && !t.contains_key("n") {
+            self.push(
+                item.span().start,
+                name,
+                format!("[{name}] needs `n`, the number of design points (1 to {max_n})"),
+            );
+        }
+        if name == "sobol" && axes.len() > design::SOBOL_MAX_DIMENSIONS {
+            self.push(
+                item.span().start,
+                name,
+                format!(
+                    "[sobol] sweeps {} parameters; at most {} are supported",
+                    axes.len(),
+                    design::SOBOL_MAX_DIMENSIONS
+                ),
+            );
+        }
+        if self.diags.len() != before {
+            return None;
+        }
+        let (design, points) = match name {
+            "grid" => {
+                let count: u64 = lists
+                    .iter()
+                    .try_fold(1u64, |acc, l| acc.checked_mul(l.len() as u64))
+                    .unwrap_or(u64::MAX);
+                if count > MAX_POINTS {
+                    self.push(
+                        item.span().start,
+                        name,
+                        format!("the grid has {count} points; at most {MAX_POINTS} are allowed"),
+                    );
+                    return None;
+                }
+                (Design::Grid, design::grid(&lists))
+            }
+            "lhs" => {
+                let n = n? as usize;
+                (
+                    Design::Lhs { n },
+                    self.finish_unit(seed, &axes, &ranges, |key| {
+                        design::lhs(n, ranges.len(), key)
+                    })?,
+                )
+            }
+            _ => {
+                let n = n? as usize;
+                (
+                    Design::Sobol { n },
+                    self.finish_unit(seed, &axes, &ranges, |key| {
+                        design::sobol(n, ranges.len(), key)
+                    })?,
+                )
+            }
+        };
+        Some((design, axes, points))
+    }
+
+    /// Unit-cube points → values in each axis's range, validated.
+    fn finish_unit(
+        &mut self,
+        seed: u64,
+        axes: &[Axis],
+        ranges: &[Range],
+        unit: impl FnOnce(u64) -> Vec<Vec<f64>>,
+    ) -> Option<Vec<Vec<f64>>> {
+        // The design is drawn from the sweep seed and the swept paths, never
+        // from time: the same file always gives the same points.
+        let key = axes
+            .iter()
+            .fold(crate::model::rng::splitmix64(seed), |h, a| {
+                crate::model::rng::splitmix64(h ^ hash_str(&a.path))
+            });
+        let points = unit(key)
+            .into_iter()
+            .map(|u| {
+                u.iter()
+                    .zip(ranges)
+                    .map(|(&x, r)| r.at(x))
+                    .collect::<Vec<f64>>()
+            })
+            .collect();
+        Some(points)
+    }
+
+    /// A swept path: a parameter, or the strength of a labelled narrative event.
+    fn axis(&mut self, path: &str, off: usize, base: Option<&Scenario>) -> Option<Axis> {
+        if let Some(rest) = path.strip_prefix("events.") {
+            let Some(label) = rest.strip_suffix(".narrative") else {
+                self.push(
+                    off,
+                    path,
+                    "an event path is `events.<label>.narrative` (the strength of that event's narrative shock)".into(),
+                );
+                return None;
+            };
+            let base = base?;
+            let found = base
+                .events
+                .iter()
+                .position(|e| e.label == label && e.narrative.is_some());
+            let Some(event) = found else {
+                let labels: Vec<String> = base
+                    .events
+                    .iter()
+                    .filter(|e| e.narrative.is_some())
+                    .map(|e| format!("`{}`", e.label))
+                    .collect();
+                self.push(
+                    off,
+                    path,
+                    format!(
+                        "the base scenario has no narrative event labelled `{label}`; {}",
+                        if labels.is_empty() {
+                            "it has no narrative events at all".to_string()
+                        } else {
+                            format!("labels with a narrative: {}", labels.join(", "))
+                        }
+                    ),
+                );
+                return None;
+            };
+            return Some(Axis::new(path, Kind::Float, Target::Narrative { event }));
+        }
+        let Some(spec) = schema::spec(path) else {
+            let hint = match nearest(path, SPECS.iter().map(|s| s.path)) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => "use a dotted parameter path such as \"constitution.sanctions\" (see `ccgsim check` docs), or events.<label>.narrative".into(),
+            };
+            self.push(off, path, format!("unknown parameter path; {hint}"));
+            return None;
+        };
+        if spec.path == "ccg.practices" && base.is_some_and(|b| b.population.is_some()) {
+            self.push(
+                off,
+                path,
+                "the base scenario has a [population], which sets each CCG's practices; sweep a base without one".into(),
+            );
+            return None;
+        }
+        Some(Axis::new(spec.path, spec.kind, Target::Param(spec)))
+    }
+
+    fn check(&mut self, axis: &Axis, item: &Item, v: &toml::Value) -> Option<f64> {
+        let got = match axis.target {
+            Target::Param(spec) => scenario::parse_value_for(spec, v),
+            // Same rule as `narrative = …` in an [[events]] block.
+            Target::Narrative { .. } => match v {
+                toml::Value::Integer(i) => Ok(*i as f64),
+                toml::Value::Float(f) => Ok(*f),
+                other => Err(format!("expected a number, found {}", other.type_str())),
+            }
+            .and_then(|x| {
+                if x.is_finite() && (0.0..=1.0).contains(&x) {
+                    Ok(x)
+                } else {
+                    Err(format!("{x} is out of range; allowed a number from 0 to 1"))
+                }
+            }),
+        };
+        match got {
+            Ok(x) => Some(x),
+            Err(m) => {
+                self.push(item.span().start, &axis.path, m);
+                None
+            }
+        }
+    }
+
+    fn grid_values(&mut self, axis: &Axis, item: &Item) -> Option<Vec<f64>> {
+        let DeValue::Array(arr) = item.get_ref() else {
+            self.push(
+                item.span().start,
+                &axis.path,
+                format!(
+                    "expected a list of values, e.g. [0.0, 0.5, 1.0], found {}",
+                    item.get_ref().type_str()
+                ),
+            );
+            return None;
+        };
+        if arr.is_empty() {
+            self.push(
+                item.span().start,
+                &axis.path,
+                "the list of values is empty".into(),
+            );
+            return None;
+        }
+        let mut out = Vec::with_capacity(arr.len());
+        let mut ok = true;
+        for v in arr.iter() {
+            let got = to_value(v.get_ref()).and_then(|tv| self.check(axis, v, &tv).map(Some));
+            match got {
+                Some(Some(x)) => out.push(x),
+                Some(None) => ok = false,
+                None => {
+                    ok = false;
+                    self.push(
+                        v.span().start,
+                        &axis.path,
+                        format!("expected a number, found {}", v.get_ref().type_str()),
+                    );
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn range(&mut self, axis: &Axis, item: &Item, design: &str) -> Option<Range> {
+        if axis.kind == Kind::Bool {
+            self.push(
+                item.span().start,
+                &axis.path,
+                format!(
+                    "true/false parameters cannot be sampled by [{design}]; sweep them in a [grid]"
+                ),
+            );
+            return None;
+        }
+        let bad = |cx: &mut Self| {
+            cx.push(
+                item.span().start,
+                &axis.path,
+                "expected a range [low, high], e.g. [0.0, 1.0]".into(),
+            );
+            None
+        };
+        let DeValue::Array(arr) = item.get_ref() else {
+            return bad(self);
+        };
+        if arr.len() != 2 {
+            return bad(self);
+        }
+        let mut ends = [0.0; 2];
+        for (i, v) in arr.iter().enumerate() {
+            let Some(tv) = to_value(v.get_ref()) else {
+                return bad(self);
+            };
+            ends[i] = self.check(axis, v, &tv)?;
+        }
+        if ends[0] > ends[1] {
+            self.push(
+                item.span().start,
+                &axis.path,
+                format!("low {} is above high {}", ends[0], ends[1]),
+            );
+            return None;
+        }
+        Some(Range {
+            low: ends[0],
+            high: ends[1],
+            integer: axis.kind == Kind::Int,
+        })
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    let h = blake3::hash(s.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// Scalar TOML values as `toml::Value`; `None` for arrays, tables and datetimes.
+fn to_value(v: &DeValue) -> Option<toml::Value> {
+    Some(match v {
+        DeValue::Boolean(b) => toml::Value::Boolean(*b),
+        DeValue::Integer(i) => {
+            toml::Value::Integer(i64::from_str_radix(i.as_str(), i.radix()).ok()?)
+        }
+        DeValue::Float(f) => toml::Value::Float(f.as_str().replace('_', "").parse().ok()?),
+        DeValue::String(s) => toml::Value::String(s.to_string()),
+        _ => return None,
+    })
+}
