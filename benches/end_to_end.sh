@@ -54,9 +54,9 @@ measure() {
 
 echo "# $(nproc) cores, $repeats repeats, medians; $(date -u +%FT%TZ)"
 echo "## England 2013 (211 CCGs), 120 months x 100 replicates, timeseries.csv written"
-for t in 1 2; do measure "england threads=$t" "$england" --threads "$t"; done
+for t in 1 2; do measure "england threads=$t" "$england" --months 120 --replicates 100 --threads "$t"; done
 echo "## peak memory against replicates (England, 2 threads)"
-for r in 10 100; do measure "england replicates=$r" "$england" --threads 2 --replicates "$r"; done
+for r in 10 100; do measure "england replicates=$r" "$england" --months 120 --threads 2 --replicates "$r"; done
 
 echo "## growth (one CCG, 1 thread): practices x months x replicates"
 for n in 12 40 150; do
