@@ -39,11 +39,9 @@ ccgs = 9
 
 fn options(out: PathBuf, threads: usize, plots: bool) -> RunOptions {
     RunOptions {
-        out,
         threads,
-        force: false,
-        quiet: true,
         plots,
+        ..RunOptions::new(out)
     }
 }
 

@@ -16,6 +16,38 @@ pub const AGREE_LINE: f64 = 0.5;
 /// Burnout above which a leader "lacks time or support" (MODEL.md §4).
 pub const LACKING_SUPPORT_LINE: f64 = 0.5;
 
+/// `x^y` that remembers its last base and exponent. The CCG-level equations
+/// raise the same numbers to the same powers month after month, and one `powf`
+/// costs as much as the month of a few practices; the result is always exactly
+/// `x.powf(y)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pow {
+    last: Option<(u64, u64, f64)>,
+}
+
+impl Pow {
+    #[inline]
+    pub fn of(&mut self, x: f64, y: f64) -> f64 {
+        match self.last {
+            Some((bx, by, v)) if bx == x.to_bits() && by == y.to_bits() => v,
+            _ => {
+                let v = x.powf(y);
+                self.last = Some((x.to_bits(), y.to_bits(), v));
+                v
+            }
+        }
+    }
+}
+
+/// The powers a CCG's equations take every month, one [`Pow`] per use.
+#[derive(Debug, Clone, Default)]
+pub struct Powers {
+    dilution: Pow,
+    half: Pow,
+    support: Pow,
+    filled: Pow,
+}
+
 #[inline(always)]
 pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -35,9 +67,11 @@ pub fn leader_posts(p: &Params, n: usize) -> usize {
 
 /// An ordinary member's voice; leaders have voice 1.
 /// `v = min(1, v0 · (N_ref / N)^γ · (1 + peer_review) · (1 + lmc) · (1 − deadline_pressure))`.
-pub fn member_voice(p: &Params, n: usize) -> f64 {
+pub fn member_voice(p: &Params, n: usize, pw: &mut Powers) -> f64 {
     let b = &p.behaviour;
-    let dilution = (b.voice_ref_practices / n as f64).powf(b.voice_size_exponent);
+    let dilution = pw
+        .dilution
+        .of(b.voice_ref_practices / n as f64, b.voice_size_exponent);
     (b.voice_base
         * dilution
         * (1.0 + p.constitution.peer_review)
@@ -81,8 +115,16 @@ pub fn ownership_target(
     locality_ownership: f64,
     disposition: f64,
 ) -> f64 {
+    logistic(ownership_logit_shared(p, common, voice, locality_ownership) + disposition)
+}
+
+/// The ownership target's logit before the practice's own disposition:
+/// `common + a_v·voice + a_p·locality_mean_ownership`, the same for every practice
+/// of one role in one locality in a month.
+#[inline(always)]
+pub fn ownership_logit_shared(p: &Params, common: f64, voice: f64, locality_ownership: f64) -> f64 {
     let b = &p.behaviour;
-    logistic(common + b.own_voice * voice + b.own_peer * locality_ownership + disposition)
+    common + b.own_voice * voice + b.own_peer * locality_ownership
 }
 
 /// Monthly workload:
@@ -98,10 +140,16 @@ pub fn workload(
     engaged: bool,
     leader: bool,
 ) -> f64 {
+    base * qipp_factor + ccg_work(p, support, engaged, leader)
+}
+
+/// The CCG part of workload, `(meeting_cost·engaged + lead_cost·leader) / S`:
+/// one of four values in a month.
+#[inline(always)]
+pub fn ccg_work(p: &Params, support: f64, engaged: bool, leader: bool) -> f64 {
     let b = &p.behaviour;
-    let ccg_work =
-        if engaged { b.meeting_cost } else { 0.0 } + if leader { b.lead_cost } else { 0.0 };
-    base * qipp_factor + ccg_work / support.max(MIN_SUPPORT)
+    let work = if engaged { b.meeting_cost } else { 0.0 } + if leader { b.lead_cost } else { 0.0 };
+    work / support.max(MIN_SUPPORT)
 }
 
 /// `1 + qipp · (1 − S/2)`: QIPP work weighs more when the CCG cannot support it.
@@ -195,19 +243,25 @@ pub fn fill_probability(p: &Params) -> f64 {
 /// `g(E) = (1 + h^e1)·E^e1 / (E^e1 + h^e1)`, `h` = `perf_half`, `e1` = `perf_engagement`.
 /// Little is achieved until enough of the list is engaged, and the last practices
 /// add little; as `h` grows it tends to MODEL.md's `E^e1`.
-pub fn engagement_term(p: &Params, engaged_list_share: f64) -> f64 {
+pub fn engagement_term(p: &Params, engaged_list_share: f64, pw: &mut Powers) -> f64 {
     let b = &p.behaviour;
     let ek = engaged_list_share.max(0.0).powf(b.perf_engagement);
-    let hk = b.perf_half.powf(b.perf_engagement);
+    let hk = pw.half.of(b.perf_half, b.perf_engagement);
     (1.0 + hk) * ek / (ek + hk)
 }
 
 /// `performance = g(engaged_list_share) · S^e2 · posts_filled^e3` (noise added by the caller).
-pub fn performance(p: &Params, engaged_list_share: f64, support: f64, posts_filled: f64) -> f64 {
+pub fn performance(
+    p: &Params,
+    engaged_list_share: f64,
+    support: f64,
+    posts_filled: f64,
+    pw: &mut Powers,
+) -> f64 {
     let b = &p.behaviour;
-    engagement_term(p, engaged_list_share)
-        * support.powf(b.perf_support)
-        * posts_filled.powf(b.perf_leaders)
+    engagement_term(p, engaged_list_share, pw)
+        * pw.support.of(support, b.perf_support)
+        * pw.filled.of(posts_filled, b.perf_leaders)
 }
 
 /// `credibility' = clamp(credibility + k_c·(performance − credibility) + w_n·narrative, 0, 1)`.
@@ -234,9 +288,25 @@ mod tests {
     }
 
     #[test]
+    fn remembered_powers_equal_powf() {
+        let mut pw = Pow::default();
+        for (x, y) in [
+            (0.5, 2.0),
+            (0.5, 2.0),
+            (0.25, 2.0),
+            (0.25, 3.0),
+            (-0.0, 0.5),
+            (0.0, 0.5),
+        ] {
+            assert_eq!(pw.of(x, y).to_bits(), x.powf(y).to_bits());
+        }
+    }
+
+    #[test]
     fn voice_dilutes_with_size() {
         let p = Params::default();
-        assert!(member_voice(&p, 12) > member_voice(&p, 120));
+        let pw = &mut Powers::default();
+        assert!(member_voice(&p, 12, pw) > member_voice(&p, 120, pw));
     }
 
     #[test]

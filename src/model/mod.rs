@@ -9,7 +9,7 @@ use crate::scenario::Params;
 use equations as eq;
 pub use observe::Observation;
 use rand_distr::{Distribution, LogNormal, StandardNormal};
-use rng::Stream;
+use rng::{Chance, Stream};
 
 /// Practice state, one vector per variable (structure of arrays): the monthly
 /// pass streams through memory and the state per practice stays small.
@@ -59,10 +59,22 @@ pub struct Ccg {
     pub failing_streak: u32,
     pub failed_month: Option<u32>,
     rng: Stream,
-    // Per-locality aggregates of last month, reused every step.
+    /// Total list size (fixed), summed once in practice order.
+    total_list: f64,
+    // Per-locality aggregates of last month. `step` reads them and leaves this
+    // month's for the next step (summed in its practice loop, in practice order,
+    // so they equal a fresh pass over the state).
     loc_ownership: Vec<f64>,
     loc_engaged: Vec<f64>,
     loc_count: Vec<f64>,
+    // Scratch reused every step: the ownership logit shared by [member, leader]
+    // in each locality, and this month's sums per locality.
+    loc_logit: Vec<[f64; 2]>,
+    loc_sum_ownership: Vec<f64>,
+    loc_sum_engaged: Vec<u32>,
+    /// Scratch: this month's ownership target of every practice.
+    target: Vec<f64>,
+    powers: eq::Powers,
 }
 
 impl Ccg {
@@ -114,10 +126,19 @@ impl Ccg {
             failing_streak: 0,
             failed_month: None,
             rng,
+            total_list: 0.0,
             loc_ownership: vec![0.0; localities],
             loc_engaged: vec![0.0; localities],
             loc_count: vec![0.0; localities],
+            loc_logit: vec![[0.0; 2]; localities],
+            loc_sum_ownership: vec![0.0; localities],
+            loc_sum_engaged: vec![0; localities],
+            target: vec![0.0; n],
+            powers: eq::Powers::default(),
         };
+        for &x in &ccg.practices.list_size {
+            ccg.total_list += x;
+        }
         ccg.initialise_attitudes(p);
         ccg
     }
@@ -133,7 +154,7 @@ impl Ccg {
         self.conflict = eq::conflict(p, self.conflicted_share);
         let common =
             eq::ownership_logit_common(p, self.credibility, 0.0, 0.0) + p.ccg.launch_goodwill;
-        let v_member = eq::member_voice(p, n);
+        let v_member = eq::member_voice(p, n, &mut self.powers);
         let voice = |leader: bool| if leader { 1.0 } else { v_member };
         self.loc_ownership.iter_mut().for_each(|x| *x = 0.5);
         for _ in 0..10 {
@@ -223,17 +244,20 @@ impl Ccg {
     /// Advance one month under `p` (the parameters in force this month) with a
     /// narrative shock of total strength `shock`. Every practice reads last month's
     /// aggregates (synchronous update), so practice order does not matter.
+    ///
+    /// This is the hot loop (docs/PERFORMANCE.md): every term that is the same
+    /// for many practices is computed once per month, with the same floating-point
+    /// operations in the same order as the equations, so results are unchanged.
     pub fn step(&mut self, p: &Params, shock: f64) {
         self.month += 1;
         let n = self.practices.len();
-        self.aggregate_localities();
         let s = eq::support(p);
         self.support = s;
         self.conflict = eq::conflict(p, self.conflicted_share);
         let threat = eq::threat(p);
         let own_common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
         let drive_common = eq::engagement_drive_common(p, self.credibility);
-        let v_member = eq::member_voice(p, n);
+        let v_member = eq::member_voice(p, n, &mut self.powers);
         let qf = eq::qipp_factor(p, s);
         let b = &p.behaviour;
         let sqrt12 = 12f64.sqrt();
@@ -242,56 +266,109 @@ impl Ccg {
             b.ownership_noise * sqrt12,
             b.burnout_noise * sqrt12,
         );
-        let ps = &mut self.practices;
-        for i in 0..n {
-            let leader = ps.leader[i];
-            let engaged = ps.engagement[i] >= 1;
-            let l = ps.locality[i] as usize;
-            let w = (eq::workload(p, qf, s, ps.workload_base[i], engaged, leader)
-                + w_noise * (self.rng.unit() - 0.5))
-                .max(0.0);
-            ps.workload[i] = w;
-            let f = ps.finance[i];
-            let f = f + b.finance_rate * (eq::finance_target(p, engaged) - f);
-            ps.finance[i] = f;
-            let v = if leader { 1.0 } else { v_member };
-            let o = ps.ownership[i];
-            let target =
-                eq::ownership_target(p, own_common, v, self.loc_ownership[l], ps.disposition[i]);
-            let o = (o + b.ownership_rate * (target - o) + o_noise * (self.rng.unit() - 0.5))
-                .clamp(0.0, 1.0);
-            ps.ownership[i] = o;
-            if leader {
-                let bt = eq::burnout_target(p, w, s);
-                let x = ps.burnout[i];
-                ps.burnout[i] = (x + b.burnout_rate * (bt - x) + b_noise * (self.rng.unit() - 0.5))
-                    .clamp(0.0, 1.0);
-            }
-            if self.rng.unit() < b.revision_rate {
-                let burnout = leader.then_some(ps.burnout[i]);
-                let u =
-                    eq::engagement_drive(p, drive_common, o, self.loc_engaged[l], w, f, burnout)
-                        - ps.threshold[i];
-                ps.engagement[i] = eq::engagement_level(p, u, self.rng.unit());
-            }
-            if leader && ps.burnout[i] > b.burnout_limit {
-                ps.leader[i] = false;
+        // Month constants, indexed by [engaged][leader] or [engaged].
+        let ccg_work = [false, true].map(|e| [false, true].map(|l| eq::ccg_work(p, s, e, l)));
+        let finance_target = [false, true].map(|e| eq::finance_target(p, e));
+        let revise = Chance::new(b.revision_rate);
+        for (logit, &own) in self.loc_logit.iter_mut().zip(&self.loc_ownership) {
+            *logit = [v_member, 1.0].map(|v| eq::ownership_logit_shared(p, own_common, v, own));
+        }
+        self.loc_sum_ownership.fill(0.0);
+        self.loc_sum_engaged.fill(0);
+
+        // First pass: the ownership targets. They depend only on last month's
+        // state, and with no random draw in between, the exponentials of
+        // successive practices overlap in the CPU instead of waiting in line.
+        {
+            let ps = &self.practices;
+            let target = &mut self.target[..n];
+            for ((t, &l), (&leader, &d)) in target
+                .iter_mut()
+                .zip(&ps.locality[..n])
+                .zip(ps.leader[..n].iter().zip(&ps.disposition[..n]))
+            {
+                *t = eq::logistic(self.loc_logit[l as usize][leader as usize] + d);
             }
         }
-        self.fill_vacancies(p);
-        self.update_ccg(p, shock);
-    }
 
-    fn leaders(&self) -> usize {
-        self.practices.leader.iter().filter(|&&l| l).count()
+        let mut rng = self.rng.clone();
+        let (mut leaders, mut engaged_count, mut engaged_list) = (0usize, 0usize, 0.0);
+        let ps = &mut self.practices;
+        // Slices of length n, so indexing by i needs no bounds checks.
+        let (list_size, locality, workload_base, threshold, target) = (
+            &ps.list_size[..n],
+            &ps.locality[..n],
+            &ps.workload_base[..n],
+            &ps.threshold[..n],
+            &self.target[..n],
+        );
+        let (ownership, engagement, workload, finance, leader_of, burnout) = (
+            &mut ps.ownership[..n],
+            &mut ps.engagement[..n],
+            &mut ps.workload[..n],
+            &mut ps.finance[..n],
+            &mut ps.leader[..n],
+            &mut ps.burnout[..n],
+        );
+        for i in 0..n {
+            let leader = leader_of[i];
+            let engaged = engagement[i] >= 1;
+            let l = locality[i] as usize;
+            let w = (workload_base[i] * qf
+                + ccg_work[engaged as usize][leader as usize]
+                + w_noise * (rng.unit() - 0.5))
+                .max(0.0);
+            workload[i] = w;
+            let f = finance[i];
+            let f = f + b.finance_rate * (finance_target[engaged as usize] - f);
+            finance[i] = f;
+            let o = ownership[i];
+            let o = (o + b.ownership_rate * (target[i] - o) + o_noise * (rng.unit() - 0.5))
+                .clamp(0.0, 1.0);
+            ownership[i] = o;
+            if leader {
+                let bt = eq::burnout_target(p, w, s);
+                let x = burnout[i];
+                let x =
+                    (x + b.burnout_rate * (bt - x) + b_noise * (rng.unit() - 0.5)).clamp(0.0, 1.0);
+                burnout[i] = x;
+            }
+            let mut level = engagement[i];
+            if rng.hit(revise) {
+                let burnout = leader.then_some(burnout[i]);
+                let u =
+                    eq::engagement_drive(p, drive_common, o, self.loc_engaged[l], w, f, burnout)
+                        - threshold[i];
+                level = eq::engagement_level(p, u, rng.unit());
+                engagement[i] = level;
+            }
+            let still_leader = leader && burnout[i] <= b.burnout_limit;
+            leader_of[i] = still_leader;
+            leaders += still_leader as usize;
+            // This month's aggregates, for the CCG update and for next month.
+            let now_engaged = level >= 1;
+            engaged_count += now_engaged as usize;
+            // Adding +0.0 leaves a positive sum unchanged: same bits as skipping.
+            engaged_list += if now_engaged { list_size[i] } else { 0.0 };
+            self.loc_sum_ownership[l] += o;
+            self.loc_sum_engaged[l] += now_engaged as u32;
+        }
+        self.rng = rng;
+        for l in 0..self.localities {
+            let c = self.loc_count[l].max(1.0);
+            self.loc_ownership[l] = self.loc_sum_ownership[l] / c;
+            self.loc_engaged[l] = self.loc_sum_engaged[l] as f64 / c;
+        }
+        let leaders = self.fill_vacancies(p, leaders);
+        self.update_ccg(p, shock, leaders, engaged_count, engaged_list);
     }
 
     /// Each vacant post is filled with the month's fill probability by a random
-    /// engaged member that holds no post.
-    fn fill_vacancies(&mut self, p: &Params) {
-        let vacancies = self.posts.saturating_sub(self.leaders());
+    /// engaged member that holds no post. Returns the leaders in post after.
+    fn fill_vacancies(&mut self, p: &Params, mut leaders: usize) -> usize {
+        let vacancies = self.posts.saturating_sub(leaders);
         if vacancies == 0 {
-            return;
+            return leaders;
         }
         let n = self.practices.len();
         let prob = eq::fill_probability(p);
@@ -307,43 +384,49 @@ impl Ccg {
             {
                 ps.leader[i] = true;
                 ps.burnout[i] = eq::NEW_LEADER_BURNOUT;
+                leaders += 1;
             }
         }
+        leaders
     }
 
-    /// Performance, credibility and the failure clock.
-    fn update_ccg(&mut self, p: &Params, shock: f64) {
-        let ps = &self.practices;
-        let (mut engaged_list, mut total_list, mut engaged) = (0.0, 0.0, 0usize);
-        for i in 0..ps.len() {
-            let e = ps.engagement[i] >= 1;
-            total_list += ps.list_size[i];
-            if e {
-                engaged_list += ps.list_size[i];
-                engaged += 1;
-            }
-        }
-        let engaged_list_share = if total_list > 0.0 {
-            engaged_list / total_list
+    /// Performance, credibility and the failure clock, from this month's counts.
+    fn update_ccg(
+        &mut self,
+        p: &Params,
+        shock: f64,
+        leaders: usize,
+        engaged: usize,
+        engaged_list: f64,
+    ) {
+        let n = self.practices.len();
+        let engaged_list_share = if self.total_list > 0.0 {
+            engaged_list / self.total_list
         } else {
             0.0
         };
         let filled = if self.posts == 0 {
             1.0
         } else {
-            self.leaders() as f64 / self.posts as f64
+            leaders as f64 / self.posts as f64
         };
         let noise = p.behaviour.perf_noise * 12f64.sqrt() * (self.rng.unit() - 0.5);
-        self.performance =
-            (eq::performance(p, engaged_list_share, self.support, filled) + noise).clamp(0.0, 1.0);
+        self.performance = (eq::performance(
+            p,
+            engaged_list_share,
+            self.support,
+            filled,
+            &mut self.powers,
+        ) + noise)
+            .clamp(0.0, 1.0);
         self.narrative = (p.environment.narrative - shock).clamp(-1.0, 1.0);
         self.credibility =
             eq::credibility_next(p, self.credibility, self.performance, self.narrative);
 
-        let engaged_share = if ps.is_empty() {
+        let engaged_share = if n == 0 {
             0.0
         } else {
-            engaged as f64 / ps.len() as f64
+            engaged as f64 / n as f64
         };
         let failing =
             engaged_share < p.failure.engaged_line && self.credibility < p.failure.credibility_line;

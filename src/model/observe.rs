@@ -54,32 +54,46 @@ impl Observation {
         let ps = &ccg.practices;
         let n = ps.len();
         let mut o = Observation::default();
-        let (mut members, mut leaders) = (0.0, 0.0);
-        let (mut own_m, mut own_l, mut agree_m, mut agree_l) = (0.0, 0.0, 0.0, 0.0);
-        let (mut engaged, mut high, mut high_l, mut lacking, mut burnout) =
-            (0.0, 0.0, 0.0, 0.0, 0.0);
+        // One branch-free pass (this runs every month of every recorded run).
+        // Counts are integers; each float sum adds the same values in the same
+        // order as summing only the practices of its group (adding +0.0 to a
+        // sum that starts at +0.0 changes nothing).
+        let (ownership, engagement, leader, burnout_of, workload_of, finance_of) = (
+            &ps.ownership[..n],
+            &ps.engagement[..n],
+            &ps.leader[..n],
+            &ps.burnout[..n],
+            &ps.workload[..n],
+            &ps.finance[..n],
+        );
+        let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
+        let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
+        let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
         let (mut workload, mut overload, mut finance) = (0.0, 0.0, 0.0);
         for i in 0..n {
-            let agree = (ps.ownership[i] > AGREE_LINE) as u8 as f64;
-            let is_high = (ps.engagement[i] == 3) as u8 as f64;
-            if ps.leader[i] {
-                leaders += 1.0;
-                own_l += ps.ownership[i];
-                agree_l += agree;
-                high_l += is_high;
-                lacking += (ps.burnout[i] > LACKING_SUPPORT_LINE) as u8 as f64;
-                burnout += ps.burnout[i];
-            } else {
-                members += 1.0;
-                own_m += ps.ownership[i];
-                agree_m += agree;
-            }
-            engaged += (ps.engagement[i] >= 1) as u8 as f64;
+            let is_leader = leader[i];
+            let (l, m) = (is_leader as u32, !is_leader as u32);
+            let own = ownership[i];
+            let agree = (own > AGREE_LINE) as u32;
+            let is_high = (engagement[i] == 3) as u32;
+            leaders += l;
+            own_l += if is_leader { own } else { 0.0 };
+            own_m += if is_leader { 0.0 } else { own };
+            agree_l += agree & l;
+            agree_m += agree & m;
+            high_l += is_high & l;
+            lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
+            burnout += if is_leader { burnout_of[i] } else { 0.0 };
+            engaged += (engagement[i] >= 1) as u32;
             high += is_high;
-            workload += ps.workload[i];
-            overload += (ps.workload[i] - 1.0).max(0.0);
-            finance += ps.finance[i];
+            workload += workload_of[i];
+            overload += (workload_of[i] - 1.0).max(0.0);
+            finance += finance_of[i];
         }
+        let members = (n as u32 - leaders) as f64;
+        let (leaders, agree_m, agree_l) = (leaders as f64, agree_m as f64, agree_l as f64);
+        let (engaged, high, high_l, lacking) =
+            (engaged as f64, high as f64, high_l as f64, lacking as f64);
         let per = |x: f64, d: f64| if d > 0.0 { x / d } else { f64::NAN };
         let all = n as f64;
         o.ownership_members = per(own_m, members);

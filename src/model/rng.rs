@@ -36,6 +36,14 @@ impl Stream {
         (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
+    /// `self.unit() < c`'s probability, drawn exactly as that comparison would
+    /// be (same draw, same answer) but on integers: see [`Chance`].
+    #[inline(always)]
+    pub fn hit(&mut self, c: Chance) -> bool {
+        use rand::Rng;
+        (self.0.next_u64() >> 11) < c.0
+    }
+
     /// Uniform integer in `0..n` (n ≥ 1), by Lemire's multiply-shift.
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {
@@ -53,6 +61,20 @@ impl Stream {
         }
         idx.truncate(k);
         idx
+    }
+}
+
+/// A probability `p` as a threshold on the 53 random bits behind
+/// [`Stream::unit`]: `unit() = k·2⁻⁵³ < p` exactly when `k < ⌈p·2⁵³⌉`, because
+/// `k` is an integer and scaling by 2⁵³ is exact. (p ≤ 0 or NaN never hits,
+/// p ≥ 1 always does, as with `unit() < p`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chance(u64);
+
+impl Chance {
+    pub fn new(p: f64) -> Chance {
+        // `as` saturates: negative and NaN give 0.
+        Chance((p * (1u64 << 53) as f64).ceil() as u64)
     }
 }
 
@@ -95,6 +117,35 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_chance_hits_exactly_when_unit_is_below_it() {
+        let edge = 0.25 + f64::EPSILON / 8.0; // needs the ceiling to agree at 2^-53 steps
+        for p in [
+            0.0,
+            1e-17,
+            0.1,
+            0.25,
+            edge,
+            1.0 / 3.0,
+            0.5,
+            0.999_999,
+            1.0,
+            1.5,
+            -0.2,
+        ] {
+            let (mut a, mut b) = (Stream::derive(9, &[]), Stream::derive(9, &[]));
+            let c = Chance::new(p);
+            for _ in 0..20_000 {
+                assert_eq!(a.hit(c), b.unit() < p, "p = {p}");
+            }
+        }
+        // At the boundary itself: the largest k below p·2^53 hits, the next does not.
+        let p = 0.3;
+        let t = Chance::new(p).0;
+        assert!(((t - 1) as f64) * (1.0 / (1u64 << 53) as f64) < p);
+        assert!((t as f64) * (1.0 / (1u64 << 53) as f64) >= p);
     }
 
     #[test]

@@ -47,18 +47,19 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
         rec.id.ccg as u64,
         rec.practices as u64,
     ];
+    let mut last_text = LastText::default();
     let mut ts = Vec::new();
     if with_timeseries {
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         for (t, o) in rec.months.iter().enumerate() {
             let [r, c, n] = keys;
-            push_row(&[r, c, n, t as u64], &o.values(), &mut ts);
+            push_row(&[r, c, n, t as u64], &o.values(), &mut last_text, &mut ts);
             ts.push(b'\n');
         }
     }
     let mut sm = Vec::with_capacity(ROW_BYTES_GUESS);
     let last = rec.months.last().copied().unwrap_or_default();
-    push_row(&keys, &last.values(), &mut sm);
+    push_row(&keys, &last.values(), &mut last_text, &mut sm);
     sm.extend_from_slice(if rec.failed_month.is_some() {
         b",1,"
     } else {
@@ -85,13 +86,33 @@ const VALUES: usize = Observation::COLUMNS.len();
 /// Longest text of a key (u64) and of a fast-path number, each with its comma.
 const KEY_MAX: usize = 21;
 const NUMBER_MAX: usize = 21;
-const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX;
+/// A row's longest text, plus room to copy one whole number buffer at the end.
+const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
+
+/// The text of each column's previous value. Within a run most columns repeat
+/// last month's value (counts, shares of small groups, parameters), and
+/// copying its text is cheaper than formatting the number again.
+struct LastText {
+    bits: [Option<u64>; VALUES],
+    text: [[u8; NUMBER_MAX]; VALUES],
+    len: [usize; VALUES],
+}
+
+impl Default for LastText {
+    fn default() -> Self {
+        LastText {
+            bits: [None; VALUES],
+            text: [[0; NUMBER_MAX]; VALUES],
+            len: [0; VALUES],
+        }
+    }
+}
 
 /// Append `keys` then `values`, comma-separated, without a line end. Rows are
 /// assembled on the stack and appended in one copy: every field is a number
 /// or empty, so none needs CSV quoting, and per-field writes into the `Vec`
 /// (or the csv crate's per-field checks) would cost more than the digits.
-fn push_row(keys: &[u64], values: &[f64; VALUES], out: &mut Vec<u8>) {
+fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut Vec<u8>) {
     if keys.len() > 4 || values.iter().any(|v| v.abs() >= FAST_LIMIT) {
         // Huge or infinite values: field by field, the slow exact way.
         for (i, k) in keys.iter().enumerate() {
@@ -115,10 +136,16 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], out: &mut Vec<u8>) {
         }
         len += put_uint(k, &mut row[len..]);
     }
-    for &v in values {
+    for (j, &v) in values.iter().enumerate() {
         row[len] = b',';
         len += 1;
-        len += put_fixed6(v, &mut row[len..]);
+        if last.bits[j] != Some(v.to_bits()) {
+            last.bits[j] = Some(v.to_bits());
+            last.len[j] = put_fixed6(v, &mut last.text[j]);
+        }
+        // A fixed-size copy (cheaper than a variable one); only len[j] bytes count.
+        row[len..len + NUMBER_MAX].copy_from_slice(&last.text[j]);
+        len += last.len[j];
     }
     out.extend_from_slice(&row[..len]);
 }
@@ -312,6 +339,8 @@ mod tests {
             25.0,
         ];
         let mut x = 1u64;
+        // One memory of last texts across all rows, as within a run.
+        let mut last = LastText::default();
         for case in 0..2000 {
             let mut values = [0.0; VALUES];
             for v in values.iter_mut() {
@@ -324,7 +353,10 @@ mod tests {
             }
             let keys = [case, u64::MAX, 0, 120];
             let mut fast = Vec::new();
-            push_row(&keys, &values, &mut fast);
+            // Twice: the second time every column repeats its last text.
+            push_row(&keys, &values, &mut last, &mut fast);
+            fast.push(b'\n');
+            push_row(&keys, &values, &mut last, &mut fast);
             let mut want = keys.map(|k| k.to_string()).join(",").into_bytes();
             for v in values {
                 want.push(b',');
@@ -332,6 +364,7 @@ mod tests {
                     push_number_std(v, &mut want);
                 }
             }
+            want = [&want[..], b"\n", &want[..]].concat();
             assert_eq!(
                 String::from_utf8(fast).unwrap(),
                 String::from_utf8(want).unwrap()
