@@ -240,3 +240,37 @@ fn sweep_results_complete_partial_and_tampered() {
         "{text}"
     );
 }
+
+#[test]
+fn figures_are_checked_by_hash_not_as_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("s.toml"), "[scenario]\nmonths = 6\nreplicates = 3\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_ccgsim");
+    let o = Command::new(bin)
+        .args(["run", "s.toml", "--out", "r", "-q"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("r/plots/engaged_share.png").exists());
+    let o = Command::new(bin)
+        .args(["check-result", "r"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // Change one figure: the hash catches it.
+    let svg = d.join("r/plots/engaged_share.svg");
+    let mut bytes = std::fs::read(&svg).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    std::fs::write(&svg, bytes).unwrap();
+    let o = Command::new(bin)
+        .args(["check-result", "r"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("plots/engaged_share.svg"));
+}

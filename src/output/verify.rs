@@ -58,8 +58,10 @@ impl Verification {
     }
 }
 
-/// Rows, bytes and hash of a file as it is on disk (data rows = lines − header).
+/// Rows, bytes and hash of a file as it is on disk. Only CSV tables have rows
+/// (lines − header); figures and other files count 0.
 fn measure(path: &Path) -> std::io::Result<(u64, u64, String)> {
+    let table = path.extension().is_some_and(|e| e == "csv");
     let mut r = BufReader::with_capacity(1 << 20, File::open(path)?);
     let mut hasher = blake3::Hasher::new();
     let (mut bytes, mut lines) = (0u64, 0u64);
@@ -74,7 +76,7 @@ fn measure(path: &Path) -> std::io::Result<(u64, u64, String)> {
         lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
     }
     Ok((
-        lines.saturating_sub(1),
+        if table { lines.saturating_sub(1) } else { 0 },
         bytes,
         hasher.finalize().to_hex().to_string(),
     ))
@@ -240,6 +242,8 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().to_string())
             .filter(|n| n != "manifest.json" && !files.contains_key(n))
+            // A folder whose files are listed (e.g. plots/) is checked through them.
+            .filter(|n| !files.keys().any(|k| k.starts_with(&format!("{n}/"))))
             .collect();
         extra.sort();
         v.unlisted = extra;
