@@ -5,6 +5,7 @@ mod parse;
 mod population;
 pub mod schema;
 
+pub(crate) use parse::toml_document;
 pub use parse::{parse, parse_value_for};
 pub use population::Population;
 pub use schema::{Kind, Params, SPECS, Spec};

@@ -32,6 +32,22 @@ const EVENT_KEYS: [&str; 7] = [
     "duration",
 ];
 
+/// TOML text → a table that keeps every key's and value's position; a syntax
+/// error becomes a located diagnostic. Shared by scenario and sweep files.
+pub(crate) fn toml_document<'t>(text: &'t str, file: &str) -> Result<DeTable<'t>> {
+    DeTable::parse(text).map(|t| t.into_inner()).map_err(|e| {
+        let off = e.span().map_or(0, |s| s.start);
+        let msg = e.message().trim().replace('\n', "; ");
+        Error::Invalid(vec![Diagnostic::at(
+            file,
+            text,
+            off,
+            "",
+            format!("TOML syntax error: {msg}"),
+        )])
+    })
+}
+
 /// Parse and validate scenario text; `path` is used in messages and as the default name.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
     let mut cx = Cx {
@@ -39,20 +55,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
         text,
         diags: Vec::new(),
     };
-    let root = match DeTable::parse(text) {
-        Ok(t) => t.into_inner(),
-        Err(e) => {
-            let off = e.span().map_or(0, |s| s.start);
-            let msg = e.message().trim().replace('\n', "; ");
-            return Err(Error::Invalid(vec![Diagnostic::at(
-                &cx.file,
-                text,
-                off,
-                "",
-                format!("TOML syntax error: {msg}"),
-            )]));
-        }
-    };
+    let root = toml_document(text, &cx.file)?;
 
     let default_name = path
         .file_stem()

@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, Error, Result, nearest};
 use crate::scenario::{self, Kind, MAX_MONTHS, MAX_REPLICATES, SPECS, Scenario, schema};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 type Item<'a> = Spanned<DeValue<'a>>;
 
@@ -48,20 +48,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         text,
         diags: Vec::new(),
     };
-    let root = match DeTable::parse(text) {
-        Ok(t) => t.into_inner(),
-        Err(e) => {
-            let off = e.span().map_or(0, |s| s.start);
-            let msg = e.message().trim().replace('\n', "; ");
-            return Err(Error::Invalid(vec![Diagnostic::at(
-                &cx.file,
-                text,
-                off,
-                "",
-                format!("TOML syntax error: {msg}"),
-            )]));
-        }
-    };
+    let root = crate::scenario::toml_document(text, &cx.file)?;
     for (k, _) in root.iter() {
         let key: &str = k.get_ref().as_ref();
         if !TOP_KEYS.contains(&key) {
