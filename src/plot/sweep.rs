@@ -437,24 +437,33 @@ impl Heatmap {
             .draw()?;
         if full_grid {
             let font = style::tick().color(&style::INK);
-            for &v in &xu {
+            // Label at most ~10 cells per axis so long axes stay readable; every
+            // cell keeps its tick mark.
+            let (x_every, y_every) = (xu.len().div_ceil(10).max(1), yu.len().div_ceil(12).max(1));
+            for (i, &v) in xu.iter().enumerate() {
                 let (px, py) = ch.backend_coord(&(v, ye[0]));
                 root.draw(&PathElement::new(
                     vec![(px, py), (px, py + 6)],
                     style::GREY_TEXT,
                 ))?;
+                if i % x_every != 0 {
+                    continue;
+                }
                 root.draw_text(
                     &chart::tick_label(v),
                     &font.pos(Pos::new(HPos::Center, VPos::Top)),
                     (px, py + 10),
                 )?;
             }
-            for &v in &yu {
+            for (i, &v) in yu.iter().enumerate() {
                 let (px, py) = ch.backend_coord(&(xe[0], v));
                 root.draw(&PathElement::new(
                     vec![(px - 6, py), (px, py)],
                     style::GREY_TEXT,
                 ))?;
+                if i % y_every != 0 {
+                    continue;
+                }
                 root.draw_text(
                     &chart::tick_label(v),
                     &font.pos(Pos::new(HPos::Right, VPos::Center)),
