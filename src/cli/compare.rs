@@ -25,15 +25,8 @@ pub struct CompareArgs {
     /// Months for both scenarios [default: each scenario's own]
     #[arg(long)]
     months: Option<u32>,
-    /// Worker threads (0 = one per core)
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Replace an existing result folder
-    #[arg(long)]
-    force: bool,
-    /// No progress output
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    exec: super::Execution,
 }
 
 fn stem(p: &Path) -> String {
@@ -70,18 +63,18 @@ pub fn run(a: CompareArgs) -> Result<()> {
             None => compare::read_side(p)?,
             Some(mut s) => {
                 s.override_run(Some(seed), replicates, a.months)?;
-                if !a.quiet {
+                if !a.exec.quiet {
                     let (runs, _) = s.workload();
                     eprintln!("running {} ({runs} CCG-runs, seed {seed})", p.display());
                 }
-                compare::run_side(s, a.threads, a.quiet)?
+                compare::run_side(s, a.exec.threads, a.exec.quiet)?
             }
         };
         sides.push(side);
     }
     let rows = compare::compare(&sides[0], &sides[1]);
     print!("{}", compare::table(&sides[0], &sides[1], &rows));
-    let path = compare::write(&out, a.force, &sides[0], &sides[1], &rows, started)?;
+    let path = compare::write(&out, a.exec.force, &sides[0], &sides[1], &rows, started)?;
     println!("wrote {}", path.join("compare.csv").display());
     Ok(())
 }

@@ -62,6 +62,20 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// How a job that writes a result folder executes; shared by `run` and `compare`.
+#[derive(Args)]
+pub struct Execution {
+    /// Worker threads (0 = one per core)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Replace an existing result folder
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Args)]
 struct RunArgs {
     /// Scenario file (TOML)
@@ -78,15 +92,8 @@ struct RunArgs {
     /// Override [scenario] months
     #[arg(long)]
     months: Option<u32>,
-    /// Worker threads (0 = one per core)
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Replace an existing result folder
-    #[arg(long)]
-    force: bool,
-    /// No progress output
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    exec: Execution,
     /// Skip the up-front check that the estimated output fits the free disk space
     /// (for file systems that misreport it)
     #[arg(long)]
@@ -139,7 +146,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
     scn.override_run(a.seed, a.replicates, a.months)?;
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     let (runs, pm) = scn.workload();
-    if !a.quiet {
+    if !a.exec.quiet {
         eprintln!(
             "running {} ({} CCG-runs, {} practice-months) into {}",
             a.scenario.display(),
@@ -152,9 +159,9 @@ fn cmd_run(a: RunArgs) -> Result<()> {
         scn,
         &RunOptions {
             out,
-            threads: a.threads,
-            force: a.force,
-            quiet: a.quiet,
+            threads: a.exec.threads,
+            force: a.exec.force,
+            quiet: a.exec.quiet,
             check_space: !a.no_space_check,
             plots: !a.no_plots,
         },
