@@ -7,9 +7,7 @@
 //! (CI runs as root). Without root these tests say so and skip, except under CI,
 //! where they fail rather than pass vacuously.
 
-mod common;
-
-use common::{ccgsim, entries, stderr, write};
+use crate::common::{ccgsim, entries, stderr, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,7 @@
 //! Each class of bad scenario is refused before anything runs: exit code 2, a
 //! message naming file, line, column, key and what is allowed, and no output.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 struct Case {
     what: &'static str,

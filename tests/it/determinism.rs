@@ -1,7 +1,6 @@
 //! The same scenario and seed give byte-identical files on 1 thread and on many.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const SCENARIO: &str = r#"
 [scenario]

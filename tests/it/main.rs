@@ -1,0 +1,21 @@
+//! Every integration test in one binary (one link instead of twenty: see docs/PERFORMANCE.md,
+//! build time). tests/memory.rs stays apart: it installs a counting global allocator.
+
+mod bad_input;
+mod check_result;
+mod common;
+mod determinism;
+mod docs;
+mod extremes;
+mod faults;
+mod model_invariants;
+mod odd_doc;
+mod patterns;
+mod plots;
+mod proptest_model;
+mod proptest_parse;
+mod serve_api;
+mod serve_cli;
+mod serve_http;
+mod sweep;
+mod sweep_compare;
