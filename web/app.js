@@ -60,7 +60,7 @@
       if (e.kind === 'narrative') {
         const duration = (e.end ?? months + 1) - e.month;
         if (duration >= 1) {
-          events.push({ month: e.month, label: 'classroom failure narrative', narrative: e.strength, duration });
+          events.push({ month: e.month, label: 'classroom failure narrative', failure_narrative: e.strength, duration });
         }
       } else {
         events.push(e.body);
@@ -229,7 +229,7 @@
     const parts = [];
     for (const [k, v] of Object.entries(b.set || {})) parts.push(`${k} = ${v}`);
     for (const [k, v] of Object.entries(b.ramp || {})) parts.push(`${k} → ${v} over ${b.over} months`);
-    if (b.narrative !== undefined) parts.push(`failure narrative ${b.narrative} for ${b.duration} months`);
+    if (b.failure_narrative !== undefined) parts.push(`failure narrative ${b.failure_narrative} for ${b.duration} months`);
     return `${b.label ? `${b.label}: ` : ''}${parts.join(', ')}`;
   }
 

@@ -186,7 +186,9 @@ pub fn param_label(column: &str) -> String {
         .or_else(|| column.strip_prefix("events."))
     {
         if let Some(event) = rest
-            .strip_suffix("_narrative")
+            .strip_suffix("_failure_narrative")
+            .or_else(|| rest.strip_suffix(".failure_narrative"))
+            .or_else(|| rest.strip_suffix("_narrative"))
             .or_else(|| rest.strip_suffix(".narrative"))
         {
             return format!("failure-narrative strength of event {event} (0–1)");
@@ -643,7 +645,7 @@ mod tests {
         assert_eq!(param_label("ccg_practices"), "practices (practices)");
         assert_eq!(param_label("constitution.sanctions"), "sanctions (0–1)");
         assert_eq!(
-            param_label("events_shock_narrative"),
+            param_label("events_shock_failure_narrative"),
             "failure-narrative strength of event shock (0–1)"
         );
         assert_eq!(param_label("mystery_knob"), "mystery knob");

@@ -52,6 +52,7 @@ pub struct Event {
     pub ramp: Vec<(&'static str, f64)>,
     pub ramp_months: u32,
     /// A narrative shock: strength (0..1, failure predicted) held for `duration` months.
+    #[serde(rename = "failure_narrative")]
     pub narrative: Option<NarrativeShock>,
     #[serde(skip)]
     pub line: usize,

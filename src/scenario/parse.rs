@@ -28,9 +28,13 @@ const EVENT_KEYS: [&str; 7] = [
     "set",
     "ramp",
     "over",
-    "narrative",
+    "failure_narrative",
     "duration",
 ];
+
+/// The event key was once `narrative`; it read like the signed
+/// `environment.narrative` does, with the opposite sign, so it was renamed.
+pub const RENAMED_NARRATIVE: &str = "`narrative` in an event is now `failure_narrative` (a strength from 0 to 1, where 1 predicts failure most strongly); write `failure_narrative = <strength>`. Only [environment] `narrative` is signed (-1 = failure predicted … +1 = success predicted)";
 
 /// TOML text → a table that keeps every key's and value's position; a syntax
 /// error becomes a located diagnostic. Shared by scenario and sweep files.
@@ -534,7 +538,8 @@ impl Cx<'_> {
                 "set" => ev.set = self.assignments(&key, v, false),
                 "ramp" => ev.ramp = self.assignments(&key, v, true),
                 "over" => over = self.int(&key, v, 1, MAX_MONTHS as i64).map(|x| x as u32),
-                "narrative" => strength = self.number(&key, v, 0.0, 1.0),
+                "failure_narrative" => strength = self.number(&key, v, 0.0, 1.0),
+                "narrative" => self.push(k.span().start, &key, RENAMED_NARRATIVE.into()),
                 "duration" => duration = self.int(&key, v, 1, MAX_MONTHS as i64).map(|x| x as u32),
                 other => self.unknown(k.span().start, &key, other, EVENT_KEYS, "[[events]]"),
             }
@@ -570,13 +575,17 @@ impl Cx<'_> {
             (Some(_), None) if !t.contains_key("duration") => self.push(
                 start,
                 "events.duration",
-                "a `narrative` shock needs `duration` in months".into(),
+                "a `failure_narrative` shock needs `duration` in months".into(),
             ),
-            (None, Some(_)) if !t.contains_key("narrative") => self.push(
-                start,
-                "events.narrative",
-                "`duration` only applies to a `narrative` shock".into(),
-            ),
+            (None, Some(_))
+                if !t.contains_key("failure_narrative") && !t.contains_key("narrative") =>
+            {
+                self.push(
+                    start,
+                    "events.failure_narrative",
+                    "`duration` only applies to a `failure_narrative` shock".into(),
+                )
+            }
             _ => {}
         }
         if ev.set.is_empty()
@@ -587,7 +596,7 @@ impl Cx<'_> {
             self.push(
                 start,
                 "events",
-                "an event must `set` or `ramp` a parameter, or give a `narrative` shock".into(),
+                "an event must `set` or `ramp` a parameter, or give a `failure_narrative` shock".into(),
             );
         }
         (self.diags.len() == before).then_some(ev)
@@ -764,7 +773,7 @@ mod tests {
 
     #[test]
     fn events_parse_and_are_checked() {
-        let s = p("[scenario]\nmonths = 36\n[[events]]\nmonth = 24\nset = { \"ccg.allowance_per_head\" = 22.0 }\n[[events]]\nmonth = 12\nnarrative = 0.5\nduration = 6\n").unwrap();
+        let s = p("[scenario]\nmonths = 36\n[[events]]\nmonth = 24\nset = { \"ccg.allowance_per_head\" = 22.0 }\n[[events]]\nmonth = 12\nfailure_narrative = 0.5\nduration = 6\n").unwrap();
         assert_eq!(s.events.len(), 2);
         assert_eq!(s.events[0].set, vec![("ccg.allowance_per_head", 22.0)]);
         assert_eq!(

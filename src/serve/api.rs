@@ -52,7 +52,7 @@ impl Problem {
 }
 
 /// `POST /api/run` body. Parameter values and events are written exactly as in a
-/// scenario file: `"constitution.sanctions": 0.5`, `{"month": 12, "narrative": 0.8,
+/// scenario file: `"constitution.sanctions": 0.5`, `{"month": 12, "failure_narrative": 0.8,
 /// "duration": 6}`, `{"month": 3, "set": {"ccg.allowance_per_head": 22}}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -268,7 +268,7 @@ fn scenario_toml(
             Some(t @ toml::Value::Table(_)) => events.push(t),
             _ => problems.push(Problem::new(
                 "events",
-                format!("event {} must be an object such as {{\"month\": 12, \"narrative\": 0.8, \"duration\": 6}}", i + 1),
+                format!("event {} must be an object such as {{\"month\": 12, \"failure_narrative\": 0.8, \"duration\": 6}}", i + 1),
             )),
         }
     }
@@ -476,7 +476,7 @@ fn event_json(e: &Event) -> Value {
         m.insert("over".into(), json!(e.ramp_months));
     }
     if let Some(n) = e.narrative {
-        m.insert("narrative".into(), json!(n.strength));
+        m.insert("failure_narrative".into(), json!(n.strength));
         m.insert("duration".into(), json!(n.duration));
     }
     Value::Object(m)

@@ -284,8 +284,8 @@ mod tests {
             "constitution_sanctions"
         );
         assert_eq!(
-            column_name("events.cut-1.narrative"),
-            "events_cut_1_narrative"
+            column_name("events.cut-1.failure_narrative"),
+            "events_cut_1_failure_narrative"
         );
         assert_eq!(finish::quantile_label(0.05), "q05");
         assert_eq!(finish::quantile_label(0.5), "q50");

@@ -400,12 +400,13 @@ impl Cx<'_> {
     /// A swept path: a parameter, or the strength of a labelled narrative event.
     fn axis(&mut self, path: &str, off: usize, base: Option<&Scenario>) -> Option<Axis> {
         if let Some(rest) = path.strip_prefix("events.") {
-            let Some(label) = rest.strip_suffix(".narrative") else {
-                self.push(
-                    off,
-                    path,
-                    "an event path is `events.<label>.narrative` (the strength of that event's narrative shock)".into(),
-                );
+            let Some(label) = rest.strip_suffix(".failure_narrative") else {
+                let why = if rest.ends_with(".narrative") {
+                    "the event key `narrative` is now `failure_narrative`: write `events.<label>.failure_narrative` (a strength from 0 to 1)"
+                } else {
+                    "an event path is `events.<label>.failure_narrative` (the strength of that event's failure narrative)"
+                };
+                self.push(off, path, why.into());
                 return None;
             };
             let base = base?;
@@ -439,7 +440,7 @@ impl Cx<'_> {
         let Some(spec) = schema::spec(path) else {
             let hint = match nearest(path, SPECS.iter().map(|s| s.path)) {
                 Some(n) => format!("did you mean `{n}`?"),
-                None => "use a dotted parameter path such as \"constitution.sanctions\" (see `ccgsim check` docs), or events.<label>.narrative".into(),
+                None => "use a dotted parameter path such as \"constitution.sanctions\" (see `ccgsim check` docs), or events.<label>.failure_narrative".into(),
             };
             self.push(off, path, format!("unknown parameter path; {hint}"));
             return None;
@@ -458,7 +459,7 @@ impl Cx<'_> {
     fn check(&mut self, axis: &Axis, item: &Item, v: &toml::Value) -> Option<f64> {
         let got = match axis.target {
             Target::Param(spec) => scenario::parse_value_for(spec, v),
-            // Same rule as `narrative = …` in an [[events]] block.
+            // Same rule as `failure_narrative = …` in an [[events]] block.
             Target::Narrative { .. } => match v {
                 toml::Value::Integer(i) => Ok(*i as f64),
                 toml::Value::Float(f) => Ok(*f),

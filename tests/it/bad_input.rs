@@ -258,8 +258,8 @@ fn check_agrees_with_run() {
         "[ccg]\npractices = 12\n",
         "[population]\npractices = [5, 9]\n[scenario]\nmonths = 4\nreplicates = 2\n",
         "[ccg]\npractices = 0\n",
-        "[scenario]\nmonths = 5\n[[events]]\nmonth = 6\nnarrative = 0.5\nduration = 2\n",
-        "[[events]]\nmonth = 6\nnarrative = 0.5\n",
+        "[scenario]\nmonths = 5\n[[events]]\nmonth = 6\nfailure_narrative = 0.5\nduration = 2\n",
+        "[[events]]\nmonth = 6\nfailure_narrative = 0.5\n",
     ];
     for (i, t) in texts.iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();

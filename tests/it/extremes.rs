@@ -202,7 +202,7 @@ fn an_event_every_month() {
                 1 + m % 13
             ),
             _ => format!(
-                "narrative = {:?}\nduration = {}",
+                "failure_narrative = {:?}\nduration = {}",
                 (m % 5) as f64 / 4.0,
                 1 + m % 9
             ),

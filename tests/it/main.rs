@@ -19,3 +19,4 @@ mod serve_cli;
 mod serve_http;
 mod sweep;
 mod sweep_compare;
+mod researcher;

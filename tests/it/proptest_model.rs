@@ -84,7 +84,7 @@ fn event(months: u32) -> impl Strategy<Value = String> {
             format!("ramp = {{ \"{}\" = {} }}\nover = {over}", s.path, lit(s, v))
         });
     let narrative = (prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0], 1u32..=1200)
-        .prop_map(|(x, d)| format!("narrative = {x:?}\nduration = {d}"));
+        .prop_map(|(x, d)| format!("failure_narrative = {x:?}\nduration = {d}"));
     (0..=months, prop_oneof![set, ramp, narrative])
         .prop_map(|(m, body)| format!("[[events]]\nmonth = {m}\n{body}\n"))
 }

@@ -71,7 +71,7 @@ fn key() -> impl Strategy<Value = String> {
         4 => proptest::sample::select(real),
         1 => proptest::sample::select(vec![
             "name", "months", "replicates", "seed", "ccgs", "practices", "month", "set",
-            "ramp", "over", "narrative", "duration", "label",
+            "ramp", "over", "failure_narrative", "narrative", "duration", "label",
         ]).prop_map(String::from),
         1 => "[a-z_]{1,12}",
         1 => "\"[^\"\\\\]{0,8}\"",

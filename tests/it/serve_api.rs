@@ -94,7 +94,7 @@ fn events_follow_the_scenario_rules() {
     // A narrative needs a duration; an event past the horizon is refused.
     let p = problems(json!({
         "months": 12,
-        "events": [{ "month": 3, "narrative": 0.5 }, { "month": 13, "narrative": 0.5, "duration": 2 }],
+        "events": [{ "month": 3, "failure_narrative": 0.5 }, { "month": 13, "failure_narrative": 0.5, "duration": 2 }],
     }));
     assert!(p.iter().any(|p| p.key == "events.duration"), "{p:?}");
     assert!(
@@ -144,7 +144,7 @@ fn work_per_request_is_bounded() {
         ["ccg.practices"]
     );
     let many: Vec<Value> = (0..=MAX_EVENTS)
-        .map(|_| json!({ "month": 1, "narrative": 0.1, "duration": 1 }))
+        .map(|_| json!({ "month": 1, "failure_narrative": 0.1, "duration": 1 }))
         .collect();
     assert_eq!(
         key(problems(json!({ "months": 12, "events": many }))),
@@ -188,7 +188,7 @@ fn trajectories_are_the_engines_and_later_requests_extend_earlier_ones() {
     assert_eq!(out.series["credibility"], credibility);
 
     // The page re-simulates from month 0 each tick: a shorter request is a prefix.
-    let events = json!([{ "month": 5, "narrative": 1.0, "duration": 10 },
+    let events = json!([{ "month": 5, "failure_narrative": 1.0, "duration": 10 },
                         { "month": 8, "set": { "constitution.sanctions": 0.9 } }]);
     let long = run(json!({ "months": 30, "seed": 3, "events": events })).unwrap();
     let short = run(json!({ "months": 12, "seed": 3, "events": events })).unwrap();

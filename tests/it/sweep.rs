@@ -492,7 +492,7 @@ fn sweep_file_errors_are_located_and_exit_2() {
             "allowed an integer from 1 to 65536",
         ),
         (
-            "base = \"base.toml\"\n[grid]\n\"events.shock.narrative\" = [0.5]\n",
+            "base = \"base.toml\"\n[grid]\n\"events.shock.failure_narrative\" = [0.5]\n",
             "no narrative event labelled `shock`",
         ),
     ];
@@ -560,12 +560,12 @@ fn narrative_event_strength_is_swept_through_the_event() {
     let p = d.path();
     std::fs::write(
         p.join("base.toml"),
-        "[scenario]\nmonths = 30\n[[events]]\nmonth = 12\nlabel = \"shock\"\nnarrative = 0.5\nduration = 6\n",
+        "[scenario]\nmonths = 30\n[[events]]\nmonth = 12\nlabel = \"shock\"\nfailure_narrative = 0.5\nduration = 6\n",
     )
     .unwrap();
-    let text = "base = \"base.toml\"\n[grid]\n\"events.shock.narrative\" = [0.0, 0.25, 1]\n";
+    let text = "base = \"base.toml\"\n[grid]\n\"events.shock.failure_narrative\" = [0.0, 0.25, 1]\n";
     let sw = ccgsim::sweep::parse(text, &p.join("n.toml")).unwrap();
-    assert_eq!(sw.axes[0].column, "events_shock_narrative");
+    assert_eq!(sw.axes[0].column, "events_shock_failure_narrative");
     for (k, want) in [0.0, 0.25, 1.0].into_iter().enumerate() {
         let plan = sw.point_plan(k);
         assert_eq!(plan.stream_prefix, vec![k as u64]);
