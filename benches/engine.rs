@@ -105,7 +105,7 @@ fn run(c: &mut Criterion<ThreadCpu>) {
     g.bench_function("40x120/record_and_format", |b| {
         b.iter(|| {
             i += 1;
-            black_box(tables::format_run(&plan.record(i % 1000), true))
+            black_box(tables::format_run(&plan.record(i % 1000), true, &tables::RowPrefix::new("bench")))
         })
     });
     g.finish();
@@ -117,11 +117,12 @@ fn csv(c: &mut Criterion<ThreadCpu>) {
         "[scenario]\nmonths = 120\nreplicates = 1\n[ccg]\npractices = 40\n",
     ));
     let rec = plan.record(0);
-    let bytes = tables::format_run(&rec, true).timeseries.len() as u64;
+    let bytes = tables::format_run(&rec, true, &tables::RowPrefix::new("bench")).timeseries.len() as u64;
+    let prefix = tables::RowPrefix::new("bench");
     let mut g = c.benchmark_group("csv");
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("format_run/121_rows", |b| {
-        b.iter(|| black_box(tables::format_run(black_box(&rec), true)))
+        b.iter(|| black_box(tables::format_run(black_box(&rec), true, &prefix)))
     });
     let values: Vec<f64> = rec.months.iter().flat_map(|o| o.values()).collect();
     g.throughput(Throughput::Elements(values.len() as u64));
@@ -144,6 +145,7 @@ fn scaling(c: &mut Criterion) {
         "[scenario]\nmonths = 120\nreplicates = 240\n[ccg]\npractices = 40\n",
     ));
     let runs = plan.runs();
+    let prefix = tables::RowPrefix::new("bench");
     let mut g = c.benchmark_group("scaling");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.throughput(Throughput::Elements(runs * 40 * 120));
@@ -156,7 +158,7 @@ fn scaling(c: &mut Criterion) {
                     engine::ordered_map(
                         0..runs,
                         32 * threads as u64,
-                        |i| tables::format_run(&plan.record(i), true),
+                        |i| tables::format_run(&plan.record(i), true, &prefix),
                         |_, f| {
                             bytes += f.timeseries.len();
                             Ok(())

@@ -78,6 +78,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
     let mut figures = opts.plots.then(|| RunFigures::new(&plan));
+    let scenario = tables::RowPrefix::new(&plan.scenario.name);
     pool.install(|| {
         engine::ordered_map(
             0..runs,
@@ -86,7 +87,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
                 let rec = plan.record(i);
                 // Reduced here, on the worker, so the writer thread only copies.
                 let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
-                (tables::format_run(&rec, true), series)
+                (tables::format_run(&rec, true, &scenario), series)
             },
             |i, (f, series)| {
                 ts.write(&f.timeseries, f.timeseries_rows)?;

@@ -3,6 +3,7 @@
 
 use ccgsim::compare;
 use ccgsim::error::Result;
+use ccgsim::output::ResultDir;
 use ccgsim::scenario::Scenario;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -22,9 +23,16 @@ pub struct CompareArgs {
     /// Replicates for both scenarios [default: the larger of the two]
     #[arg(long)]
     replicates: Option<u32>,
-    /// Months for both scenarios [default: each scenario's own]
-    #[arg(long)]
-    months: Option<u32>,
+    /// A window of months A..B: compare each run's mean over months A to B (as
+    /// `ccgsim validate` does) instead of its last month. A single number N
+    /// instead sets the months both scenarios run for
+    #[arg(long, value_name = "A..B")]
+    months: Option<String>,
+    /// An outcome to compare: any timeseries.csv column, or failure_probability
+    /// (repeatable) [default: engaged_share, ownership_members, performance,
+    /// credibility, failure_probability]
+    #[arg(long = "outcome", value_name = "NAME")]
+    outcomes: Vec<String>,
     #[command(flatten)]
     exec: super::Execution,
 }
@@ -45,11 +53,19 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("compare-{}-{}", stem(&a.a), stem(&a.b)))
     });
+    // `--months 24` sets the horizon; `--months 12..24` is a window.
+    let (horizon, window) = match a.months.as_deref() {
+        Some(m) if m.trim().parse::<u32>().is_ok() => (m.trim().parse().ok(), None),
+        other => (None, other),
+    };
+    let measure = compare::Measure::new(&a.outcomes, window)?;
     // Scenario files are loaded (and validated) before anything runs.
     let mut scns = Vec::new();
     for p in [&a.a, &a.b] {
         scns.push(if p.is_dir() { None } else { Some(load(p)?) });
     }
+    // The output folder is checked (and reserved) before anything runs too.
+    let dir = ResultDir::create(&out, a.exec.force)?;
     let seed = a
         .seed
         .or(scns.iter().flatten().next().map(|s| s.seed))
@@ -60,21 +76,37 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let mut sides = Vec::new();
     for (p, scn) in [&a.a, &a.b].into_iter().zip(scns) {
         let side = match scn {
-            None => compare::read_side(p)?,
+            None => compare::read_side(p, &measure)?,
             Some(mut s) => {
-                s.override_run(Some(seed), replicates, a.months)?;
-                if !a.exec.quiet {
-                    let (runs, _) = s.workload();
-                    eprintln!("running {} ({runs} CCG-runs, seed {seed})", p.display());
+                for note in s.override_from_command_line(Some(seed), replicates, horizon)? {
+                    super::note(a.exec.quiet, &note);
                 }
-                compare::run_side(s, a.exec.threads, a.exec.quiet)?
+                let (runs, _) = s.workload();
+                super::note(
+                    a.exec.quiet,
+                    &format!("running {} ({runs} CCG-runs, seed {seed})", p.display()),
+                );
+                compare::run_side(s, &measure, a.exec.threads, a.exec.quiet)?
             }
         };
         sides.push(side);
     }
-    let rows = compare::compare(&sides[0], &sides[1]);
-    print!("{}", compare::table(&sides[0], &sides[1], &rows));
-    let path = compare::write(&out, a.exec.force, &sides[0], &sides[1], &rows, started)?;
-    println!("wrote {}", path.join("compare.csv").display());
+    let (sa, sb) = (&sides[0], &sides[1]);
+    let pairing = compare::pairing(sa, sb);
+    let rows = compare::compare(sa, sb, &measure, &pairing);
+    if !a.exec.quiet {
+        super::emit(&compare::table(sa, sb, &rows, &measure, &pairing));
+    }
+    let c = compare::Comparison {
+        a: sa,
+        b: sb,
+        measure: &measure,
+        pairing: &pairing,
+        rows: &rows,
+    };
+    let path = compare::write(dir, &c, started)?;
+    if !a.exec.quiet {
+        super::emit(&format!("wrote {}\n", path.join("compare.csv").display()));
+    }
     Ok(())
 }

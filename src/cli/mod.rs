@@ -71,7 +71,7 @@ pub struct Execution {
     /// Replace an existing result folder
     #[arg(long)]
     pub force: bool,
-    /// No progress output
+    /// Print nothing but errors (no progress, no summary)
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -89,7 +89,7 @@ struct RunArgs {
     /// Override [scenario] replicates
     #[arg(long)]
     replicates: Option<u32>,
-    /// Override [scenario] months
+    /// Override [scenario] months (events after the new end are dropped, with a note)
     #[arg(long)]
     months: Option<u32>,
     #[command(flatten)]
@@ -131,30 +131,59 @@ pub fn main() -> Result<()> {
 }
 
 pub(crate) fn load(path: &Path) -> Result<Scenario> {
-    if !path.exists() {
-        return Err(Error::io(
-            "read scenario",
-            path,
-            std::io::ErrorKind::NotFound.into(),
-        ));
+    // The operating system's own reason ("No such file or directory (os error 2)").
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Error::io("read scenario", path, e));
     }
-    Scenario::load(path)
+    match Scenario::load(path) {
+        Err(Error::Invalid(_)) if looks_like_sweep(path) => Err(Error::Usage(format!(
+            "{} is a sweep file (it has `base = …` and a [grid], [lhs] or [sobol] design), not a scenario; run it with `ccgsim sweep {}`",
+            path.display(),
+            path.display()
+        ))),
+        other => other,
+    }
+}
+
+/// A sweep file names its base scenario and a design at its top level.
+fn looks_like_sweep(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let base = lines
+        .iter()
+        .any(|l| l.strip_prefix("base").is_some_and(|r| r.trim_start().starts_with('=')));
+    let design = lines
+        .iter()
+        .any(|l| matches!(*l, "[grid]" | "[lhs]" | "[sobol]"));
+    base && design
+}
+
+/// A message on stderr unless `--quiet` (which silences everything but errors).
+pub fn note(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{text}");
+    }
 }
 
 fn cmd_run(a: RunArgs) -> Result<()> {
     let mut scn = load(&a.scenario)?;
-    scn.override_run(a.seed, a.replicates, a.months)?;
+    for n in scn.override_from_command_line(a.seed, a.replicates, a.months)? {
+        note(a.exec.quiet, &n);
+    }
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     let (runs, pm) = scn.workload();
-    if !a.exec.quiet {
-        eprintln!(
+    note(
+        a.exec.quiet,
+        &format!(
             "running {} ({} CCG-runs, {} practice-months) into {}",
             a.scenario.display(),
             runs,
             pm,
             out.display()
-        );
-    }
+        ),
+    );
     let report = run(
         scn,
         &RunOptions {
@@ -166,6 +195,9 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             plots: !a.no_plots,
         },
     )?;
+    if a.exec.quiet {
+        return Ok(());
+    }
     emit(&format!(
         "wrote {} ({} CCG-runs in {:.2} s, {:.1} million practice-months/s)\n",
         report.path.display(),

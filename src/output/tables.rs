@@ -1,12 +1,31 @@
 //! Tidy CSV tables: `timeseries.csv` (replicate × CCG × month) and `summary.csv`
-//! (replicate × CCG, end of run). Each run is formatted on its worker thread;
-//! the writer only concatenates, in run order.
+//! (replicate × CCG, end of run), each row led by the scenario's name so results
+//! of several scenarios stack. Each run is formatted on its worker thread; the
+//! writer only concatenates, in run order. Also: wide tables → long (one row per
+//! outcome × statistic), for the long companions of a sweep's tables.
 
 use crate::engine::RunRecord;
 use crate::model::Observation;
 
-pub const TIMESERIES_KEYS: [&str; 4] = ["replicate", "ccg", "practices", "month"];
-pub const SUMMARY_KEYS: [&str; 3] = ["replicate", "ccg", "practices"];
+pub const TIMESERIES_KEYS: [&str; 5] = ["scenario", "replicate", "ccg", "practices", "month"];
+pub const SUMMARY_KEYS: [&str; 4] = ["scenario", "replicate", "ccg", "practices"];
+
+/// The `scenario` cell that starts every row, with its comma: the name, quoted
+/// as CSV requires when it holds a comma, quote or line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPrefix(Vec<u8>);
+
+impl RowPrefix {
+    pub fn new(scenario: &str) -> RowPrefix {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_field(scenario).expect("memory");
+        let mut b = w.into_inner().expect("memory");
+        b.push(b',');
+        RowPrefix(b)
+    }
+}
 pub const SUMMARY_OUTCOME: [&str; 2] = ["failed", "failed_month"];
 
 pub fn timeseries_header() -> Vec<u8> {
@@ -34,6 +53,46 @@ fn header<'a>(cols: impl Iterator<Item = &'a &'a str>) -> Vec<u8> {
     w.into_inner().expect("writing to memory cannot fail")
 }
 
+/// Wide → long: a table whose first `ids` columns identify a row and whose
+/// other columns each hold one (outcome, statistic) becomes one row per value:
+/// the id columns, `outcome`, the statistic's column, `value`.
+pub struct Long {
+    ids: usize,
+    names: Vec<(String, String)>,
+}
+
+impl Long {
+    /// `split` names the outcome and statistic of each value column; returns
+    /// the converter and the long table's header line.
+    pub fn new(
+        header: &csv::StringRecord,
+        ids: usize,
+        statistic: &str,
+        split: impl Fn(&str) -> (String, String),
+    ) -> (Long, Vec<u8>) {
+        let names = header.iter().skip(ids).map(split).collect();
+        let mut cols: Vec<&str> = header.iter().take(ids).collect();
+        cols.extend(["outcome", statistic, "value"]);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&cols).expect("memory");
+        (Long { ids, names }, w.into_inner().expect("memory"))
+    }
+
+    /// The long rows of one wide row, and how many there are.
+    pub fn rows(&self, rec: &csv::StringRecord) -> (Vec<u8>, u64) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let ids: Vec<&str> = rec.iter().take(self.ids).collect();
+        for ((outcome, stat), value) in self.names.iter().zip(rec.iter().skip(self.ids)) {
+            for id in &ids {
+                w.write_field(id).expect("memory");
+            }
+            w.write_record([outcome.as_str(), stat.as_str(), value])
+                .expect("memory");
+        }
+        (w.into_inner().expect("memory"), self.names.len() as u64)
+    }
+}
+
 /// A run's rows, ready to append: (timeseries bytes, rows), (summary bytes, rows).
 pub struct FormattedRun {
     pub timeseries: Vec<u8>,
@@ -41,7 +100,7 @@ pub struct FormattedRun {
     pub summary: Vec<u8>,
 }
 
-pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
+pub fn format_run(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
     let keys = [
         rec.id.replicate as u64,
         rec.id.ccg as u64,
@@ -53,11 +112,13 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool) -> FormattedRun {
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         for (t, o) in rec.months.iter().enumerate() {
             let [r, c, n] = keys;
+            ts.extend_from_slice(&scenario.0);
             push_row(&[r, c, n, t as u64], &o.values(), &mut last_text, &mut ts);
             ts.push(b'\n');
         }
     }
     let mut sm = Vec::with_capacity(ROW_BYTES_GUESS);
+    sm.extend_from_slice(&scenario.0);
     let last = rec.months.last().copied().unwrap_or_default();
     push_row(&keys, &last.values(), &mut last_text, &mut sm);
     sm.extend_from_slice(if rec.failed_month.is_some() {
@@ -293,6 +354,28 @@ fn push_number_std(v: f64, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenario_names_are_quoted_when_needed() {
+        assert_eq!(RowPrefix::new("baseline").0, b"baseline,");
+        assert_eq!(RowPrefix::new("a, \"b\"").0, b"\"a, \"\"b\"\"\",");
+    }
+
+    #[test]
+    fn wide_rows_become_long_rows() {
+        let header = csv::StringRecord::from(vec!["point", "x", "e_mean", "e_sd"]);
+        let (long, head) = Long::new(&header, 2, "statistic", |c| {
+            let (o, s) = c.split_once('_').unwrap();
+            (o.to_string(), s.to_string())
+        });
+        assert_eq!(head, b"point,x,outcome,statistic,value\n");
+        let (rows, n) = long.rows(&csv::StringRecord::from(vec!["0", "0.5", "0.7", ""]));
+        assert_eq!(n, 2);
+        assert_eq!(
+            String::from_utf8(rows).unwrap(),
+            "0,0.5,e,mean,0.7\n0,0.5,e,sd,\n"
+        );
+    }
 
     #[test]
     fn numbers_are_short_and_stable() {

@@ -6,7 +6,7 @@ mod population;
 pub mod schema;
 
 pub(crate) use parse::toml_document;
-pub use parse::{parse, parse_value_for};
+pub use parse::{parse, parse_value_for, sort_diagnostics};
 pub use population::Population;
 pub use schema::{Kind, Params, SPECS, Spec};
 
@@ -94,6 +94,40 @@ impl Scenario {
 
     pub fn file_label(&self) -> String {
         self.source.display().to_string()
+    }
+
+    /// Command-line `--seed/--replicates/--months`: as [`override_run`](Self::override_run),
+    /// except that `--months` shorter than some events drops those events (a quick
+    /// trial of a long scenario) instead of refusing; returns one note per
+    /// dropped event, for the user. (In a file, an event past the file's own
+    /// horizon stays an error.)
+    pub fn override_from_command_line(
+        &mut self,
+        seed: Option<u64>,
+        replicates: Option<u32>,
+        months: Option<u32>,
+    ) -> Result<Vec<String>> {
+        let mut notes = Vec::new();
+        if let Some(m) = months.filter(|m| (1..=MAX_MONTHS).contains(m)) {
+            let file = self.file_label();
+            self.events.retain(|e| {
+                let keep = e.month <= m;
+                if !keep {
+                    let label = if e.label.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" \"{}\"", e.label)
+                    };
+                    notes.push(format!(
+                        "note: --months {m} ends the run before the event{label} at month {} ({file}:{}); that event was dropped",
+                        e.month, e.line
+                    ));
+                }
+                keep
+            });
+        }
+        self.override_run(seed, replicates, months)?;
+        Ok(notes)
     }
 
     /// Apply `--seed/--replicates/--months` style overrides, re-checking what they touch.

@@ -144,11 +144,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
         }
     }
     cx.cross_checks(&scn, practices_given);
+    sort_diagnostics(&mut cx.diags);
     if cx.diags.is_empty() {
         Ok(scn)
     } else {
         Err(Error::Invalid(cx.diags))
     }
+}
+
+/// Order problems by file (in the order the files were first named), then by
+/// line and column, so a user reads them top to bottom.
+pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    let mut files: Vec<String> = Vec::new();
+    for d in diags.iter() {
+        if !files.contains(&d.file) {
+            files.push(d.file.clone());
+        }
+    }
+    diags.sort_by_key(|d| (files.iter().position(|f| *f == d.file), d.line, d.col));
 }
 
 /// Parse one value given on its own (a sweep axis, a command-line setting) for `path`,

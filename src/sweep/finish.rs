@@ -17,10 +17,18 @@ pub const STATS: &str = "stats.csv";
 pub const TIMESERIES_RUNS: &str = "timeseries_runs.csv";
 pub const TIMESERIES_QUANTILES: &str = "timeseries_quantiles.csv";
 pub const MANIFEST: &str = "manifest.json";
+/// Long companions of stats.csv and timeseries_quantiles.csv (one row per value).
+pub const STATS_LONG: &str = "stats_long.csv";
+pub const TIMESERIES_QUANTILES_LONG: &str = "timeseries_quantiles_long.csv";
 
-/// runs.csv header: `point`, then the columns of `ccgsim run`'s summary.csv.
-pub fn runs_header() -> Vec<u8> {
+/// runs.csv header: `point`, the point's parameter values, then the columns
+/// of `ccgsim run`'s summary.csv.
+pub fn runs_header(param_columns: &[String]) -> Vec<u8> {
     let mut h = b"point,".to_vec();
+    for c in param_columns {
+        h.extend(c.as_bytes());
+        h.push(b',');
+    }
     h.extend(tables::summary_header());
     h
 }
@@ -268,9 +276,13 @@ pub fn complete(dir: &Path, m: &mut SweepManifest, started: std::time::SystemTim
     if m.shard.is_whole() {
         let info = write_stats(dir, m)?;
         m.files.insert(STATS.into(), info);
+        let info = write_stats_long(dir, m)?;
+        m.files.insert(STATS_LONG.into(), info);
         if let Some(qs) = m.timeseries_quantiles.clone() {
             let info = write_quantiles(dir, m, &qs)?;
             m.files.insert(TIMESERIES_QUANTILES.into(), info);
+            let info = write_quantiles_long(dir, &qs)?;
+            m.files.insert(TIMESERIES_QUANTILES_LONG.into(), info);
             m.files.remove(TIMESERIES_RUNS);
             let raw = dir.join(TIMESERIES_RUNS);
             std::fs::remove_file(&raw).map_err(|e| Error::io("remove", &raw, e))?;
@@ -279,6 +291,63 @@ pub fn complete(dir: &Path, m: &mut SweepManifest, started: std::time::SystemTim
     m.complete = true;
     m.finish(started);
     m.write(&dir.join(MANIFEST))
+}
+
+/// `dst` as the long form of `src` (see [`tables::Long`]), streamed.
+fn write_long(
+    dir: &Path,
+    src: &str,
+    dst: &str,
+    ids: usize,
+    statistic: &str,
+    split: impl Fn(&str) -> (String, String),
+) -> Result<FileInfo> {
+    let path = dir.join(src);
+    let mut r = reader(&path)?;
+    let header = r.headers().map_err(|e| bad(&path, e.to_string()))?.clone();
+    let (long, head) = tables::Long::new(&header, ids, statistic, split);
+    write_file(&dir.join(dst), |out| {
+        out.write(&head, 0)?;
+        for rec in r.records() {
+            let (rows, n) = long.rows(&rec.map_err(|e| bad(&path, e.to_string()))?);
+            out.write(&rows, n)?;
+        }
+        Ok(())
+    })
+}
+
+/// stats_long.csv: point, parameters, runs, outcome, statistic, value.
+fn write_stats_long(dir: &Path, m: &SweepManifest) -> Result<FileInfo> {
+    write_long(dir, STATS, STATS_LONG, m.columns.len() + 2, "statistic", |c| {
+        if let Some(s) = c.strip_prefix("failure_") {
+            let s = if s == "probability" { "mean" } else { s };
+            return ("failure_probability".into(), s.into());
+        }
+        for s in ["mean", "sd", "ci_low", "ci_high"] {
+            if let Some(o) = c.strip_suffix(&format!("_{s}")) {
+                return (o.into(), s.into());
+            }
+        }
+        (c.into(), String::new())
+    })
+}
+
+/// timeseries_quantiles_long.csv: point, month, outcome, quantile (a level
+/// such as 0.05), value.
+fn write_quantiles_long(dir: &Path, qs: &[f64]) -> Result<FileInfo> {
+    let mut names = std::collections::HashMap::new();
+    let mut level = String::new();
+    for x in KEY_OUTCOMES {
+        for &q in qs {
+            format_number(q, &mut level);
+            names.insert(format!("{x}_{}", quantile_label(q)), (x, level.clone()));
+        }
+    }
+    write_long(dir, TIMESERIES_QUANTILES, TIMESERIES_QUANTILES_LONG, 2, "quantile", |c| {
+        names
+            .get(c)
+            .map_or((c.into(), String::new()), |(x, l)| (x.to_string(), l.clone()))
+    })
 }
 
 /// Check every file a complete manifest lists against its hash and size.

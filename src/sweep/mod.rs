@@ -231,6 +231,16 @@ impl Sweep {
         Ok(())
     }
 
+    /// Point `p`'s parameter values as they follow `point` in runs.csv: `,v1,v2…`.
+    pub fn point_fields(&self, p: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (a, &v) in self.axes.iter().zip(&self.points[p]) {
+            out.push(b',');
+            out.extend(a.format(v).as_bytes());
+        }
+        out
+    }
+
     /// points.csv: `point` then one column per axis.
     pub fn points_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -256,8 +266,8 @@ mod tests {
         for k in KEY_OUTCOMES {
             assert!(Observation::COLUMNS.contains(&k), "{k}");
         }
-        for (_, c) in crate::compare::OUTCOMES {
-            assert!(Observation::COLUMNS.contains(&c) || c == "failed", "{c}");
+        for c in crate::compare::DEFAULT_OUTCOMES {
+            assert!(crate::compare::Outcome::parse(c).is_ok(), "{c}");
         }
     }
 

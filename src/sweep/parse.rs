@@ -172,6 +172,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
 
     let (Some(base), Some((design, axes, points)), true) = (base, design, cx.diags.is_empty())
     else {
+        scenario::sort_diagnostics(&mut cx.diags);
         return Err(Error::Invalid(cx.diags));
     };
     let sweep = Sweep::new(

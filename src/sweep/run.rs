@@ -108,6 +108,7 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
     let with_ts = m.timeseries_quantiles.is_some();
     let rpp = m.runs_per_point;
     let mut progress = Progress::new(computed, "CCG-runs", opts.quiet);
+    let scenario = tables::RowPrefix::new(&sweep.base.name);
     // Contiguous stretches of missing chunks each go through one ordered_map,
     // a chunk per batch, so writing a chunk overlaps computing the next.
     let mut spans: Vec<(u64, u64)> = Vec::new();
@@ -130,7 +131,7 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
                 |g| {
                     let p = g / rpp;
                     let rec = sweep.point_plan(p as usize).record(g % rpp);
-                    format_run(p, &rec, with_ts)
+                    format_run(p, &sweep.point_fields(p as usize), &rec, with_ts, &scenario)
                 },
                 |g, (r, t)| {
                     runs.extend(r);
@@ -284,13 +285,21 @@ fn key_indices() -> [usize; KEY_OUTCOMES.len()] {
     })
 }
 
-/// A run's runs.csv row and (optionally) its timeseries_runs.csv rows.
-fn format_run(point: u64, rec: &RunRecord, with_ts: bool) -> (Vec<u8>, Vec<u8>) {
-    let f = tables::format_run(rec, false);
+/// A run's runs.csv row (point, its parameter values `fields`, the summary
+/// row) and (optionally) its timeseries_runs.csv rows.
+fn format_run(
+    point: u64,
+    fields: &[u8],
+    rec: &RunRecord,
+    with_ts: bool,
+    scenario: &tables::RowPrefix,
+) -> (Vec<u8>, Vec<u8>) {
+    let f = tables::format_run(rec, false, scenario);
     let mut p = itoa::Buffer::new();
     let p = p.format(point).as_bytes();
-    let mut row = Vec::with_capacity(p.len() + 1 + f.summary.len());
+    let mut row = Vec::with_capacity(p.len() + fields.len() + 1 + f.summary.len());
     row.extend(p);
+    row.extend(fields);
     row.push(b',');
     row.extend(f.summary);
     let mut ts = Vec::new();
@@ -429,7 +438,7 @@ fn assemble(
     } else {
         None
     };
-    runs.write(&finish::runs_header(), 0)?;
+    runs.write(&finish::runs_header(&m.columns), 0)?;
     if let Some(t) = ts.as_mut() {
         t.write(&finish::timeseries_header(), 0)?;
     }

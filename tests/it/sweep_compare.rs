@@ -8,7 +8,7 @@ fn run(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ccgsim"))
         .current_dir(dir)
         .args(args)
-        .arg("-q")
+        .env("CI", "1")
         .output()
         .expect("ccgsim runs")
 }
@@ -23,25 +23,28 @@ fn ok(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-/// compare.csv as (outcome → fields).
-fn table(path: &Path) -> Vec<Vec<String>> {
+/// Statistics of each outcome, in compare.csv's order.
+const STATS: [&str; 6] = ["mean_a", "mean_b", "difference", "ci_low", "ci_high", "n"];
+
+/// compare.csv (long: outcome, month_from, month_to, statistic, value) as one
+/// row per outcome: [outcome, mean_a, mean_b, difference, ci_low, ci_high, n].
+pub fn table(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),
-        [
-            "outcome",
-            "mean_a",
-            "mean_b",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "n",
-            "paired"
-        ]
+        ["outcome", "month_from", "month_to", "statistic", "value"]
     );
-    r.records()
-        .map(|x| x.unwrap().iter().map(String::from).collect())
-        .collect()
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if out.last().is_none_or(|o| o[0] != rec[0]) {
+            out.push(vec![rec[0].to_string()]);
+        }
+        let row = out.last_mut().unwrap();
+        assert_eq!(&rec[3], STATS[row.len() - 1], "{rec:?}");
+        row.push(rec[4].to_string());
+    }
+    out
 }
 
 fn write(dir: &Path, name: &str, seed: u64, sanctions: f64) {
@@ -83,7 +86,7 @@ fn a_policy_compared_with_itself_differs_by_exactly_zero() {
             (r[3].as_str(), r[4].as_str(), r[5].as_str()),
             ("0", "0", "0")
         );
-        assert_eq!((r[6].as_str(), r[7].as_str()), ("12", "true"));
+        assert_eq!(r[6].as_str(), "12");
     }
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(p.join("c/manifest.json")).unwrap()).unwrap();
@@ -135,9 +138,11 @@ fn runs_with_different_seeds_are_compared_unpaired() {
     ok(&run(&["run", "a.toml", "--out", "ra"], p));
     ok(&run(&["run", "b.toml", "--out", "rb"], p));
     let out = ok(&run(&["compare", "ra", "rb", "--out", "c"], p));
-    assert!(out.contains("unpaired comparison (Welch)"), "{out}");
-    let rows = table(&p.join("c/compare.csv"));
-    assert!(rows.iter().all(|r| r[7] == "false"));
+    assert!(out.contains("compared unpaired (Welch)"), "{out}");
+    assert!(out.contains("the seeds differ (A 1, B 2)"), "{out}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("c/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["paired"], false);
     // Refuses to overwrite without --force.
     let o = run(&["compare", "ra", "rb", "--out", "c"], p);
     assert_eq!(o.status.code(), Some(1));
@@ -161,7 +166,7 @@ fn ccgs_of_different_sizes_pair_by_replicate_and_ccg() {
     .unwrap();
     let out = ok(&run(&["compare", "a.toml", "big.toml", "--out", "c"], p));
     assert!(out.contains("12 paired CCG-runs"), "{out}");
-    // Other replicate counts cannot pair.
+    // Other replicate counts pair over the replicates both have.
     let out = ok(&run(
         &["run", "a.toml", "--out", "ra", "--replicates", "6"],
         p,
@@ -169,5 +174,15 @@ fn ccgs_of_different_sizes_pair_by_replicate_and_ccg() {
     assert!(out.contains("wrote"));
     ok(&run(&["run", "a.toml", "--out", "rb"], p));
     let out = ok(&run(&["compare", "ra", "rb", "--out", "c2"], p));
-    assert!(out.contains("unpaired"), "{out}");
+    assert!(out.contains("6 paired CCG-runs"), "{out}");
+    assert!(
+        out.contains("A has replicates 0–5 (6 replicates), B has replicates 0–11 (12 replicates)"),
+        "{out}"
+    );
+    assert!(out.contains("left out 0 of A's and 6 of B's"), "{out}");
+    // The same run compared with its first half differs by exactly zero.
+    for r in table(&p.join("c2/compare.csv")) {
+        assert_eq!(r[1], r[2], "{r:?}");
+        assert_eq!(r[6], "6");
+    }
 }
