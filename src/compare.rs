@@ -293,6 +293,7 @@ pub fn read_side(dir: &Path, measure: &Measure) -> Result<Side> {
             dir.display()
         )));
     }
+    expect_run_folder(dir, "compare")?;
     let m = Manifest::read(&mpath)?;
     if m.kind != "run" || !m.complete {
         return Err(Error::Refused(format!(
@@ -398,6 +399,30 @@ pub fn read_side(dir: &Path, measure: &Measure) -> Result<Side> {
         }
     }
     Ok(side)
+}
+
+/// Refuse a result folder that another command wrote (a sweep, a comparison),
+/// saying what `command` expected and what to use instead.
+pub fn expect_run_folder(dir: &Path, command: &str) -> Result<()> {
+    let path = dir.join("manifest.json");
+    let kind = std::fs::read(&path)
+        .ok()
+        .filter(|b| b.len() < (64 << 20))
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string));
+    match kind.as_deref() {
+        Some("run") | None => Ok(()),
+        Some(other) => {
+            let instead = match other {
+                "sweep" => format!("; to draw a sweep use `ccgsim plot sweep {}`", dir.display()),
+                _ => String::new(),
+            };
+            Err(Error::Usage(format!(
+                "{} is a `ccgsim {other}` result, but `{command}` expects folders written by `ccgsim run` (manifest.json with kind \"run\", summary.csv, timeseries.csv){instead}",
+                dir.display()
+            )))
+        }
+    }
 }
 
 /// Column positions of a CSV header, by name.

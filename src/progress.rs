@@ -1,5 +1,6 @@
 //! Progress for long jobs: a bar with rate and ETA on a terminal, a plain line
-//! every few seconds in a log file, and silence in CI or when asked.
+//! every few seconds (and one at the end) in a log file or pipe, and silence in
+//! CI (`CI` set) or when asked (`--quiet`).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,6 +18,20 @@ struct Plain {
     start: Instant,
     last: Instant,
     every: Duration,
+}
+
+/// Seconds between plain progress lines in a log (SLURM output, a pipe).
+pub const PLAIN_EVERY_SECONDS: f64 = 5.0;
+/// Environment variable overriding [`PLAIN_EVERY_SECONDS`] (tests use 0).
+pub const ENV_PLAIN_EVERY: &str = "CCGSIM_PROGRESS_EVERY";
+
+fn plain_interval() -> Duration {
+    let secs = std::env::var(ENV_PLAIN_EVERY)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(PLAIN_EVERY_SECONDS);
+    Duration::from_secs_f64(secs.min(86_400.0))
 }
 
 impl Progress {
@@ -52,7 +67,7 @@ impl Progress {
                 unit,
                 start: now,
                 last: now,
-                every: Duration::from_secs(10),
+                every: plain_interval(),
             }),
         }
     }
@@ -84,6 +99,15 @@ impl Progress {
     pub fn finish(self) {
         if let Some(b) = self.bar {
             b.finish_and_clear();
+        }
+        if let Some(p) = self.plain {
+            eprintln!(
+                "progress: {}/{} {} done in {:.1} s",
+                p.done,
+                p.total,
+                p.unit,
+                p.start.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -27,7 +27,7 @@ pub struct SweepArgs {
         default_missing_value = "0.05,0.25,0.5,0.75,0.95"
     )]
     timeseries_quantiles: Option<String>,
-    /// No progress output
+    /// Print nothing but errors (no progress, no summary)
     #[arg(long, short)]
     quiet: bool,
 }
@@ -118,6 +118,9 @@ pub fn run(a: SweepArgs) -> Result<()> {
             timeseries_quantiles,
         },
     )?;
+    if a.quiet {
+        return Ok(());
+    }
     if report.already_complete {
         println!(
             "{} already holds the complete result of this sweep ({} CCG-runs); nothing to do",

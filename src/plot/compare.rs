@@ -80,6 +80,7 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
             dir.display()
         )));
     }
+    crate::compare::expect_run_folder(dir, "plot compare")?;
     let manifest = Manifest::read(&manifest_path)?;
     let name = manifest
         .scenario

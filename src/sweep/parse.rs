@@ -506,7 +506,9 @@ impl Cx<'_> {
         let mut out = Vec::with_capacity(arr.len());
         let mut ok = true;
         for v in arr.iter() {
-            let got = to_value(v.get_ref()).and_then(|tv| self.check(axis, v, &tv).map(Some));
+            // A scalar is checked once (its message, if any, is pushed there);
+            // only a non-scalar gets "expected a number".
+            let got = to_value(v.get_ref()).map(|tv| self.check(axis, v, &tv));
             match got {
                 Some(Some(x)) => out.push(x),
                 Some(None) => ok = false,

@@ -18,6 +18,7 @@ fn readme_documents_every_output_column() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for col in Observation::COLUMNS.iter().chain(&[
+        "scenario",
         "replicate",
         "ccg",
         "practices",
