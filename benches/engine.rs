@@ -105,7 +105,11 @@ fn run(c: &mut Criterion<ThreadCpu>) {
     g.bench_function("40x120/record_and_format", |b| {
         b.iter(|| {
             i += 1;
-            black_box(tables::format_run(&plan.record(i % 1000), true, &tables::RowPrefix::new("bench")))
+            black_box(tables::format_run(
+                &plan.record(i % 1000),
+                true,
+                &tables::RowPrefix::new("bench"),
+            ))
         })
     });
     g.finish();
@@ -117,7 +121,9 @@ fn csv(c: &mut Criterion<ThreadCpu>) {
         "[scenario]\nmonths = 120\nreplicates = 1\n[ccg]\npractices = 40\n",
     ));
     let rec = plan.record(0);
-    let bytes = tables::format_run(&rec, true, &tables::RowPrefix::new("bench")).timeseries.len() as u64;
+    let bytes = tables::format_run(&rec, true, &tables::RowPrefix::new("bench"))
+        .timeseries
+        .len() as u64;
     let prefix = tables::RowPrefix::new("bench");
     let mut g = c.benchmark_group("csv");
     g.throughput(Throughput::Bytes(bytes));

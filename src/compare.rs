@@ -237,6 +237,17 @@ pub struct Side {
     pub values: Vec<Vec<f64>>,
 }
 
+impl Side {
+    /// Position of each run by (replicate, CCG).
+    fn index(&self) -> HashMap<(u32, u32), usize> {
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.0, r.1), i))
+            .collect()
+    }
+}
+
 /// Run `scn` and measure each run.
 pub fn run_side(scn: Scenario, measure: &Measure, threads: usize, quiet: bool) -> Result<Side> {
     measure.check_months(&scn.file_label(), scn.months)?;
@@ -357,12 +368,7 @@ pub fn read_side(dir: &Path, measure: &Measure) -> Result<Side> {
     // With a window, the column outcomes are averaged from timeseries.csv.
     let mut window: Vec<Vec<Mean>> = Vec::new();
     if measure.window.is_some() && measure.outcomes.iter().any(|o| *o != Outcome::Failure) {
-        let index: HashMap<(u32, u32), usize> = side
-            .runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| ((r.0, r.1), i))
-            .collect();
+        let index = side.index();
         window = vec![vec![Mean::default(); measure.outcomes.len()]; side.runs.len()];
         let path = dir.join("timeseries.csv");
         read_csv(&path, m.files.get("timeseries.csv"), |cols| {
@@ -414,7 +420,10 @@ pub fn expect_run_folder(dir: &Path, command: &str) -> Result<()> {
         Some("run") | None => Ok(()),
         Some(other) => {
             let instead = match other {
-                "sweep" => format!("; to draw a sweep use `ccgsim plot sweep {}`", dir.display()),
+                "sweep" => format!(
+                    "; to draw a sweep use `ccgsim plot sweep {}`",
+                    dir.display()
+                ),
                 _ => String::new(),
             };
             Err(Error::Usage(format!(
@@ -580,12 +589,7 @@ pub fn pairing(a: &Side, b: &Side) -> Pairing {
             ),
         };
     }
-    let key_b: HashMap<(u32, u32), usize> = b
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ((r.0, r.1), i))
-        .collect();
+    let key_b = b.index();
     let (mut ia, mut ib) = (Vec::new(), Vec::new());
     for (i, r) in a.runs.iter().enumerate() {
         if let Some(&j) = key_b.get(&(r.0, r.1)) {
@@ -871,13 +875,22 @@ mod tests {
         assert_eq!(p.a.len(), 20);
         assert_eq!(p.b, (0..20).collect::<Vec<_>>());
         assert!(
-            p.note
-                .contains("A has replicates 0–19 (20 replicates), B has replicates 0–29 (30 replicates)"),
+            p.note.contains(
+                "A has replicates 0–19 (20 replicates), B has replicates 0–29 (30 replicates)"
+            ),
             "{}",
             p.note
         );
-        assert!(p.note.contains("left out 0 of A's and 10 of B's"), "{}", p.note);
+        assert!(
+            p.note.contains("left out 0 of A's and 10 of B's"),
+            "{}",
+            p.note
+        );
         let p = pairing(&a, &side(2, 20, 1));
-        assert!(!p.paired && p.note.contains("seeds differ (A 1, B 2)"), "{}", p.note);
+        assert!(
+            !p.paired && p.note.contains("seeds differ (A 1, B 2)"),
+            "{}",
+            p.note
+        );
     }
 }

@@ -151,9 +151,10 @@ fn looks_like_sweep(path: &Path) -> bool {
         return false;
     };
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    let base = lines
-        .iter()
-        .any(|l| l.strip_prefix("base").is_some_and(|r| r.trim_start().starts_with('=')));
+    let base = lines.iter().any(|l| {
+        l.strip_prefix("base")
+            .is_some_and(|r| r.trim_start().starts_with('='))
+    });
     let design = lines
         .iter()
         .any(|l| matches!(*l, "[grid]" | "[lhs]" | "[sobol]"));
@@ -173,6 +174,8 @@ fn cmd_run(a: RunArgs) -> Result<()> {
         note(a.exec.quiet, &n);
     }
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
+    // Refuse an existing result before announcing (or doing) anything.
+    ccgsim::output::result_dir::check_target(&out, a.exec.force)?;
     let (runs, pm) = scn.workload();
     note(
         a.exec.quiet,

@@ -6,28 +6,80 @@ use ccgsim::scenario::schema::{self, Kind, SPECS};
 
 /// Keys outside the parameter table: (key, allowed, meaning).
 const SCENARIO_KEYS: &[(&str, &str, &str)] = &[
-    ("name", "text", "names the result folder and the `scenario` column [file name]"),
+    (
+        "name",
+        "text",
+        "names the result folder and the `scenario` column [file name]",
+    ),
     ("description", "text", "free text, kept in the manifest"),
-    ("months", "1 – 1200", "horizon in months after April 2013 (month 0) [60]"),
-    ("replicates", "1 – 10000000", "independent runs of each CCG [20]"),
-    ("seed", "integer ≥ 0", "random seed; equal seeds pair runs across scenarios [1]"),
+    (
+        "months",
+        "1 – 1200",
+        "horizon in months after April 2013 (month 0) [60]",
+    ),
+    (
+        "replicates",
+        "1 – 10000000",
+        "independent runs of each CCG [20]",
+    ),
+    (
+        "seed",
+        "integer ≥ 0",
+        "random seed; equal seeds pair runs across scenarios [1]",
+    ),
 ];
 const POPULATION_KEYS: &[(&str, &str, &str)] = &[
-    ("ccgs", "1 – 10000", "number of CCGs (or the length of `practices`)"),
-    ("practices", "list of 1 – 1000", "practices of each CCG, e.g. [12, 40, 120]"),
-    ("median_population", "people", "median CCG population (lognormal sizes)"),
+    (
+        "ccgs",
+        "1 – 10000",
+        "number of CCGs (or the length of `practices`)",
+    ),
+    (
+        "practices",
+        "list of 1 – 1000",
+        "practices of each CCG, e.g. [12, 40, 120]",
+    ),
+    (
+        "median_population",
+        "people",
+        "median CCG population (lognormal sizes)",
+    ),
     ("min_population", "people", "smallest CCG population"),
     ("max_population", "people", "largest CCG population"),
-    ("patients_per_practice", "100 – 1000000", "patients per practice: population → practices"),
+    (
+        "patients_per_practice",
+        "100 – 1000000",
+        "patients per practice: population → practices",
+    ),
 ];
 const EVENT_KEYS: &[(&str, &str, &str)] = &[
-    ("month", "0 – months", "applied at the start of this month (0 = April 2013)"),
+    (
+        "month",
+        "0 – months",
+        "applied at the start of this month (0 = April 2013)",
+    ),
     ("label", "text", "a name for the event (figures, sweeps)"),
-    ("set", "{ \"path\" = value }", "set parameters marked `event` below"),
-    ("ramp", "{ \"path\" = value }", "move float parameters linearly, with `over`"),
+    (
+        "set",
+        "{ \"path\" = value }",
+        "set parameters marked `event` below",
+    ),
+    (
+        "ramp",
+        "{ \"path\" = value }",
+        "move float parameters linearly, with `over`",
+    ),
     ("over", "1 – 1200 months", "months a `ramp` takes"),
-    ("failure_narrative", "0 – 1", "failure narrative shock strength (≥ 0; 1 = strongest), with `duration`"),
-    ("duration", "1 – 1200 months", "months a `failure_narrative` lasts"),
+    (
+        "failure_narrative",
+        "0 – 1",
+        "failure narrative shock strength (≥ 0; 1 = strongest), with `duration`",
+    ),
+    (
+        "duration",
+        "1 – 1200 months",
+        "months a `failure_narrative` lasts",
+    ),
 ];
 
 fn keys(text: &mut String, title: &str, rows: &[(&str, &str, &str)]) {
@@ -43,7 +95,11 @@ pub fn text() -> String {
         "Scenario keys. `event` = yes marks parameters an [[events]] entry may change during a run.\n",
     );
     keys(&mut text, "[scenario]", SCENARIO_KEYS);
-    keys(&mut text, "[population]  (many CCGs in one scenario)", POPULATION_KEYS);
+    keys(
+        &mut text,
+        "[population]  (many CCGs in one scenario)",
+        POPULATION_KEYS,
+    );
     keys(&mut text, "[[events]]", EVENT_KEYS);
     for section in schema::sections() {
         text.push_str(&format!(

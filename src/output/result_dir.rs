@@ -90,7 +90,9 @@ fn parent_of(p: &Path) -> PathBuf {
     }
 }
 
-fn check_target(target: &Path, force: bool) -> Result<()> {
+/// Refuse an existing `target` (unless `force`) or a file in its place; callers use it
+/// to fail before doing any work.
+pub fn check_target(target: &Path, force: bool) -> Result<()> {
     if target.is_file() {
         return Err(Error::Refused(format!(
             "output path {} is a file, not a folder; choose another --out",

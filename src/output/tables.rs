@@ -17,11 +17,12 @@ pub struct RowPrefix(Vec<u8>);
 
 impl RowPrefix {
     pub fn new(scenario: &str) -> RowPrefix {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        w.write_field(scenario).expect("memory");
-        let mut b = w.into_inner().expect("memory");
+        let mut b = if scenario.contains([',', '"', '\n', '\r']) || scenario.is_empty() {
+            format!("\"{}\"", scenario.replace('"', "\"\""))
+        } else {
+            scenario.to_string()
+        }
+        .into_bytes();
         b.push(b',');
         RowPrefix(b)
     }

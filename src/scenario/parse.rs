@@ -609,7 +609,8 @@ impl Cx<'_> {
             self.push(
                 start,
                 "events",
-                "an event must `set` or `ramp` a parameter, or give a `failure_narrative` shock".into(),
+                "an event must `set` or `ramp` a parameter, or give a `failure_narrative` shock"
+                    .into(),
             );
         }
         (self.diags.len() == before).then_some(ev)

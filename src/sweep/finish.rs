@@ -318,18 +318,25 @@ fn write_long(
 
 /// stats_long.csv: point, parameters, runs, outcome, statistic, value.
 fn write_stats_long(dir: &Path, m: &SweepManifest) -> Result<FileInfo> {
-    write_long(dir, STATS, STATS_LONG, m.columns.len() + 2, "statistic", |c| {
-        if let Some(s) = c.strip_prefix("failure_") {
-            let s = if s == "probability" { "mean" } else { s };
-            return ("failure_probability".into(), s.into());
-        }
-        for s in ["mean", "sd", "ci_low", "ci_high"] {
-            if let Some(o) = c.strip_suffix(&format!("_{s}")) {
-                return (o.into(), s.into());
+    write_long(
+        dir,
+        STATS,
+        STATS_LONG,
+        m.columns.len() + 2,
+        "statistic",
+        |c| {
+            if let Some(s) = c.strip_prefix("failure_") {
+                let s = if s == "probability" { "mean" } else { s };
+                return ("failure_probability".into(), s.into());
             }
-        }
-        (c.into(), String::new())
-    })
+            for s in ["mean", "sd", "ci_low", "ci_high"] {
+                if let Some(o) = c.strip_suffix(&format!("_{s}")) {
+                    return (o.into(), s.into());
+                }
+            }
+            (c.into(), String::new())
+        },
+    )
 }
 
 /// timeseries_quantiles_long.csv: point, month, outcome, quantile (a level
@@ -343,11 +350,18 @@ fn write_quantiles_long(dir: &Path, qs: &[f64]) -> Result<FileInfo> {
             names.insert(format!("{x}_{}", quantile_label(q)), (x, level.clone()));
         }
     }
-    write_long(dir, TIMESERIES_QUANTILES, TIMESERIES_QUANTILES_LONG, 2, "quantile", |c| {
-        names
-            .get(c)
-            .map_or((c.into(), String::new()), |(x, l)| (x.to_string(), l.clone()))
-    })
+    write_long(
+        dir,
+        TIMESERIES_QUANTILES,
+        TIMESERIES_QUANTILES_LONG,
+        2,
+        "quantile",
+        |c| {
+            names.get(c).map_or((c.into(), String::new()), |(x, l)| {
+                (x.to_string(), l.clone())
+            })
+        },
+    )
 }
 
 /// Check every file a complete manifest lists against its hash and size.

@@ -7,11 +7,11 @@ use super::{Check, Estimate, Lab, window_mean};
 use crate::model::Observation;
 use crate::scenario::Scenario;
 
-const STUDY_2013: &str =
-    "King's Fund / Nuffield Trust, \"CCGs: supporting improvement in general practice?\" (2013)";
-const STUDY_HSJ: &str = "same study, reported in HSJ (2013)";
-const STUDY_2014: &str = "King's Fund / Nuffield Trust, \"CCGs one year on\" (2014); seeds/004";
-const ONS: &str = "ONS mid-2012 CCG populations; NHS practice statistics (Oct 2014)";
+const STUDY_2013: &str = "[Naylor2013] King's Fund / Nuffield Trust, \"Clinical commissioning groups: supporting improvement in general practice?\" (2013)";
+const STUDY_HSJ: &str = "[HSJ2013] the same study, reported in HSJ (2013)";
+const STUDY_2014: &str = "[Robertson2014] King's Fund / Nuffield Trust, \"CCGs one year on\" (2014); [HolderRobertson2015]";
+const ONS: &str =
+    "[ONS2013] ONS mid-2012 CCG populations; [HSCIC2015] NHS practice statistics (Oct 2014)";
 
 /// A figure check: the model's mean must lie in `[lo, hi]`.
 #[allow(clippy::too_many_arguments)]

@@ -59,7 +59,7 @@ pub struct Check {
     pub pattern: String,
     /// The claim, in the words of MODEL.md.
     pub claim: String,
-    /// Source article (seeds/ file) or statistic.
+    /// Source (cited by key, see docs/SOURCES.md) or statistic.
     pub source: String,
     /// Scenario file(s) compared.
     pub scenario: String,

@@ -9,13 +9,13 @@ use crate::model::Observation;
 use crate::scenario::NarrativeShock;
 
 pub const SEED_000: &str =
-    "seeds/000 Rosen (Nuffield Trust, 2012), \"GP and CCG relations: what are the challenges?\"";
+    "[Rosen2012] Rosen (Nuffield Trust, 2012), \"GP and CCG relations: what are the challenges?\"";
 pub const SEED_001: &str =
-    "seeds/001 OnMedica (2013), \"Many GPs disengaged from work of their local CCGs\"";
-pub const SEED_002: &str = "seeds/002 King's Fund / Nuffield Trust comment on the 2013 six-CCG report (self-fulfilling prophecy)";
+    "[White2013] White (OnMedica, 2013), \"Many GPs disengaged from work of their local CCGs\"";
+pub const SEED_002: &str = "[Naylor2013BMJ] Naylor (The BMJ Opinion, 2013), \"Why we cannot afford to be pessimistic about CCGs\"";
 pub const SEED_003: &str =
-    "seeds/003 Alessi (2012), \"Should CCGs performance manage GP practices? Yes\"";
-pub const SEED_004: &str = "seeds/004 Holder & Robertson (2015), co-commissioning and the sustainability of clinical involvement";
+    "[Alessi2012] Alessi (Pulse, 2012), \"Should CCGs performance manage GP practices? Yes\"";
+pub const SEED_004: &str = "[HolderRobertson2015] Holder & Robertson (HSJ, 2015), \"How CCGs can make co-commissioning work\"";
 
 /// Months of the run that stand for the 2013 and 2014 surveys and the end of the run.
 pub const YEAR_2013: (u32, u32) = (3, 9);

@@ -151,10 +151,7 @@ impl Report {
         );
         let _ = writeln!(s, "\n## Calibration figures (MODEL.md §6)\n");
         table(&mut s, self.figures(), false);
-        let _ = writeln!(
-            s,
-            "\nSources (in `../shared/seeds/` of the design brief):\n"
-        );
+        let _ = writeln!(s, "\nSources (full citations in docs/SOURCES.md):\n");
         let mut sources: Vec<&str> = self
             .checks
             .iter()

@@ -8,6 +8,19 @@ fn out(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
+/// Write scenario `name` and `ccgsim check` it, expecting an input error
+/// (exit 2); its message.
+fn refused(d: &std::path::Path, name: &str, text: &str) -> String {
+    write(d, name, text);
+    let o = ccgsim(d, &["check", name]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    stderr(&o)
+}
+
+fn manifest(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
 /// The event key is `failure_narrative` (≥ 0); the old key `narrative` is refused
 /// with a located message that explains the change; a negative strength is refused.
 #[test]
@@ -22,28 +35,23 @@ fn event_narrative_key_is_failure_narrative() {
     let o = ccgsim(d, &["check", "new.toml"]);
     assert!(o.status.success(), "{}", stderr(&o));
 
-    write(
+    let e = refused(
         d,
         "old.toml",
         "[scenario]\nmonths = 6\n[[events]]\nmonth = 2\nnarrative = 0.6\nduration = 2\n",
     );
-    let o = ccgsim(d, &["check", "old.toml"]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = stderr(&o);
     assert!(e.contains("old.toml:5:1"), "{e}");
     assert!(e.contains("now `failure_narrative`"), "{e}");
     assert!(e.contains("signed"), "{e}");
     // One message, not a second "duration only applies to…".
     assert!(!e.contains("only applies"), "{e}");
 
-    write(
+    let e = refused(
         d,
         "neg.toml",
         "[[events]]\nmonth = 2\nfailure_narrative = -0.3\nduration = 2\n",
     );
-    let o = ccgsim(d, &["check", "neg.toml"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
+    assert!(e.contains("out of range"), "{e}");
 }
 
 /// A sweep path with the old key explains the change too.
@@ -132,8 +140,14 @@ fn compare_window_and_outcomes_match_the_timeseries() {
     scenario(d, "a.toml", 5, 8, 0.0);
     scenario(d, "b.toml", 5, 8, 1.0);
     let args = [
-        "--months", "3..9", "--outcome", "workload", "--outcome", "ownership_agree",
-        "--outcome", "failure",
+        "--months",
+        "3..9",
+        "--outcome",
+        "workload",
+        "--outcome",
+        "ownership_agree",
+        "--outcome",
+        "failure",
     ];
     let mut c1 = vec!["compare", "a.toml", "b.toml", "--out", "c1"];
     c1.extend(args);
@@ -169,12 +183,22 @@ fn compare_window_and_outcomes_match_the_timeseries() {
         std::fs::read(d.join("c2/compare.csv")).unwrap()
     );
     // An unknown outcome and a window past the horizon are usage errors.
-    let o = ccgsim(d, &["compare", "ra", "rb", "--out", "c3", "--outcome", "engaged"]);
+    let o = ccgsim(
+        d,
+        &["compare", "ra", "rb", "--out", "c3", "--outcome", "engaged"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("engaged_share"), "{}", stderr(&o));
-    let o = ccgsim(d, &["compare", "ra", "rb", "--out", "c3", "--months", "3..40"]);
+    let o = ccgsim(
+        d,
+        &["compare", "ra", "rb", "--out", "c3", "--months", "3..40"],
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("runs to month 18 only"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("runs to month 18 only"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!d.join("c3").exists());
 }
 
@@ -203,8 +227,7 @@ fn compare_pairs_the_common_replicates_of_unequal_runs() {
     // Same scenario, same seed: the common replicates are identical runs.
     assert_eq!(value(&rows, "engaged_share", "difference"), 0.0);
     assert_eq!(value(&rows, "engaged_share", "n"), 4.0);
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("c/manifest.json")).unwrap()).unwrap();
+    let m = manifest(&d.join("c"));
     assert_eq!(m["paired"], true);
     assert!(m["pairing"].as_str().unwrap().contains("left out"));
 }
@@ -224,7 +247,10 @@ fn compare_checks_the_output_folder_first() {
     assert!(e.contains("already exists") && e.contains("--force"), "{e}");
     assert!(!e.contains("running"), "{e}");
     assert!(out(&o).is_empty(), "{}", out(&o));
-    assert_eq!(std::fs::read_to_string(d.join("c/keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(d.join("c/keep.txt")).unwrap(),
+        "mine"
+    );
 }
 
 /// `--months` shorter than a scenario's events drops them, saying which; an
@@ -238,25 +264,33 @@ fn short_months_drop_later_events_with_a_note() {
         "s.toml",
         "[scenario]\nmonths = 36\nreplicates = 2\n[[events]]\nmonth = 6\nset = { \"constitution.sanctions\" = 0.5 }\n[[events]]\nmonth = 24\nlabel = \"cut\"\nset = { \"ccg.allowance_per_head\" = 22.0 }\n",
     );
-    let o = ccgsim(d, &["run", "s.toml", "--months", "12", "--out", "r", "--no-plots"]);
+    let o = ccgsim(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--months",
+            "12",
+            "--out",
+            "r",
+            "--no-plots",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("\"cut\" at month 24"), "{e}");
-    assert!(e.contains("s.toml:10"), "{e}");
+    assert!(e.contains("s.toml:7"), "{e}");
     assert!(e.contains("dropped"), "{e}");
     assert!(!e.contains("month 6"), "{e}");
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("r/manifest.json")).unwrap()).unwrap();
+    let m = manifest(&d.join("r"));
     assert_eq!(m["scenario"]["events"].as_array().unwrap().len(), 1);
     // In the file itself the horizon still rules.
-    write(
+    let e = refused(
         d,
         "bad.toml",
         "[scenario]\nmonths = 12\n[[events]]\nmonth = 24\nset = { \"ccg.allowance_per_head\" = 22.0 }\n",
     );
-    let o = ccgsim(d, &["check", "bad.toml"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("past the horizon"), "{}", stderr(&o));
+    assert!(e.contains("past the horizon"), "{e}");
 }
 
 /// Results stack: every timeseries and summary row names its scenario.
@@ -299,7 +333,14 @@ fn sweep_outputs_are_tidy() {
     );
     let o = ccgsim(
         d,
-        &["sweep", "sw.toml", "--out", "s", "--timeseries-quantiles", "-q"],
+        &[
+            "sweep",
+            "sw.toml",
+            "--out",
+            "s",
+            "--timeseries-quantiles",
+            "-q",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let mut r = csv::Reader::from_path(d.join("s/runs.csv")).unwrap();
@@ -318,7 +359,14 @@ fn sweep_outputs_are_tidy() {
     let mut l = csv::Reader::from_path(d.join("s/stats_long.csv")).unwrap();
     assert_eq!(
         l.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["point", "constitution_sanctions", "runs", "outcome", "statistic", "value"]
+        [
+            "point",
+            "constitution_sanctions",
+            "runs",
+            "outcome",
+            "statistic",
+            "value"
+        ]
     );
     let lrows: Vec<_> = l.records().map(|x| x.unwrap()).collect();
     assert_eq!(lrows.len(), wrows.len() * (wh.len() - 3));
@@ -346,8 +394,7 @@ fn sweep_outputs_are_tidy() {
         let r = r.unwrap();
         &r[3] == "0.5" && &r[2] == "engaged_share"
     }));
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("s/manifest.json")).unwrap()).unwrap();
+    let m = manifest(&d.join("s"));
     assert!(m["files"]["stats_long.csv"]["blake3"].is_string());
     let o = ccgsim(d, &["check-result", "s"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -375,9 +422,22 @@ fn params_lists_units_events_and_every_section() {
     ] {
         assert!(t.contains(want), "missing {want}:\n{t}");
     }
-    let line = |k: &str| t.lines().find(|l| l.trim_start().starts_with(k)).unwrap().to_string();
-    assert!(line("allowance_per_head").contains(" yes "), "{}", line("allowance_per_head"));
-    assert!(line("list_size_median").contains(" no "), "{}", line("list_size_median"));
+    let line = |k: &str| {
+        t.lines()
+            .find(|l| l.trim_start().starts_with(k))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line("allowance_per_head").contains(" yes "),
+        "{}",
+        line("allowance_per_head")
+    );
+    assert!(
+        line("list_size_median").contains(" no "),
+        "{}",
+        line("list_size_median")
+    );
 }
 
 /// `-q` prints nothing but errors; without it, a run into a log (not a
@@ -389,10 +449,20 @@ fn quiet_is_silent_and_logs_get_progress_lines() {
     scenario(d, "a.toml", 1, 3, 0.2);
     let o = ccgsim(d, &["run", "a.toml", "--out", "r", "-q", "--no-plots"]);
     assert!(o.status.success());
-    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{}{}", out(&o), stderr(&o));
+    assert!(
+        o.stdout.is_empty() && o.stderr.is_empty(),
+        "{}{}",
+        out(&o),
+        stderr(&o)
+    );
     let o = ccgsim(d, &["compare", "a.toml", "a.toml", "--out", "c", "-q"]);
     assert!(o.status.success());
-    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{}{}", out(&o), stderr(&o));
+    assert!(
+        o.stdout.is_empty() && o.stderr.is_empty(),
+        "{}{}",
+        out(&o),
+        stderr(&o)
+    );
     let log = std::process::Command::new(env!("CARGO_BIN_EXE_ccgsim"))
         .args(["run", "a.toml", "--out", "r2", "--no-plots"])
         .current_dir(d)
@@ -412,7 +482,11 @@ fn quiet_is_silent_and_logs_get_progress_lines() {
 fn messages_say_what_was_expected() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "base.toml", "[scenario]\nmonths = 3\nreplicates = 1\n[ccg]\npractices = 6\n");
+    write(
+        d,
+        "base.toml",
+        "[scenario]\nmonths = 3\nreplicates = 1\n[ccg]\npractices = 6\n",
+    );
     write(
         d,
         "sw.toml",
@@ -420,7 +494,12 @@ fn messages_say_what_was_expected() {
     );
     let o = ccgsim(d, &["run", "sw.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("use `ccgsim sweep") || stderr(&o).contains("run it with `ccgsim sweep sw.toml`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("use `ccgsim sweep")
+            || stderr(&o).contains("run it with `ccgsim sweep sw.toml`"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = ccgsim(d, &["sweep", "sw.toml", "--out", "s", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -429,13 +508,24 @@ fn messages_say_what_was_expected() {
     let o = ccgsim(d, &["plot", "compare", "r", "s", "--out", "p"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("`ccgsim sweep` result") && e.contains("ccgsim plot sweep"), "{e}");
+    assert!(
+        e.contains("`ccgsim sweep` result") && e.contains("ccgsim plot sweep"),
+        "{e}"
+    );
 
     let o = ccgsim(d, &["run", "nope.toml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("No such file or directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No such file or directory"),
+        "{}",
+        stderr(&o)
+    );
     let o = ccgsim(d, &["check", "nope.toml"]);
-    assert!(stderr(&o).contains("No such file or directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No such file or directory"),
+        "{}",
+        stderr(&o)
+    );
 
     write(
         d,
@@ -450,13 +540,14 @@ fn messages_say_what_was_expected() {
     assert!(!e.contains("expected a number"), "{e}");
 
     // Events are checked last, but their errors are listed in line order.
-    write(
+    let e = refused(
         d,
         "order.toml",
         "[[events]]\nmonth = 2\nset = { \"ccg.allowance_per_hed\" = 1 }\n[ccg]\npractices = 0\n",
     );
-    let o = ccgsim(d, &["check", "order.toml"]);
-    let e = stderr(&o);
-    let (a, b) = (e.find("order.toml:3").unwrap(), e.find("order.toml:5").unwrap());
+    let (a, b) = (
+        e.find("order.toml:3").unwrap(),
+        e.find("order.toml:5").unwrap(),
+    );
     assert!(a < b, "{e}");
 }

@@ -21,7 +21,8 @@ fn bin() -> Command {
 
 fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     let mut c = bin();
-    c.current_dir(dir).args(args).arg("-q");
+    // No -q (it silences the summary lines checked here); CI keeps progress off.
+    c.current_dir(dir).args(args).env("CI", "1");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -567,7 +568,8 @@ fn narrative_event_strength_is_swept_through_the_event() {
         "[scenario]\nmonths = 30\n[[events]]\nmonth = 12\nlabel = \"shock\"\nfailure_narrative = 0.5\nduration = 6\n",
     )
     .unwrap();
-    let text = "base = \"base.toml\"\n[grid]\n\"events.shock.failure_narrative\" = [0.0, 0.25, 1]\n";
+    let text =
+        "base = \"base.toml\"\n[grid]\n\"events.shock.failure_narrative\" = [0.0, 0.25, 1]\n";
     let sw = ccgsim::sweep::parse(text, &p.join("n.toml")).unwrap();
     assert_eq!(sw.axes[0].column, "events_shock_failure_narrative");
     for (k, want) in [0.0, 0.25, 1.0].into_iter().enumerate() {
