@@ -8,7 +8,7 @@ use std::hint::black_box;
 fn request(practices: u32, months: u32, futures: u32) -> Vec<u8> {
     format!(
         r#"{{"months": {months}, "futures": {futures}, "params": {{"ccg.practices": {practices}}},
-            "events": [{{"month": 12, "narrative": 0.8, "duration": 12}},
+            "events": [{{"month": 12, "failure_narrative": 0.8, "duration": 12}},
                        {{"month": 30, "set": {{"constitution.sanctions": 0.6}}}}]}}"#
     )
     .into_bytes()

@@ -14,7 +14,7 @@ month = 6
 set = { "ccg.allowance_per_head" = 22.0 }
 [[events]]
 month = 8
-narrative = 0.6
+failure_narrative = 0.6
 duration = 4
 "#;
 

@@ -114,7 +114,7 @@ fn ramps_reach_their_target_after_the_given_months() {
 #[test]
 fn narrative_shocks_last_their_duration_and_stack() {
     let p = plan(
-        "[scenario]\nmonths = 12\nreplicates = 1\n[environment]\nnarrative = 0.1\n[[events]]\nmonth = 3\nnarrative = 0.5\nduration = 4\n[[events]]\nmonth = 5\nnarrative = 0.2\nduration = 1\n",
+        "[scenario]\nmonths = 12\nreplicates = 1\n[environment]\nnarrative = 0.1\n[[events]]\nmonth = 3\nfailure_narrative = 0.5\nduration = 4\n[[events]]\nmonth = 5\nfailure_narrative = 0.2\nduration = 1\n",
     );
     let got: Vec<f64> = p
         .record(0)
