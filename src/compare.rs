@@ -466,7 +466,8 @@ fn outcome_columns(cols: &Columns, measure: &Measure) -> Result<Vec<Option<usize
 type RowFn<'a> = Box<dyn FnMut(&csv::StringRecord, u64) -> Result<()> + 'a>;
 
 thread_local! {
-    static CURRENT: std::cell::RefCell<PathBuf> = const { std::cell::RefCell::new(PathBuf::new()) };
+    /// The file [`read_csv`] is reading, for row messages (`file:line: …`).
+    static CURRENT: std::cell::RefCell<PathBuf> = std::cell::RefCell::new(PathBuf::new());
 }
 
 fn bad_row(line: u64, why: &str) -> Error {
