@@ -11,6 +11,7 @@
 
 pub mod design;
 pub mod finish;
+pub mod indices;
 pub mod manifest;
 pub mod merge;
 mod parse;
@@ -108,6 +109,9 @@ pub struct Sweep {
     /// BLAKE3 of everything that decides the runs (version, resolved base,
     /// axes, points, seed, replicates): equal hashes, equal results.
     pub hash: String,
+    /// What the reducer of a sensitivity design (`[morris]`,
+    /// `[sobol_indices]`) computes from the runs; `None` for a plain sweep.
+    pub indices: Option<indices::IndexSpec>,
 }
 
 impl Sweep {
@@ -119,9 +123,10 @@ impl Sweep {
         design: Design,
         axes: Vec<Axis>,
         points: Vec<Vec<f64>>,
+        indices: Option<indices::IndexSpec>,
     ) -> Sweep {
         let (base_json, base_hash) = crate::output::manifest::scenario_json(&base);
-        let identity = serde_json::json!({
+        let mut identity = serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "base": base_json,
             "base_hash": base_hash,
@@ -129,6 +134,10 @@ impl Sweep {
             "axes": axes.iter().map(|a| &a.path).collect::<Vec<_>>(),
             "points": points.len(),
         });
+        // Plain sweeps keep the identity they always had.
+        if let Some(ix) = &indices {
+            identity["indices"] = serde_json::json!(ix);
+        }
         // The points are hashed as raw values, not JSON: a grid may be large.
         let mut h = blake3::Hasher::new();
         h.update(identity.to_string().as_bytes());
@@ -144,6 +153,7 @@ impl Sweep {
             design,
             axes,
             points,
+            indices,
         }
     }
 
@@ -175,7 +185,11 @@ impl Sweep {
     /// The run plan of point `p`: its random streams carry `p` as a coordinate.
     pub fn point_plan(&self, p: usize) -> Plan {
         let mut plan = Plan::new(self.point_scenario(p));
-        plan.stream_prefix = vec![p as u64];
+        plan.stream_prefix = if self.design.common_random_numbers() {
+            Vec::new()
+        } else {
+            vec![p as u64]
+        };
         plan
     }
 
