@@ -14,6 +14,7 @@ mod patterns;
 mod plots;
 mod proptest_model;
 mod proptest_parse;
+mod sensitivity;
 mod serve_api;
 mod serve_cli;
 mod serve_http;
