@@ -130,7 +130,8 @@ pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()
         plot::save(f, result.staging())?;
     }
     let prcc = result.staging().join(sensitivity::PRCC_CSV);
-    std::fs::write(&prcc, sensitivity::prcc_csv(&stats)).map_err(|e| Error::io("write", &prcc, e))?;
+    std::fs::write(&prcc, sensitivity::prcc_csv(&stats))
+        .map_err(|e| Error::io("write", &prcc, e))?;
     finish(result, figs.len())
 }
 

@@ -144,7 +144,7 @@ pub fn index_figures(rows: &[Row], note: &str) -> Vec<SensitivityFigure> {
                 stem: format!("morris_{o}"),
                 title: format!("Morris screening: {}", outcome_label(&o)),
                 note: format!(
-                    "μ*: mean absolute elementary effect over the parameter's full range; σ: their spread (non-linearity, interactions); whiskers: 95 % bootstrap interval of μ*; {note}"
+                    "μ*: mean absolute elementary effect over the parameter's full range; σ: their spread (non-linearity, interactions); whiskers: 95 % bootstrap interval of μ*; labels that would overlap are left off (every value is in indices.csv); {note}"
                 ),
                 points: pts,
             }));
@@ -157,11 +157,19 @@ pub fn index_figures(rows: &[Row], note: &str) -> Vec<SensitivityFigure> {
 fn stats_outcomes(stats: &Stats) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = crate::sweep::KEY_OUTCOMES
         .iter()
-        .map(|k| (format!("{k}_mean"), format!("{} (mean)", k.replace('_', " "))))
+        .map(|k| {
+            (
+                format!("{k}_mean"),
+                format!("{} (mean)", k.replace('_', " ")),
+            )
+        })
         .filter(|(c, _)| stats.columns.contains_key(c))
         .collect();
     if stats.columns.contains_key("failure_probability") {
-        v.insert(0, ("failure_probability".into(), "failure probability".into()));
+        v.insert(
+            0,
+            ("failure_probability".into(), "failure probability".into()),
+        );
     }
     v
 }
@@ -211,8 +219,9 @@ pub fn scatter_figures(stats: &Stats) -> Vec<SensitivityFigure> {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
+    c.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
 }
 
 pub enum SensitivityFigure {
@@ -415,6 +424,9 @@ impl MorrisPlane {
             style::GREY_TEXT.stroke_width(1),
         )))?;
         let font = style::tick().color(&style::INK);
+        // Labels that would overlap one already drawn move down or up; the
+        // rest are left off (their points still show, in their colour).
+        let mut placed: Vec<Rect> = Vec::new();
         for (i, (p, m, s)) in self.points.iter().enumerate() {
             if !(m.estimate.is_finite() && s.estimate.is_finite()) {
                 continue;
@@ -432,11 +444,22 @@ impl MorrisPlane {
                 c.filled(),
             )))?;
             let (px, py) = ch.backend_coord(&(m.estimate, s.estimate));
-            root.draw_text(
-                &short(p),
-                &font.pos(Pos::new(HPos::Left, VPos::Bottom)),
-                (px + 9, py - 4),
-            )?;
+            let text = short(p);
+            let (w, h) = root.estimate_text_size(&text, &font).unwrap_or((0, 0));
+            let (w, h) = (w as i32, h as i32);
+            let spot = [-4, 16, -24, 36, -44]
+                .into_iter()
+                .map(|dy| (px + 9, py + dy))
+                .find(|&(x, y)| {
+                    let r = (x, y - h, x + w, y);
+                    placed
+                        .iter()
+                        .all(|q| r.2 < q.0 || q.2 < r.0 || r.3 < q.1 || q.3 < r.1)
+                });
+            if let Some((x, y)) = spot {
+                placed.push((x, y - h, x + w, y));
+                root.draw_text(&text, &font.pos(Pos::new(HPos::Left, VPos::Bottom)), (x, y))?;
+            }
         }
         Ok(vec![chart::plot_rect(ch.plotting_area())])
     }
@@ -496,7 +519,11 @@ impl Scatter {
                 .build_cartesian_2d(x0..x1, y0..y1)?;
             ch.configure_mesh()
                 .x_desc(short_label(&self.labels[k]))
-                .y_desc(if k % cols == 0 { self.y_label.as_str() } else { "" })
+                .y_desc(if k % cols == 0 {
+                    self.y_label.as_str()
+                } else {
+                    ""
+                })
                 .x_labels(4)
                 .y_labels(5)
                 .x_label_formatter(&|v| chart::tick_label(*v))

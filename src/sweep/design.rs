@@ -14,8 +14,12 @@ pub const SOBOL_MAX_DIMENSIONS: usize = 256;
 #[serde(rename_all = "lowercase", tag = "design")]
 pub enum Design {
     Grid,
-    Lhs { n: usize },
-    Sobol { n: usize },
+    Lhs {
+        n: usize,
+    },
+    Sobol {
+        n: usize,
+    },
     /// Morris screening: `trajectories` one-at-a-time paths of k + 1 points
     /// on a grid of `levels` levels per parameter.
     Morris {
@@ -25,7 +29,10 @@ pub enum Design {
     },
     /// Sobol indices by the Saltelli (2010) scheme: n·(k + 2) points.
     #[serde(rename = "sobol_indices")]
-    SobolIndices { n: usize, bootstrap: usize },
+    SobolIndices {
+        n: usize,
+        bootstrap: usize,
+    },
 }
 
 impl Design {

@@ -78,11 +78,7 @@ fn mean(v: &[f64]) -> f64 {
 fn sobol_point(k: usize, y: &[f64], rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let w = k + 2;
     let n = rows.len() as f64;
-    let m = rows
-        .iter()
-        .map(|&j| y[j * w] + y[j * w + 1])
-        .sum::<f64>()
-        / (2.0 * n);
+    let m = rows.iter().map(|&j| y[j * w] + y[j * w + 1]).sum::<f64>() / (2.0 * n);
     let var = rows
         .iter()
         .map(|&j| (y[j * w] - m).powi(2) + (y[j * w + 1] - m).powi(2))
@@ -308,7 +304,12 @@ pub fn prcc(x: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
 /// Every index of every outcome, in output order (outcome, then parameter,
 /// then index), from per-point outcome values `y[outcome][point]` and the
 /// points' values in units of each range.
-pub fn compute(spec: &IndexSpec, params: &[String], unit: &[Vec<f64>], y: &[Vec<f64>]) -> Vec<IndexRow> {
+pub fn compute(
+    spec: &IndexSpec,
+    params: &[String],
+    unit: &[Vec<f64>],
+    y: &[Vec<f64>],
+) -> Vec<IndexRow> {
     let k = params.len();
     let mut rows = Vec::new();
     let orders = match spec.design {
@@ -379,7 +380,13 @@ pub fn point_outcomes(dir: &Path, m: &SweepManifest, outcomes: &[String]) -> Res
                 TIME_TO_FAILURE => {
                     let (c, t) = (col("failed")?, col("failed_month")?);
                     rows.iter()
-                        .map(|r| if &r[c] == "1" { finish::number(&r[t]) } else { horizon })
+                        .map(|r| {
+                            if &r[c] == "1" {
+                                finish::number(&r[t])
+                            } else {
+                                horizon
+                            }
+                        })
                         .collect()
                 }
                 other => {
@@ -406,7 +413,11 @@ fn unit_points(dir: &Path, spec: &IndexSpec) -> Result<Vec<Vec<f64>>> {
             .map(|i| {
                 let v = rec.get(i + 1).map_or(f64::NAN, finish::number);
                 let span = spec.high[i] - spec.low[i];
-                if span > 0.0 { (v - spec.low[i]) / span } else { 0.0 }
+                if span > 0.0 {
+                    (v - spec.low[i]) / span
+                } else {
+                    0.0
+                }
             })
             .collect();
         out.push(row);
@@ -509,8 +520,16 @@ mod tests {
                 ISHIGAMI_ST[i]
             );
             for (e, truth) in [(s1[i], ISHIGAMI_S1[i]), (st[i], ISHIGAMI_ST[i])] {
-                assert!((e.estimate - truth).abs() < 0.02, "x{}: {e:?} vs {truth}", i + 1);
-                assert!(e.ci_low <= truth + 1e-4 && truth - 1e-4 <= e.ci_high, "x{}: {e:?}", i + 1);
+                assert!(
+                    (e.estimate - truth).abs() < 0.02,
+                    "x{}: {e:?} vs {truth}",
+                    i + 1
+                );
+                assert!(
+                    e.ci_low <= truth + 1e-4 && truth - 1e-4 <= e.ci_high,
+                    "x{}: {e:?}",
+                    i + 1
+                );
             }
         }
         // The dummy cannot matter: f(A) = f(AB_4) in every row, so ST is exactly 0.
@@ -527,21 +546,39 @@ mod tests {
                 .map(|(x, ai)| ((4.0 * x - 2.0).abs() + ai) / (1.0 + ai))
                 .product::<f64>()
         };
-        let vi: Vec<f64> = a.iter().map(|ai| 1.0 / (3.0 * (1.0 + ai) * (1.0 + ai))).collect();
+        let vi: Vec<f64> = a
+            .iter()
+            .map(|ai| 1.0 / (3.0 * (1.0 + ai) * (1.0 + ai)))
+            .collect();
         let v = vi.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
         let y = saltelli_y(8192, 6, g);
         let (s1, st) = sobol(6, &y, 200, 3);
         for i in 0..6 {
             let s1_true = vi[i] / v;
-            let st_true = vi[i] * (0..6).filter(|&j| j != i).map(|j| 1.0 + vi[j]).product::<f64>() / v;
+            let st_true = vi[i]
+                * (0..6)
+                    .filter(|&j| j != i)
+                    .map(|j| 1.0 + vi[j])
+                    .product::<f64>()
+                / v;
             eprintln!(
                 "x{}: S1 {:.4} (analytic {s1_true:.4}), ST {:.4} (analytic {st_true:.4})",
                 i + 1,
                 s1[i].estimate,
                 st[i].estimate
             );
-            assert!((s1[i].estimate - s1_true).abs() < 0.02, "S1 x{}: {:?} vs {s1_true}", i + 1, s1[i]);
-            assert!((st[i].estimate - st_true).abs() < 0.02, "ST x{}: {:?} vs {st_true}", i + 1, st[i]);
+            assert!(
+                (s1[i].estimate - s1_true).abs() < 0.02,
+                "S1 x{}: {:?} vs {s1_true}",
+                i + 1,
+                s1[i]
+            );
+            assert!(
+                (st[i].estimate - st_true).abs() < 0.02,
+                "ST x{}: {:?} vs {st_true}",
+                i + 1,
+                st[i]
+            );
         }
     }
 
@@ -561,6 +598,9 @@ mod tests {
             assert!(ms[i].estimate > ms[i + 1].estimate, "{ms:?}");
             assert!(ms[i].ci_low <= ms[i].estimate && ms[i].estimate <= ms[i].ci_high);
         }
-        assert!(ms[4].estimate < 0.05 && sd[0].estimate > 0.5, "{ms:?} {sd:?}");
+        assert!(
+            ms[4].estimate < 0.05 && sd[0].estimate > 0.5,
+            "{ms:?} {sd:?}"
+        );
     }
 }

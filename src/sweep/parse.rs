@@ -6,8 +6,8 @@
 use super::design::{self, Design, Range};
 use super::indices::{self, IndexSpec};
 use super::{Axis, Sweep, Target};
-use crate::model::Observation;
 use crate::error::{Diagnostic, Error, Result, nearest};
+use crate::model::Observation;
 use crate::scenario::{self, Kind, MAX_MONTHS, MAX_REPLICATES, SPECS, Scenario, schema};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -360,7 +360,11 @@ impl Cx<'_> {
                 axes.push(axis);
             }
         }
-        let get = |key: &str| ints.iter().find(|(k, _)| *k == key).map(|&(_, x)| x as usize);
+        let get = |key: &str| {
+            ints.iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, x)| x as usize)
+        };
         if axes.is_empty() && self.diags.len() == before {
             self.push(
                 item.span().start,
@@ -378,7 +382,10 @@ impl Cx<'_> {
         }
         let required = match name {
             "grid" => None,
-            "morris" => Some(("trajectories", "the number of one-at-a-time paths (e.g. 20)")),
+            "morris" => Some((
+                "trajectories",
+                "the number of one-at-a-time paths (e.g. 20)",
+            )),
             _ => Some(("n", "the number of design points")),
         };
         if let Some((key, what)) = required
@@ -408,7 +415,9 @@ impl Cx<'_> {
         }
         let levels = get("levels").unwrap_or(4);
         if name == "morris" && levels % 2 != 0 {
-            let off = t.get("levels").map_or(item.span().start, |v| v.span().start);
+            let off = t
+                .get("levels")
+                .map_or(item.span().start, |v| v.span().start);
             self.push(
                 off,
                 "morris.levels",
@@ -512,15 +521,27 @@ impl Cx<'_> {
                     Some(n) => format!("did you mean `{n}`?"),
                     None => format!("allowed: {}", allowed.join(", ")),
                 };
-                self.push(v.span().start, "outcomes", format!("unknown outcome `{name}`; {hint}"));
+                self.push(
+                    v.span().start,
+                    "outcomes",
+                    format!("unknown outcome `{name}`; {hint}"),
+                );
             } else if out.iter().any(|o| o == name) {
-                self.push(v.span().start, "outcomes", format!("`{name}` is listed twice"));
+                self.push(
+                    v.span().start,
+                    "outcomes",
+                    format!("`{name}` is listed twice"),
+                );
             } else {
                 out.push(name.to_string());
             }
         }
         if arr.is_empty() {
-            self.push(item.span().start, "outcomes", "the list of outcomes is empty".into());
+            self.push(
+                item.span().start,
+                "outcomes",
+                "the list of outcomes is empty".into(),
+            );
         }
         Some(out)
     }

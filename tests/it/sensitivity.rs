@@ -32,7 +32,12 @@ fn ok(o: &Output) {
 }
 
 fn err(o: &Output, code: i32) -> String {
-    assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 
@@ -107,16 +112,35 @@ fn value(rows: &[Row], outcome: &str, parameter: &str, index: &str) -> f64 {
 fn sobol_indices_are_the_same_bytes_on_any_thread_count_and_after_merge() {
     let (d, _) = setup("[sobol_indices]\nn = 24\nbootstrap = 50");
     let p = d.path();
-    ok(&run(&["sensitivity", "sa.toml", "--out", "t1", "--threads", "1"], p, &[]));
-    ok(&run(&["sensitivity", "sa.toml", "--out", "t2", "--threads", "2"], p, &[("CCGSIM_SWEEP_CHUNK_RUNS", "7")]));
+    ok(&run(
+        &["sensitivity", "sa.toml", "--out", "t1", "--threads", "1"],
+        p,
+        &[],
+    ));
+    ok(&run(
+        &["sensitivity", "sa.toml", "--out", "t2", "--threads", "2"],
+        p,
+        &[("CCGSIM_SWEEP_CHUNK_RUNS", "7")],
+    ));
     same(&p.join("t1"), &p.join("t2"));
     for k in 0..3 {
         let shard = format!("{k}/3");
         let out = format!("part-{k}");
-        ok(&run(&["sensitivity", "sa.toml", "--out", &out, "--shard", &shard], p, &[("CCGSIM_SWEEP_CHUNK_RUNS", "5")]));
-        assert!(!p.join(&out).join("indices.csv").exists(), "a shard has no indices of its own");
+        ok(&run(
+            &["sensitivity", "sa.toml", "--out", &out, "--shard", &shard],
+            p,
+            &[("CCGSIM_SWEEP_CHUNK_RUNS", "5")],
+        ));
+        assert!(
+            !p.join(&out).join("indices.csv").exists(),
+            "a shard has no indices of its own"
+        );
     }
-    ok(&run(&["merge", "part-1", "part-0", "part-2", "--out", "merged"], p, &[]));
+    ok(&run(
+        &["merge", "part-1", "part-0", "part-2", "--out", "merged"],
+        p,
+        &[],
+    ));
     same(&p.join("t1"), &p.join("merged"));
 
     // 24 · (3 + 2) points; every default outcome × parameter × {S1, ST}.
@@ -127,7 +151,10 @@ fn sobol_indices_are_the_same_bytes_on_any_thread_count_and_after_merge() {
     assert_eq!(rows.len(), outcomes * 3 * 2);
     // Lay scrutiny acts only through co-commissioning, which is off: with
     // common random numbers its runs are identical, so ST is exactly 0.
-    for r in rows.iter().filter(|r| r.parameter == "co_commissioning_lay_scrutiny" && r.index == "ST") {
+    for r in rows
+        .iter()
+        .filter(|r| r.parameter == "co_commissioning_lay_scrutiny" && r.index == "ST")
+    {
         if !r.cells[0].is_empty() {
             assert_eq!(r.cells, ["0", "0", "0"].map(String::from), "{}", r.outcome);
         }
@@ -136,26 +163,59 @@ fn sobol_indices_are_the_same_bytes_on_any_thread_count_and_after_merge() {
     let st = value(&rows, "engaged_share", "behaviour_eng_credibility", "ST");
     assert!(st > 0.2, "ST of eng_credibility on engaged_share = {st}");
     // The figures were drawn beside the result.
-    for f in ["plots/sobol_engaged_share.png", "plots/scatter_engaged_share_mean.svg", "plots/prcc.csv"] {
+    for f in [
+        "plots/sobol_engaged_share.png",
+        "plots/scatter_engaged_share_mean.svg",
+        "plots/prcc.csv",
+    ] {
         assert!(p.join("t1").join(f).is_file(), "{f}");
     }
     // `check-result` accepts the folder with its figures.
-    let o = Command::new(env!("CARGO_BIN_EXE_ccgsim")).args(["check-result", "t1"]).current_dir(p).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
+        .args(["check-result", "t1"])
+        .current_dir(p)
+        .output()
+        .unwrap();
     ok(&o);
 }
 
 #[test]
 fn morris_indices_are_deterministic_and_the_dummy_has_no_effect() {
-    let (d, _) = setup("outcomes = [\"engaged_share\", \"failed\"]\n[morris]\ntrajectories = 8\nlevels = 4\nbootstrap = 40");
+    let (d, _) = setup(
+        "outcomes = [\"engaged_share\", \"failed\"]\n[morris]\ntrajectories = 8\nlevels = 4\nbootstrap = 40",
+    );
     let p = d.path();
-    ok(&run(&["sensitivity", "sa.toml", "--out", "a", "--threads", "1"], p, &[]));
-    ok(&run(&["sensitivity", "sa.toml", "--out", "b", "--threads", "2"], p, &[("CCGSIM_SWEEP_CHUNK_RUNS", "3")]));
+    ok(&run(
+        &["sensitivity", "sa.toml", "--out", "a", "--threads", "1"],
+        p,
+        &[],
+    ));
+    ok(&run(
+        &["sensitivity", "sa.toml", "--out", "b", "--threads", "2"],
+        p,
+        &[("CCGSIM_SWEEP_CHUNK_RUNS", "3")],
+    ));
     same(&p.join("a"), &p.join("b"));
     let rows = indices(&p.join("a"));
     // Two outcomes × three parameters × {mu_star, mu, sigma}.
     assert_eq!(rows.len(), 2 * 3 * 3);
-    assert_eq!(value(&rows, "engaged_share", "co_commissioning_lay_scrutiny", "mu_star"), 0.0);
-    assert!(value(&rows, "engaged_share", "behaviour_eng_credibility", "mu_star") > 0.05);
+    assert_eq!(
+        value(
+            &rows,
+            "engaged_share",
+            "co_commissioning_lay_scrutiny",
+            "mu_star"
+        ),
+        0.0
+    );
+    assert!(
+        value(
+            &rows,
+            "engaged_share",
+            "behaviour_eng_credibility",
+            "mu_star"
+        ) > 0.05
+    );
     assert!(p.join("a/plots/morris_engaged_share.png").is_file());
     // Re-running a complete result computes nothing and changes nothing.
     let before = std::fs::read(p.join("a/indices.csv")).unwrap();
@@ -168,19 +228,36 @@ fn sensitivity_file_errors_are_located_and_exit_2() {
     let (d, file) = setup("outcomes = [\"engagd_share\"]\n[morris]\ntrajectories = 4\nlevels = 3");
     let p = d.path();
     let e = err(&run(&["sensitivity", "sa.toml"], p, &[]), 2);
-    assert!(e.contains("sa.toml:4") && e.contains("did you mean `engaged_share`?"), "{e}");
-    assert!(e.contains("sa.toml:7") && e.contains("even number"), "{e}");
+    assert!(
+        e.contains("sa.toml:5:13") && e.contains("did you mean `engaged_share`?"),
+        "{e}"
+    );
+    assert!(
+        e.contains("sa.toml:8:10") && e.contains("even number"),
+        "{e}"
+    );
     // `outcomes` belongs to sensitivity designs only.
     std::fs::write(&file, "base = \"base.toml\"\noutcomes = [\"engaged_share\"]\n[lhs]\nn = 4\n\"constitution.sanctions\" = [0.0, 1.0]\n").unwrap();
     let e = err(&run(&["sweep", "sa.toml"], p, &[]), 2);
-    assert!(e.contains("sa.toml:2") && e.contains("sensitivity analysis"), "{e}");
+    assert!(
+        e.contains("sa.toml:2") && e.contains("sensitivity analysis"),
+        "{e}"
+    );
     // A plain sweep is not a sensitivity analysis.
-    std::fs::write(&file, "base = \"base.toml\"\n[lhs]\nn = 4\n\"constitution.sanctions\" = [0.0, 1.0]\n").unwrap();
+    std::fs::write(
+        &file,
+        "base = \"base.toml\"\n[lhs]\nn = 4\n\"constitution.sanctions\" = [0.0, 1.0]\n",
+    )
+    .unwrap();
     let e = err(&run(&["sensitivity", "sa.toml", "--out", "x"], p, &[]), 2);
     assert!(e.contains("[morris] or [sobol_indices]"), "{e}");
     assert!(!p.join("x").exists());
     // Missing settings are named.
-    std::fs::write(&file, "base = \"base.toml\"\n[sobol_indices]\n\"constitution.sanctions\" = [0.0, 1.0]\n").unwrap();
+    std::fs::write(
+        &file,
+        "base = \"base.toml\"\n[sobol_indices]\n\"constitution.sanctions\" = [0.0, 1.0]\n",
+    )
+    .unwrap();
     let e = err(&run(&["sensitivity", "sa.toml"], p, &[]), 2);
     assert!(e.contains("[sobol_indices] needs `n`"), "{e}");
 }
@@ -195,10 +272,18 @@ fn plot_sweep_draws_scatter_panels_and_prcc_for_a_sampled_sweep() {
     )
     .unwrap();
     ok(&run(&["sweep", "sa.toml", "--out", "lhs"], p, &[]));
-    ok(&run(&["plot", "sweep", "lhs"], p, &[]));
+    let o = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
+        .args(["plot", "sweep", "lhs"])
+        .current_dir(p)
+        .output()
+        .unwrap();
+    ok(&o);
     let prcc = std::fs::read_to_string(p.join("lhs/plots/prcc.csv")).unwrap();
     assert!(prcc.starts_with("outcome,parameter,prcc\n"), "{prcc}");
-    assert!(prcc.contains("engaged_share_mean,behaviour_eng_credibility,"), "{prcc}");
+    assert!(
+        prcc.contains("engaged_share_mean,behaviour_eng_credibility,"),
+        "{prcc}"
+    );
     assert!(p.join("lhs/plots/scatter_engaged_share_mean.png").is_file());
 }
 
@@ -214,8 +299,16 @@ fn shipped_sensitivity_files_are_valid() {
         let sw = ccgsim::sweep::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(sw.indices.is_some(), "{}", path.display());
         // Small enough to run here for the docs (a few minutes).
-        assert!(sw.total_runs() <= 120_000, "{}: {}", path.display(), sw.total_runs());
+        assert!(
+            sw.total_runs() <= 120_000,
+            "{}: {}",
+            path.display(),
+            sw.total_runs()
+        );
         designs.push(sw.design.name());
     }
-    assert!(designs.contains(&"morris") && designs.contains(&"sobol_indices"), "{designs:?}");
+    assert!(
+        designs.contains(&"morris") && designs.contains(&"sobol_indices"),
+        "{designs:?}"
+    );
 }
