@@ -135,6 +135,9 @@ pub fn index_figures(rows: &[Row], note: &str) -> Vec<SensitivityFigure> {
                 st: pick("ST"),
             }));
         } else if of.iter().any(|r| r.index == "mu_star") {
+            // Most influential first: they get their labels placed first.
+            let ms = |p: &str| get(&of, p, "mu_star").map_or(f64::NAN, |r| r.estimate);
+            params.sort_by(|a, b| ms(b).total_cmp(&ms(a)));
             let pts = params
                 .iter()
                 .filter_map(|p| Some((p.clone(), get(&of, p, "mu_star")?, get(&of, p, "sigma")?)))
@@ -447,17 +450,27 @@ impl MorrisPlane {
             let text = short(p);
             let (w, h) = root.estimate_text_size(&text, &font).unwrap_or((0, 0));
             let (w, h) = (w as i32, h as i32);
-            let spot = [-4, 16, -24, 36, -44]
+            let area = chart::plot_rect(ch.plotting_area());
+            let spot = [-4, -24, 18, -44, 38, -64]
                 .into_iter()
-                .map(|dy| (px + 9, py + dy))
+                .map(|dy| (px + 12, py + dy))
                 .find(|&(x, y)| {
                     let r = (x, y - h, x + w, y);
-                    placed
-                        .iter()
-                        .all(|q| r.2 < q.0 || q.2 < r.0 || r.3 < q.1 || q.3 < r.1)
+                    r.1 >= area.1
+                        && r.3 <= area.3
+                        && placed
+                            .iter()
+                            .all(|q| r.2 < q.0 || q.2 < r.0 || r.3 < q.1 || q.3 < r.1)
                 });
             if let Some((x, y)) = spot {
                 placed.push((x, y - h, x + w, y));
+                if y != py - 4 {
+                    // A displaced label points at its dot.
+                    root.draw(&PathElement::new(
+                        vec![(px + 3, py), (x - 2, y - h / 2)],
+                        c.stroke_width(1),
+                    ))?;
+                }
                 root.draw_text(&text, &font.pos(Pos::new(HPos::Left, VPos::Bottom)), (x, y))?;
             }
         }
