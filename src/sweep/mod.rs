@@ -123,10 +123,9 @@ impl Sweep {
         design: Design,
         axes: Vec<Axis>,
         points: Vec<Vec<f64>>,
-        indices: Option<indices::IndexSpec>,
     ) -> Sweep {
         let (base_json, base_hash) = crate::output::manifest::scenario_json(&base);
-        let mut identity = serde_json::json!({
+        let identity = serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "base": base_json,
             "base_hash": base_hash,
@@ -134,10 +133,6 @@ impl Sweep {
             "axes": axes.iter().map(|a| &a.path).collect::<Vec<_>>(),
             "points": points.len(),
         });
-        // Plain sweeps keep the identity they always had.
-        if let Some(ix) = &indices {
-            identity["indices"] = serde_json::json!(ix);
-        }
         // The points are hashed as raw values, not JSON: a grid may be large.
         let mut h = blake3::Hasher::new();
         h.update(identity.to_string().as_bytes());
@@ -153,8 +148,21 @@ impl Sweep {
             design,
             axes,
             points,
-            indices,
+            indices: None,
         }
+    }
+
+    /// A sensitivity design's reducer settings; they join the identity, so
+    /// shards reduced differently never merge (plain sweeps keep theirs).
+    fn with_indices(mut self, spec: Option<indices::IndexSpec>) -> Sweep {
+        if let Some(ix) = &spec {
+            let mut h = blake3::Hasher::new();
+            h.update(self.hash.as_bytes());
+            h.update(serde_json::json!(ix).to_string().as_bytes());
+            self.hash = h.finalize().to_hex().to_string();
+        }
+        self.indices = spec;
+        self
     }
 
     /// CCG-runs at each point: replicates × CCGs of the base scenario.

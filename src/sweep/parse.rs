@@ -213,8 +213,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         design,
         axes,
         points,
-        indices,
-    );
+    )
+    .with_indices(indices);
     if let Err(d) = sweep.check_points(&cx.file, text) {
         return Err(Error::Invalid(vec![d]));
     }
