@@ -301,24 +301,18 @@ impl Bars {
         let (head, body) = root.split_vertically(header.height());
         header.draw(&head)?;
         let k = self.params.len();
-        let hi = self
-            .s1
-            .iter()
-            .chain(&self.st)
-            .flatten()
-            .flat_map(|r| [r.estimate, r.ci_high])
-            .filter(|v| v.is_finite())
-            .fold(1.0f64, f64::max)
-            .min(1.5);
-        let lo = self
-            .s1
-            .iter()
-            .chain(&self.st)
-            .flatten()
-            .flat_map(|r| [r.estimate, r.ci_low])
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::min)
-            .max(-0.5);
+        // From 0 (or the lowest interval) to 1 (or the highest), within ±0.5 of them.
+        let ends = |pick: fn(&Row) -> f64, start: f64, f: fn(f64, f64) -> f64| {
+            self.s1
+                .iter()
+                .chain(&self.st)
+                .flatten()
+                .flat_map(|r| [r.estimate, pick(r)])
+                .filter(|v| v.is_finite())
+                .fold(start, f)
+        };
+        let hi = ends(|r| r.ci_high, 1.0, f64::max).min(1.5);
+        let lo = ends(|r| r.ci_low, 0.0, f64::min).max(-0.5);
         let mut ch = ChartBuilder::on(&body)
             .margin(10)
             .margin_right(40)
@@ -497,26 +491,11 @@ impl Scatter {
         let cols = 4usize;
         let rows = self.x.len().div_ceil(cols).max(1);
         let panels = body.split_evenly((rows, cols));
-        let ys: Vec<f64> = self.y.iter().copied().filter(|v| v.is_finite()).collect();
-        let (y0, y1) = match (
-            ys.iter().copied().reduce(f64::min),
-            ys.iter().copied().reduce(f64::max),
-        ) {
-            (Some(a), Some(b)) if b > a => chart::padded(a, b, false),
-            (Some(a), _) => (a - 0.5, a + 0.5),
-            _ => (0.0, 1.0),
-        };
+        let (y0, y1) = span(&self.y);
         let mut rects = Vec::new();
         for (k, panel) in panels.iter().enumerate().take(self.x.len()) {
             let xs = &self.x[k];
-            let (x0, x1) = match (
-                xs.iter().copied().reduce(f64::min),
-                xs.iter().copied().reduce(f64::max),
-            ) {
-                (Some(a), Some(b)) if b > a => chart::padded(a, b, false),
-                (Some(a), _) => (a - 0.5, a + 0.5),
-                _ => (0.0, 1.0),
-            };
+            let (x0, x1) = span(xs);
             let p = self.prcc[k];
             let caption = if p.is_finite() {
                 format!("PRCC {p:+.2}")
@@ -556,6 +535,16 @@ impl Scatter {
             rects.push(chart::plot_rect(ch.plotting_area()));
         }
         Ok(rects)
+    }
+}
+
+/// A padded axis range around the finite values of `v`.
+fn span(v: &[f64]) -> (f64, f64) {
+    let finite = v.iter().copied().filter(|x| x.is_finite());
+    match (finite.clone().reduce(f64::min), finite.reduce(f64::max)) {
+        (Some(a), Some(b)) if b > a => chart::padded(a, b, false),
+        (Some(a), _) => (a - 0.5, a + 0.5),
+        _ => (0.0, 1.0),
     }
 }
 

@@ -536,22 +536,25 @@ mod tests {
         assert_eq!(st[3].estimate, 0.0);
     }
 
+    /// Sobol's G-function with a = (0, 1, 4.5, 9, 99, 99).
+    const G_A: [f64; 6] = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
+    fn g_function(u: &[f64]) -> f64 {
+        u.iter()
+            .zip(&G_A)
+            .map(|(x, ai)| ((4.0 * x - 2.0).abs() + ai) / (1.0 + ai))
+            .product()
+    }
+
     #[test]
     fn sobol_recovers_the_g_function_indices() {
-        // Sobol's G-function, a = (0, 1, 4.5, 9, 99, 99): V_i = 1/(3(1+a_i)²).
-        let a = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
-        let g = |u: &[f64]| {
-            u.iter()
-                .zip(&a)
-                .map(|(x, ai)| ((4.0 * x - 2.0).abs() + ai) / (1.0 + ai))
-                .product::<f64>()
-        };
+        // V_i = 1/(3(1+a_i)²), V = Π(1 + V_i) − 1.
+        let a = G_A;
         let vi: Vec<f64> = a
             .iter()
             .map(|ai| 1.0 / (3.0 * (1.0 + ai) * (1.0 + ai)))
             .collect();
         let v = vi.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
-        let y = saltelli_y(8192, 6, g);
+        let y = saltelli_y(8192, 6, g_function);
         let (s1, st) = sobol(6, &y, 200, 3);
         for i in 0..6 {
             let s1_true = vi[i] / v;
@@ -584,15 +587,8 @@ mod tests {
 
     #[test]
     fn morris_ranks_the_g_function_inputs_by_importance() {
-        let a = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
-        let g = |u: &[f64]| {
-            u.iter()
-                .zip(&a)
-                .map(|(x, ai)| ((4.0 * x - 2.0).abs() + ai) / (1.0 + ai))
-                .product::<f64>()
-        };
         let (unit, orders) = design::morris(200, 6, 4, 9);
-        let y: Vec<f64> = unit.iter().map(|u| g(u)).collect();
+        let y: Vec<f64> = unit.iter().map(|u| g_function(u)).collect();
         let [ms, _, sd] = morris(&elementary_effects(&unit, &orders, &y), 100, 2);
         for i in 0..3 {
             assert!(ms[i].estimate > ms[i + 1].estimate, "{ms:?}");
