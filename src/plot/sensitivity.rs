@@ -18,6 +18,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 pub const PRCC_CSV: &str = "prcc.csv";
+/// Largest indices.csv read (a bound against a foreign file of that name).
+pub const MAX_INDICES_BYTES: u64 = 64 << 20;
 
 /// One row of indices.csv.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,15 @@ pub struct Row {
 
 pub fn read_indices(path: &Path) -> Result<Vec<Row>> {
     let file = path.display().to_string();
+    // indices.csv holds outcomes × parameters × 3 rows: a few kB, never 64 MB.
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io("read", path, e))?
+        .len();
+    if size > MAX_INDICES_BYTES {
+        return Err(Error::Refused(format!(
+            "{file} is {size} bytes, more than an indices.csv can be ({MAX_INDICES_BYTES})"
+        )));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
     let bad = |line: usize, m: String| {
         Error::Invalid(vec![Diagnostic {
