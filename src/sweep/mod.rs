@@ -7,7 +7,9 @@
 //! point-major; a shard is a contiguous slice of it, so shards concatenate.
 //!
 //! [`run`] executes a sweep (or a shard) into a resumable result folder,
-//! [`merge`] joins shard folders, [`finish`] turns runs into statistics.
+//! [`merge`] joins shard folders, [`finish`] turns runs into statistics and,
+//! for the sensitivity designs `[morris]` and `[sobol_indices]`, [`indices`]
+//! turns them into Sobol or Morris indices (indices.csv).
 
 pub mod design;
 pub mod finish;
