@@ -203,28 +203,45 @@ pub fn prcc_csv(stats: &Stats) -> Vec<u8> {
     out
 }
 
+/// Most dots drawn per panel: larger designs show every m-th point (the PRCC
+/// still uses all), which bounds the figure's size and drawing time.
+pub const MAX_DOTS: usize = 3000;
+
 /// Scatter panels of the engagement and failure outcomes against every
 /// parameter, each titled with its PRCC.
 pub fn scatter_figures(stats: &Stats) -> Vec<SensitivityFigure> {
     let x: Vec<Vec<f64>> = (0..stats.params.len()).map(|k| stats.param(k)).collect();
+    let n = stats.points.len();
+    let stride = n.div_ceil(MAX_DOTS).max(1);
+    let thin = |v: &[f64]| -> Vec<f64> { v.iter().step_by(stride).copied().collect() };
+    let shown = if stride == 1 {
+        "one dot per design point".to_string()
+    } else {
+        format!("one in {stride} of {n} design points shown, PRCC from all")
+    };
     stats_outcomes(stats)
         .into_iter()
         .filter(|(c, _)| {
-            ["failure_probability", "engaged_share_mean", "credibility_mean"].contains(&c.as_str())
+            [
+                "failure_probability",
+                "engaged_share_mean",
+                "credibility_mean",
+            ]
+            .contains(&c.as_str())
         })
         .map(|(col, label)| {
-            let y = stats.columns[&col].clone();
+            let y = &stats.columns[&col];
             SensitivityFigure::Scatter(Scatter {
                 stem: format!("scatter_{col}"),
                 title: format!("{} against each parameter", capitalise(&label)),
                 note: format!(
-                    "one dot per design point ({}); PRCC: partial rank correlation, Marino et al. 2008",
+                    "{shown} ({}); PRCC: partial rank correlation, Marino et al. 2008",
                     stats.runs_note()
                 ),
-                prcc: prcc(&x, &y),
-                x: x.clone(),
+                prcc: prcc(&x, y),
+                x: x.iter().map(|c| thin(c)).collect(),
                 labels: stats.params.iter().map(|p| param_label(p)).collect(),
-                y,
+                y: thin(y),
                 y_label: label,
             })
         })

@@ -407,7 +407,11 @@ fn a_three_parameter_sweep_gets_scatter_panels_and_prcc() {
             "constitution.sanctions",
             "ccg.localities",
         ],
-        &[vec![0.1, 0.2, 3.0], vec![0.3, 0.9, 5.0], vec![0.2, 0.5, 4.0]],
+        &[
+            vec![0.1, 0.2, 3.0],
+            vec![0.3, 0.9, 5.0],
+            vec![0.2, 0.5, 4.0],
+        ],
     );
     std::fs::write(tmp.path().join("stats.csv"), text).unwrap();
     let o = ccgsim(&["plot", "sweep", tmp.path().to_str().unwrap()]);
