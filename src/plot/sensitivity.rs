@@ -12,7 +12,9 @@ use super::sweep::{Stats, param_label};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::tables::format_number;
 use crate::sweep::indices::prcc;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -348,15 +350,9 @@ impl Bars {
             .y_label_area_size(300)
             .build_cartesian_2d(lo..hi, 0.0..k as f64)?;
         let names: Vec<String> = self.params.iter().map(|p| short(p)).collect();
-        ch.configure_mesh()
+        house_style(&mut ch.configure_mesh(), style::tick(), style::label())
             .x_desc("index (share of the outcome's variance)")
-            .x_label_formatter(&|v| chart::tick_label(*v))
             .y_labels(0)
-            .label_style(style::tick().color(&style::INK))
-            .axis_desc_style(style::label().color(&style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::GREY_TEXT)
             .draw()?;
         // Parameter i occupies the band [k−1−i, k−i) (first at the top).
         for (i, name) in names.iter().enumerate() {
@@ -431,16 +427,9 @@ impl MorrisPlane {
             .x_label_area_size(70)
             .y_label_area_size(100)
             .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
-        ch.configure_mesh()
+        house_style(&mut ch.configure_mesh(), style::tick(), style::label())
             .x_desc("μ* (mean |elementary effect|, outcome units per full range)")
             .y_desc("σ (sd of elementary effects)")
-            .x_label_formatter(&|v| chart::tick_label(*v))
-            .y_label_formatter(&|v| chart::tick_label(*v))
-            .label_style(style::tick().color(&style::INK))
-            .axis_desc_style(style::label().color(&style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::GREY_TEXT)
             .draw()?;
         // σ = μ*: above it, effects are mostly non-linear or interacting.
         let d = xmax.min(ymax);
@@ -537,23 +526,20 @@ impl Scatter {
                 .x_label_area_size(62)
                 .y_label_area_size(if k % cols == 0 { 70 } else { 50 })
                 .build_cartesian_2d(x0..x1, y0..y1)?;
-            ch.configure_mesh()
-                .x_desc(short_label(&self.labels[k]))
-                .y_desc(if k % cols == 0 {
-                    self.y_label.as_str()
-                } else {
-                    ""
-                })
-                .x_labels(4)
-                .y_labels(5)
-                .x_label_formatter(&|v| chart::tick_label(*v))
-                .y_label_formatter(&|v| chart::tick_label(*v))
-                .label_style(style::text(14.0).color(&style::INK))
-                .axis_desc_style(style::text(15.0).color(&style::INK))
-                .bold_line_style(style::GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(style::GREY_TEXT)
-                .draw()?;
+            house_style(
+                &mut ch.configure_mesh(),
+                style::text(14.0),
+                style::text(15.0),
+            )
+            .x_desc(short_label(&self.labels[k]))
+            .y_desc(if k % cols == 0 {
+                self.y_label.as_str()
+            } else {
+                ""
+            })
+            .x_labels(4)
+            .y_labels(5)
+            .draw()?;
             ch.draw_series(
                 xs.iter()
                     .zip(&self.y)
@@ -564,6 +550,21 @@ impl Scatter {
         }
         Ok(rects)
     }
+}
+
+/// The axes of every chart here: numeric ticks, ink labels, a light grid.
+fn house_style<'m, 'a, 'b, DB: DrawingBackend>(
+    m: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
+    ticks: TextStyle<'b>,
+    descs: TextStyle<'b>,
+) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    m.x_label_formatter(&|v| chart::tick_label(*v))
+        .y_label_formatter(&|v| chart::tick_label(*v))
+        .label_style(ticks.color(&style::INK))
+        .axis_desc_style(descs.color(&style::INK))
+        .bold_line_style(style::GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(style::GREY_TEXT)
 }
 
 /// A padded axis range around the finite values of `v`.
