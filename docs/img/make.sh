@@ -19,4 +19,10 @@ cp "$work/sweep/plots/failure_probability.png" docs/img/tipping-point-map.png
 "$bin" plot hysteresis --out "$work/hysteresis" >/dev/null
 cp "$work/hysteresis/hysteresis.png" docs/img/hysteresis.png
 
-echo "wrote docs/img/{running-cost-cut-engaged-share,tipping-point-map,hysteresis}.png"
+"$bin" sensitivity sensitivity/tipping-sobol.toml --out "$work/sobol" --quiet >/dev/null
+cp "$work/sobol/plots/sobol_failure_probability.png" docs/img/sensitivity-sobol-failure.png
+cp "$work/sobol/plots/scatter_failure_probability.png" docs/img/sensitivity-scatter-failure.png
+"$bin" sensitivity sensitivity/behaviour-morris.toml --out "$work/morris" --quiet >/dev/null
+cp "$work/morris/plots/morris_engaged_share.png" docs/img/sensitivity-morris-engagement.png
+
+echo "wrote docs/img/{running-cost-cut-engaged-share,tipping-point-map,hysteresis,sensitivity-*}.png"

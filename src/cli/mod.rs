@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod compare;
 mod merge;
+mod sensitivity;
 mod sweep;
 mod validate;
 
@@ -46,6 +47,8 @@ enum Command {
     },
     /// Run a parameter sweep (or one shard of it): points.csv, runs.csv, stats.csv, manifest.json
     Sweep(sweep::SweepArgs),
+    /// Global sensitivity analysis ([morris] or [sobol_indices] file): a sweep plus indices.csv and figures
+    Sensitivity(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into the whole sweep's result
     Merge(merge::MergeArgs),
     /// Compare two policies (scenarios or run results) under common random numbers
@@ -118,6 +121,7 @@ pub fn main() -> Result<()> {
         Command::Check { scenario } => cmd_check(&scenario),
         Command::CheckResult { dir } => check_result::cmd_check_result(&dir),
         Command::Sweep(a) => sweep::run(a),
+        Command::Sensitivity(a) => sensitivity::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Params { markdown } => {

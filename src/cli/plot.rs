@@ -3,7 +3,7 @@
 
 use ccgsim::error::{Error, Result};
 use ccgsim::output::ResultDir;
-use ccgsim::plot::{self, compare, hysteresis, sweep};
+use ccgsim::plot::{self, compare, hysteresis, sensitivity, sweep};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,8 @@ pub enum PlotCommand {
         #[command(flatten)]
         out: OutArgs,
     },
-    /// Tipping-point maps (two swept parameters) or outcome curves (one) of a sweep
+    /// Tipping-point maps (two grid parameters) or outcome curves (one) of a sweep;
+    /// scatter panels with PRCC (prcc.csv) for sampled designs, index figures for sensitivity results
     Sweep {
         /// Sweep result folder (with stats.csv)
         dir: PathBuf,
@@ -75,11 +76,7 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
                 .unwrap_or_else(|| default_compare_out(&dirs));
             write_all(&target, out.force, compare::figures(&samples, &dirs))
         }
-        PlotCommand::Sweep { dir, out } => {
-            let stats = sweep::read_stats(&dir.join("stats.csv"))?;
-            let target = out.out.clone().unwrap_or_else(|| dir.join("plots"));
-            write_all(&target, out.force, sweep::figures(&stats)?)
-        }
+        PlotCommand::Sweep { dir, out } => sweep_figures(&dir, out.out.clone(), out.force),
         PlotCommand::Hysteresis(a) => {
             let mut setup = match &a.scenario {
                 Some(path) => hysteresis::Setup::from_scenario(&crate::cli::load(path)?),
@@ -104,6 +101,38 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
             )
         }
     }
+}
+
+/// The figures of a sweep folder: heatmaps or curves of a grid; scatter
+/// panels and prcc.csv of a sampled design (LHS, Sobol, Morris, Saltelli) or
+/// of more than two parameters; plus index figures when it holds indices.csv.
+pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()> {
+    let stats = sweep::read_stats(&dir.join("stats.csv"))?;
+    let target = out.unwrap_or_else(|| dir.join("plots"));
+    let design = ccgsim::sweep::SweepManifest::read(&dir.join("manifest.json"))
+        .ok()
+        .map(|m| m.design);
+    let sampled = matches!(
+        design.as_deref(),
+        Some("lhs" | "sobol" | "morris" | "sobol_indices")
+    ) || stats.params.len() > 2;
+    if !sampled {
+        return write_all(&target, force, sweep::figures(&stats)?);
+    }
+    let result = ResultDir::create(&target, force)?;
+    let mut figs = sensitivity::scatter_figures(&stats);
+    let ix = dir.join(ccgsim::sweep::indices::INDICES);
+    if ix.is_file() {
+        let rows = sensitivity::read_indices(&ix)?;
+        figs.extend(sensitivity::index_figures(&rows, &stats.runs_note()));
+    }
+    for f in &figs {
+        plot::save(f, result.staging())?;
+    }
+    let prcc = result.staging().join(sensitivity::PRCC_CSV);
+    std::fs::write(&prcc, sensitivity::prcc_csv(&stats))
+        .map_err(|e| Error::io("write", &prcc, e))?;
+    finish(result, figs.len())
 }
 
 fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {

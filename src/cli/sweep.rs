@@ -8,13 +8,13 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct SweepArgs {
     /// Sweep file (TOML)
-    sweep: PathBuf,
+    pub sweep: PathBuf,
     /// Result folder [default: output/<sweep file name>, with -shard-K-of-N for a shard]
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run only slice K of N (K counts from 0), e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
     #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
+    pub shard: Option<String>,
     /// Worker threads (0 = one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -69,6 +69,12 @@ pub fn parse_quantiles(s: &str) -> Result<Vec<f64>> {
 }
 
 pub fn run(a: SweepArgs) -> Result<()> {
+    let sw = sweep::load(&a.sweep)?;
+    run_loaded(a, &sw).map(|_| ())
+}
+
+/// Run a loaded sweep file as `a` says; the folder written and its report.
+pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport> {
     let shard = match &a.shard {
         Some(s) => parse_shard(s)?,
         None => Shard::WHOLE,
@@ -78,7 +84,6 @@ pub fn run(a: SweepArgs) -> Result<()> {
         .as_deref()
         .map(parse_quantiles)
         .transpose()?;
-    let sw = sweep::load(&a.sweep)?;
     let out = a.out.unwrap_or_else(|| {
         let stem = a
             .sweep
@@ -109,7 +114,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
         );
     }
     let report = sweep::run(
-        &sw,
+        sw,
         &SweepOptions {
             out,
             shard,
@@ -119,7 +124,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
         },
     )?;
     if a.quiet {
-        return Ok(());
+        return Ok(report);
     }
     if report.already_complete {
         println!(
@@ -138,5 +143,5 @@ pub fn run(a: SweepArgs) -> Result<()> {
             report.runs - report.computed
         );
     }
-    Ok(())
+    Ok(report)
 }

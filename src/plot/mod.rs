@@ -2,7 +2,8 @@
 //! - [`run_figures`]: the time-series figures written into every run's `plots/`;
 //! - [`compare`]: several results overlaid, one colour per scenario;
 //! - [`sweep`]: tipping-point heatmaps and outcome-vs-parameter curves;
-//! - [`hysteresis`]: engagement as a failure narrative is raised then lowered.
+//! - [`hysteresis`]: engagement as a failure narrative is raised then lowered;
+//! - [`sensitivity`]: Sobol and Morris indices, scatter panels with PRCC.
 //!
 //! Shared pieces: [`style`] (font, sizes, colours), [`render`] (one figure →
 //! PNG + SVG), [`chart`] and [`timefig`] (drawing), [`sample`] (bounded-memory
@@ -15,6 +16,7 @@ mod pixels;
 pub mod render;
 pub mod run_figures;
 pub mod sample;
+pub mod sensitivity;
 pub mod style;
 pub mod sweep;
 pub mod timefig;

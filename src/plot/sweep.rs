@@ -127,7 +127,7 @@ pub fn parse_stats(text: &str, file: &str) -> Result<Stats> {
 }
 
 impl Stats {
-    fn column(&self, name: &str) -> Result<&[f64]> {
+    pub(crate) fn column(&self, name: &str) -> Result<&[f64]> {
         self.columns.get(name).map(Vec::as_slice).ok_or_else(|| {
             invalid(
                 &self.file,
@@ -142,11 +142,11 @@ impl Stats {
         names.iter().all(|n| self.columns.contains_key(*n))
     }
 
-    fn param(&self, k: usize) -> Vec<f64> {
+    pub(crate) fn param(&self, k: usize) -> Vec<f64> {
         self.points.iter().map(|p| p[k]).collect()
     }
 
-    fn runs_note(&self) -> String {
+    pub fn runs_note(&self) -> String {
         let mut r: Vec<f64> = self
             .runs
             .iter()
@@ -323,7 +323,7 @@ pub fn figures(stats: &Stats) -> Result<Vec<SweepFigure>> {
             ])
         }
         n => Err(Error::Usage(format!(
-            "{}: `plot sweep` draws sweeps of one or two parameters; this one varies {n}{}",
+            "{}: heatmaps and curves need one or two grid parameters; this one varies {n}{} (sampled designs get scatter panels: `ccgsim plot sweep` on the folder)",
             stats.file,
             if n == 0 {
                 String::new()

@@ -93,14 +93,14 @@ fn bad(path: &Path, what: String) -> Error {
     ))
 }
 
-fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
+pub(super) fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers
         .iter()
         .position(|h| h == name)
         .ok_or_else(|| bad(path, format!("no `{name}` column")))
 }
 
-fn number(cell: &str) -> f64 {
+pub(super) fn number(cell: &str) -> f64 {
     if cell.is_empty() {
         f64::NAN
     } else {
@@ -110,7 +110,7 @@ fn number(cell: &str) -> f64 {
 
 /// Rows of `path` grouped by their `point` column, checked to run 0, 1, … with
 /// `per_point` rows each; `each(point, rows)` sees one point's rows at a time.
-fn by_point(
+pub(super) fn by_point(
     path: &Path,
     points: u64,
     per_point: u64,
@@ -271,13 +271,18 @@ pub fn write_quantiles(dir: &Path, m: &SweepManifest, qs: &[f64]) -> Result<File
 
 /// Complete a folder that holds points.csv, runs.csv (and timeseries_runs.csv):
 /// a whole sweep also gets stats.csv (and timeseries_quantiles.csv, which
-/// replaces the raw time series); then manifest.json, last, says complete.
+/// replaces the raw time series), a sensitivity design indices.csv; then
+/// manifest.json, last, says complete.
 pub fn complete(dir: &Path, m: &mut SweepManifest, started: std::time::SystemTime) -> Result<()> {
     if m.shard.is_whole() {
         let info = write_stats(dir, m)?;
         m.files.insert(STATS.into(), info);
         let info = write_stats_long(dir, m)?;
         m.files.insert(STATS_LONG.into(), info);
+        if let Some(spec) = m.indices.clone() {
+            let info = super::indices::write_indices(dir, m, &spec)?;
+            m.files.insert(super::indices::INDICES.into(), info);
+        }
         if let Some(qs) = m.timeseries_quantiles.clone() {
             let info = write_quantiles(dir, m, &qs)?;
             m.files.insert(TIMESERIES_QUANTILES.into(), info);

@@ -74,6 +74,9 @@ pub struct SweepManifest {
     /// Shard folders this result was merged from (empty unless `ccgsim merge`).
     pub merged_from: Vec<String>,
     pub files: BTreeMap<String, FileInfo>,
+    /// Sensitivity designs: what indices.csv holds (absent for plain sweeps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indices: Option<super::indices::IndexSpec>,
     /// Written last: a complete manifest means every file is final.
     pub complete: bool,
 }
@@ -122,6 +125,7 @@ impl SweepManifest {
             elapsed_seconds: 0.0,
             merged_from: Vec::new(),
             files: BTreeMap::new(),
+            indices: sweep.indices.clone(),
             complete: false,
         }
     }

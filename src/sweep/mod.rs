@@ -7,10 +7,13 @@
 //! point-major; a shard is a contiguous slice of it, so shards concatenate.
 //!
 //! [`run`] executes a sweep (or a shard) into a resumable result folder,
-//! [`merge`] joins shard folders, [`finish`] turns runs into statistics.
+//! [`merge`] joins shard folders, [`finish`] turns runs into statistics and,
+//! for the sensitivity designs `[morris]` and `[sobol_indices]`, [`indices`]
+//! turns them into Sobol or Morris indices (indices.csv).
 
 pub mod design;
 pub mod finish;
+pub mod indices;
 pub mod manifest;
 pub mod merge;
 mod parse;
@@ -108,6 +111,9 @@ pub struct Sweep {
     /// BLAKE3 of everything that decides the runs (version, resolved base,
     /// axes, points, seed, replicates): equal hashes, equal results.
     pub hash: String,
+    /// What the reducer of a sensitivity design (`[morris]`,
+    /// `[sobol_indices]`) computes from the runs; `None` for a plain sweep.
+    pub indices: Option<indices::IndexSpec>,
 }
 
 impl Sweep {
@@ -144,7 +150,21 @@ impl Sweep {
             design,
             axes,
             points,
+            indices: None,
         }
+    }
+
+    /// A sensitivity design's reducer settings; they join the identity, so
+    /// shards reduced differently never merge (plain sweeps keep theirs).
+    fn with_indices(mut self, spec: Option<indices::IndexSpec>) -> Sweep {
+        if let Some(ix) = &spec {
+            let mut h = blake3::Hasher::new();
+            h.update(self.hash.as_bytes());
+            h.update(serde_json::json!(ix).to_string().as_bytes());
+            self.hash = h.finalize().to_hex().to_string();
+        }
+        self.indices = spec;
+        self
     }
 
     /// CCG-runs at each point: replicates × CCGs of the base scenario.
@@ -175,7 +195,11 @@ impl Sweep {
     /// The run plan of point `p`: its random streams carry `p` as a coordinate.
     pub fn point_plan(&self, p: usize) -> Plan {
         let mut plan = Plan::new(self.point_scenario(p));
-        plan.stream_prefix = vec![p as u64];
+        plan.stream_prefix = if self.design.common_random_numbers() {
+            Vec::new()
+        } else {
+            vec![p as u64]
+        };
         plan
     }
 

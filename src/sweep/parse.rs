@@ -4,8 +4,10 @@
 //! refused here too.
 
 use super::design::{self, Design, Range};
+use super::indices::{self, IndexSpec};
 use super::{Axis, Sweep, Target};
 use crate::error::{Diagnostic, Error, Result, nearest};
+use crate::model::Observation;
 use crate::scenario::{self, Kind, MAX_MONTHS, MAX_REPLICATES, SPECS, Scenario, schema};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -13,7 +15,7 @@ use toml::de::DeValue;
 
 type Item<'a> = Spanned<DeValue<'a>>;
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 11] = [
     "base",
     "replicates",
     "seed",
@@ -22,7 +24,15 @@ const TOP_KEYS: [&str; 8] = [
     "grid",
     "lhs",
     "sobol",
+    "morris",
+    "sobol_indices",
+    "outcomes",
 ];
+
+/// Design sections: sweeps, then the sensitivity designs.
+const DESIGNS: [&str; 5] = ["grid", "lhs", "sobol", "morris", "sobol_indices"];
+/// Most bootstrap resamples for index intervals.
+pub const MAX_BOOTSTRAP: i64 = 100_000;
 
 /// Most design points one sweep may have (a guard against typos like 10^9 points).
 pub const MAX_POINTS: u64 = 10_000_000;
@@ -139,7 +149,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         }
     }
 
-    let designs: Vec<&str> = ["grid", "lhs", "sobol"]
+    let designs: Vec<&str> = DESIGNS
         .into_iter()
         .filter(|d| root.contains_key(*d))
         .collect();
@@ -148,7 +158,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         [] => cx.push(
             0,
             "grid",
-            "a sweep needs one design section: [grid], [lhs] or [sobol]".into(),
+            "a sweep needs one design section: [grid], [lhs] or [sobol] (a sensitivity analysis: [morris] or [sobol_indices])".into(),
         ),
         [one] => {
             let seed = seed.map(|s| s as u64).or(base.as_ref().map(|b| b.seed));
@@ -170,11 +180,32 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         }
     }
 
-    let (Some(base), Some((design, axes, points)), true) = (base, design, cx.diags.is_empty())
+    let outcomes = match (root.get("outcomes"), &design) {
+        (None, _) => None,
+        (Some(item), Some((d, ..))) if !d.common_random_numbers() => {
+            cx.push(
+                item.span().start,
+                "outcomes",
+                "`outcomes` chooses what a sensitivity analysis ([morris] or [sobol_indices]) reduces; a plain sweep writes every outcome".into(),
+            );
+            None
+        }
+        (Some(item), _) => cx.outcomes(item),
+    };
+
+    let (Some(base), Some((design, axes, points, unit)), true) =
+        (base, design, cx.diags.is_empty())
     else {
         scenario::sort_diagnostics(&mut cx.diags);
         return Err(Error::Invalid(cx.diags));
     };
+    let indices = unit.map(|(ranges, key)| IndexSpec {
+        design,
+        outcomes: outcomes.unwrap_or_else(|| default_outcomes(&base)),
+        low: ranges.iter().map(|r| r.low).collect(),
+        high: ranges.iter().map(|r| r.high).collect(),
+        key,
+    });
     let sweep = Sweep::new(
         path,
         text.as_bytes(),
@@ -183,7 +214,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         design,
         axes,
         points,
-    );
+    )
+    .with_indices(indices);
     if let Err(d) = sweep.check_points(&cx.file, text) {
         return Err(Error::Invalid(vec![d]));
     }
@@ -216,7 +248,28 @@ struct Cx<'t> {
     diags: Vec<Diagnostic>,
 }
 
-type Parsed = (Design, Vec<Axis>, Vec<Vec<f64>>);
+/// Design, axes, points and, for a sensitivity design, the ranges and key.
+type Parsed = (Design, Vec<Axis>, Vec<Vec<f64>>, Option<(Vec<Range>, u64)>);
+
+/// Every summary outcome: the key outcomes, the failure probability and,
+/// when the base scenario has a failure narrative, the time to failure.
+pub fn default_outcomes(base: &Scenario) -> Vec<String> {
+    let mut o: Vec<String> = super::KEY_OUTCOMES.iter().map(|s| s.to_string()).collect();
+    o.push(indices::FAILURE_PROBABILITY.into());
+    let narrative = base.params.environment.narrative != 0.0
+        || base.events.iter().any(|e| e.narrative.is_some());
+    if narrative {
+        o.push(indices::TIME_TO_FAILURE.into());
+    }
+    o
+}
+
+/// Names `outcomes = [...]` may hold.
+fn outcome_names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = Observation::COLUMNS.to_vec();
+    v.extend([indices::FAILURE_PROBABILITY, indices::TIME_TO_FAILURE]);
+    v
+}
 
 impl Cx<'_> {
     fn push(&mut self, offset: usize, key: &str, message: String) {
@@ -268,12 +321,20 @@ impl Cx<'_> {
         let mut axes = Vec::new();
         let mut lists: Vec<Vec<f64>> = Vec::new();
         let mut ranges: Vec<Range> = Vec::new();
-        let mut n = None;
-        let max_n = if name == "sobol" {
-            design::SOBOL_MAX_POINTS as i64
-        } else {
-            MAX_POINTS as i64
+        let sobol_max = design::SOBOL_MAX_POINTS as i64;
+        // The design's own settings: (key, min, max).
+        let settings: &[(&str, i64, i64)] = match name {
+            "grid" => &[],
+            "lhs" => &[("n", 1, MAX_POINTS as i64)],
+            "sobol" => &[("n", 1, sobol_max)],
+            "morris" => &[
+                ("trajectories", 2, MAX_POINTS as i64),
+                ("levels", 2, 1000),
+                ("bootstrap", 0, MAX_BOOTSTRAP),
+            ],
+            _ => &[("n", 2, sobol_max), ("bootstrap", 0, MAX_BOOTSTRAP)],
         };
+        let mut ints: Vec<(&str, i64)> = Vec::new();
         // Axes in the order written (the TOML table itself is sorted by key):
         // the first grid axis varies slowest, columns follow the file.
         let mut keys: Vec<_> = t.iter().collect();
@@ -281,8 +342,10 @@ impl Cx<'_> {
         for (k, v) in keys {
             let path: &str = k.get_ref().as_ref();
             let off = k.span().start;
-            if name != "grid" && path == "n" {
-                n = self.int(&format!("{name}.n"), v, 1, max_n);
+            if let Some(&(key, min, max)) = settings.iter().find(|(key, ..)| *key == path) {
+                if let Some(x) = self.int(&format!("{name}.{key}"), v, min, max) {
+                    ints.push((key, x));
+                }
                 continue;
             }
             let Some(axis) = self.axis(path, off, base) else {
@@ -298,12 +361,18 @@ impl Cx<'_> {
                 axes.push(axis);
             }
         }
+        let get = |key: &str| {
+            ints.iter()
+                .find(|(k, _)| *k == key)
+                .map(|&(_, x)| x as usize)
+        };
         if axes.is_empty() && self.diags.len() == before {
             self.push(
                 item.span().start,
                 name,
                 format!(
-                    "[{name}] sweeps no parameter; add e.g. \"constitution.sanctions\" = {}",
+                    "[{name}] {} no parameter; add e.g. \"constitution.sanctions\" = {}",
+                    if name == "grid" { "sweeps" } else { "samples" },
                     if name == "grid" {
                         "[0.0, 0.5, 1.0]"
                     } else {
@@ -312,28 +381,57 @@ impl Cx<'_> {
                 ),
             );
         }
-        if name != "grid" && n.is_none() && !t.contains_key("n") {
+        let required = match name {
+            "grid" => None,
+            "morris" => Some((
+                "trajectories",
+                "the number of one-at-a-time paths (e.g. 20)",
+            )),
+            _ => Some(("n", "the number of design points")),
+        };
+        if let Some((key, what)) = required
+            && !t.contains_key(key)
+        {
+            let (_, min, max) = settings.iter().find(|(k, ..)| *k == key).expect("listed");
             self.push(
                 item.span().start,
                 name,
-                format!("[{name}] needs `n`, the number of design points (1 to {max_n})"),
+                format!("[{name}] needs `{key}`, {what}, from {min} to {max}"),
             );
         }
-        if name == "sobol" && axes.len() > design::SOBOL_MAX_DIMENSIONS {
+        let max_dims = match name {
+            "sobol" => design::SOBOL_MAX_DIMENSIONS,
+            "sobol_indices" => design::SOBOL_MAX_DIMENSIONS / 2,
+            _ => usize::MAX,
+        };
+        if axes.len() > max_dims {
             self.push(
                 item.span().start,
                 name,
                 format!(
-                    "[sobol] sweeps {} parameters; at most {} are supported",
+                    "[{name}] samples {} parameters; at most {max_dims} are supported",
                     axes.len(),
-                    design::SOBOL_MAX_DIMENSIONS
                 ),
+            );
+        }
+        let levels = get("levels").unwrap_or(4);
+        if name == "morris" && levels % 2 != 0 {
+            let off = t
+                .get("levels")
+                .map_or(item.span().start, |v| v.span().start);
+            self.push(
+                off,
+                "morris.levels",
+                format!("{levels} levels; Morris designs need an even number (then the step p/(2(p−1)) keeps every point on the grid), e.g. 4"),
             );
         }
         if self.diags.len() != before {
             return None;
         }
-        let (design, points) = match name {
+        let k = ranges.len();
+        let key = design_key(seed, &axes);
+        let bootstrap = get("bootstrap").unwrap_or(200);
+        let (design, unit, sensitivity) = match name {
             "grid" => {
                 let count: u64 = lists
                     .iter()
@@ -347,55 +445,106 @@ impl Cx<'_> {
                     );
                     return None;
                 }
-                (Design::Grid, design::grid(&lists))
+                return Some((Design::Grid, axes, design::grid(&lists), None));
             }
             "lhs" => {
-                let n = n? as usize;
-                (
-                    Design::Lhs { n },
-                    self.finish_unit(seed, &axes, &ranges, |key| {
-                        design::lhs(n, ranges.len(), key)
-                    })?,
-                )
+                let n = get("n")?;
+                (Design::Lhs { n }, design::lhs(n, k, key), false)
+            }
+            "sobol" => {
+                let n = get("n")?;
+                (Design::Sobol { n }, design::sobol(n, k, key), false)
+            }
+            "morris" => {
+                let trajectories = get("trajectories")?;
+                self.check_count(item, name, trajectories as u64 * (k as u64 + 1))?;
+                let d = Design::Morris {
+                    trajectories,
+                    levels,
+                    bootstrap,
+                };
+                (d, design::morris(trajectories, k, levels, key).0, true)
             }
             _ => {
-                let n = n? as usize;
-                (
-                    Design::Sobol { n },
-                    self.finish_unit(seed, &axes, &ranges, |key| {
-                        design::sobol(n, ranges.len(), key)
-                    })?,
-                )
+                let n = get("n")?;
+                self.check_count(item, name, n as u64 * (k as u64 + 2))?;
+                let d = Design::SobolIndices { n, bootstrap };
+                (d, design::saltelli(n, k, key), true)
             }
         };
-        Some((design, axes, points))
+        let points = unit
+            .into_iter()
+            .map(|u| u.iter().zip(&ranges).map(|(&x, r)| r.at(x)).collect())
+            .collect();
+        Some((design, axes, points, sensitivity.then_some((ranges, key))))
     }
 
-    /// Unit-cube points → values in each axis's range, validated.
-    fn finish_unit(
-        &mut self,
-        seed: u64,
-        axes: &[Axis],
-        ranges: &[Range],
-        unit: impl FnOnce(u64) -> Vec<Vec<f64>>,
-    ) -> Option<Vec<Vec<f64>>> {
-        // The design is drawn from the sweep seed and the swept paths, never
-        // from time: the same file always gives the same points.
-        let key = axes
-            .iter()
-            .fold(crate::model::rng::splitmix64(seed), |h, a| {
-                crate::model::rng::splitmix64(h ^ hash_str(&a.path))
-            });
-        let points = unit(key)
-            .into_iter()
-            .map(|u| {
-                u.iter()
-                    .zip(ranges)
-                    .map(|(&x, r)| r.at(x))
-                    .collect::<Vec<f64>>()
-            })
-            .collect();
-        Some(points)
+    fn check_count(&mut self, item: &Item, name: &str, count: u64) -> Option<()> {
+        if count > MAX_POINTS {
+            self.push(
+                item.span().start,
+                name,
+                format!("the design has {count} points; at most {MAX_POINTS} are allowed"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// `outcomes = ["engaged_share", "failure_probability", …]`.
+    fn outcomes(&mut self, item: &Item) -> Option<Vec<String>> {
+        let DeValue::Array(arr) = item.get_ref() else {
+            self.push(
+                item.span().start,
+                "outcomes",
+                "expected a list of outcome names, e.g. [\"engaged_share\", \"failure_probability\"]".into(),
+            );
+            return None;
+        };
+        let allowed = outcome_names();
+        let mut out: Vec<String> = Vec::new();
+        for v in arr.iter() {
+            let DeValue::String(s) = v.get_ref() else {
+                self.push(
+                    v.span().start,
+                    "outcomes",
+                    format!("expected an outcome name, found {}", v.get_ref().type_str()),
+                );
+                continue;
+            };
+            let name = if s.as_ref() == "failed" {
+                indices::FAILURE_PROBABILITY
+            } else {
+                s.as_ref()
+            };
+            if !allowed.contains(&name) {
+                let hint = match nearest(name, allowed.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => format!("allowed: {}", allowed.join(", ")),
+                };
+                self.push(
+                    v.span().start,
+                    "outcomes",
+                    format!("unknown outcome `{name}`; {hint}"),
+                );
+            } else if out.iter().any(|o| o == name) {
+                self.push(
+                    v.span().start,
+                    "outcomes",
+                    format!("`{name}` is listed twice"),
+                );
+            } else {
+                out.push(name.to_string());
+            }
+        }
+        if arr.is_empty() {
+            self.push(
+                item.span().start,
+                "outcomes",
+                "the list of outcomes is empty".into(),
+            );
+        }
+        Some(out)
     }
 
     /// A swept path: a parameter, or the strength of a labelled narrative event.
@@ -571,6 +720,15 @@ impl Cx<'_> {
             integer: axis.kind == Kind::Int,
         })
     }
+}
+
+/// The design is drawn from the sweep seed and the swept paths, never from
+/// time: the same file always gives the same points.
+fn design_key(seed: u64, axes: &[Axis]) -> u64 {
+    axes.iter()
+        .fold(crate::model::rng::splitmix64(seed), |h, a| {
+            crate::model::rng::splitmix64(h ^ hash_str(&a.path))
+        })
 }
 
 fn hash_str(s: &str) -> u64 {

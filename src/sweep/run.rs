@@ -220,6 +220,7 @@ fn prepare(out: &Path, m: &mut SweepManifest) -> Result<bool> {
                 [PARTIAL, CHUNKS, POINTS, RUNS, TIMESERIES_RUNS]
                     .into_iter()
                     .chain([finish::STATS, finish::TIMESERIES_QUANTILES])
+                    .chain([super::indices::INDICES])
                     .any(|k| k == n)
                     || (n.starts_with('.') && n.ends_with(".tmp"))
             };

@@ -15,6 +15,7 @@ mod plots;
 mod proptest_model;
 mod proptest_parse;
 mod researcher;
+mod sensitivity;
 mod serve_api;
 mod serve_cli;
 mod serve_http;

@@ -398,7 +398,8 @@ fn a_one_parameter_sweep_gives_curves_with_ci_bands() {
 }
 
 #[test]
-fn a_three_parameter_sweep_is_refused_clearly() {
+fn a_three_parameter_sweep_gets_scatter_panels_and_prcc() {
+    // Issue #13: more than two parameters are no longer refused.
     let tmp = tempfile::tempdir().unwrap();
     let text = stats_csv(
         &[
@@ -406,17 +407,23 @@ fn a_three_parameter_sweep_is_refused_clearly() {
             "constitution.sanctions",
             "ccg.localities",
         ],
-        &[vec![0.1, 0.2, 3.0]],
+        &[
+            vec![0.1, 0.2, 3.0],
+            vec![0.3, 0.9, 5.0],
+            vec![0.2, 0.5, 4.0],
+        ],
     );
     std::fs::write(tmp.path().join("stats.csv"), text).unwrap();
     let o = ccgsim(&["plot", "sweep", tmp.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plots = tmp.path().join("plots");
+    assert!(plots.join("scatter_failure_probability.png").is_file());
+    let prcc = std::fs::read_to_string(plots.join("prcc.csv")).unwrap();
     assert!(
-        err.contains("one or two parameters") && err.contains("varies 3"),
-        "{err}"
+        prcc.starts_with("outcome,parameter,prcc\nfailure_probability,environment_qipp,")
+            || prcc.starts_with("outcome,parameter,prcc\nfailure_probability,environment.qipp,"),
+        "{prcc}"
     );
-    assert!(!tmp.path().join("plots").exists());
 }
 
 #[test]
