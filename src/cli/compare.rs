@@ -27,6 +27,10 @@ pub struct CompareArgs {
     months: Option<u32>,
     #[command(flatten)]
     exec: super::Execution,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`);
+    /// replicate r uses the same particle under A and B
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 fn stem(p: &Path) -> String {
@@ -57,12 +61,14 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let replicates = a
         .replicates
         .or(scns.iter().flatten().map(|s| s.replicates).max());
+    let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
     let mut sides = Vec::new();
     for (p, scn) in [&a.a, &a.b].into_iter().zip(scns) {
         let side = match scn {
             None => compare::read_side(p)?,
             Some(mut s) => {
                 s.override_run(Some(seed), replicates, a.months)?;
+                ccgsim::calibrate::posterior::attach(&mut s, &posterior);
                 if !a.exec.quiet {
                     let (runs, _) = s.workload();
                     eprintln!("running {} ({runs} CCG-runs, seed {seed})", p.display());
@@ -74,6 +80,9 @@ pub fn run(a: CompareArgs) -> Result<()> {
     }
     let rows = compare::compare(&sides[0], &sides[1]);
     print!("{}", compare::table(&sides[0], &sides[1], &rows));
+    if let Some(p) = &posterior {
+        print!("{}", ccgsim::calibrate::posterior::effect_table(p, &sides[0], &sides[1]));
+    }
     let path = compare::write(&out, a.exec.force, &sides[0], &sides[1], &rows, started)?;
     println!("wrote {}", path.join("compare.csv").display());
     Ok(())

@@ -11,6 +11,7 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod calibrate;
 mod compare;
 mod merge;
 mod sweep;
@@ -60,6 +61,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Open the live classroom page (tipping points, hysteresis) on a local web server
     Serve(serve::ServeArgs),
+    /// Calibrate parameters against observed figures (ABC-SMC): posterior.csv and checks
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// How a job that writes a result folder executes; shared by `run` and `compare`.
@@ -101,6 +104,9 @@ struct RunArgs {
     /// Skip the figures in <out>/plots/
     #[arg(long)]
     no_plots: bool,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 pub fn main() -> Result<()> {
@@ -127,6 +133,7 @@ pub fn main() -> Result<()> {
         Command::Validate(a) => validate::run(a),
         Command::Serve(a) => serve::cmd_serve(a),
         Command::Plot(p) => plot::run(p),
+        Command::Calibrate(a) => calibrate::run(a),
     }
 }
 
@@ -144,6 +151,8 @@ pub(crate) fn load(path: &Path) -> Result<Scenario> {
 fn cmd_run(a: RunArgs) -> Result<()> {
     let mut scn = load(&a.scenario)?;
     scn.override_run(a.seed, a.replicates, a.months)?;
+    let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
+    ccgsim::calibrate::posterior::attach(&mut scn, &posterior);
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     let (runs, pm) = scn.workload();
     if !a.exec.quiet {

@@ -30,6 +30,9 @@ pub struct SweepArgs {
     /// No progress output
     #[arg(long, short)]
     quiet: bool,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 pub fn parse_shard(s: &str) -> Result<Shard> {
@@ -78,7 +81,14 @@ pub fn run(a: SweepArgs) -> Result<()> {
         .as_deref()
         .map(parse_quantiles)
         .transpose()?;
-    let sw = sweep::load(&a.sweep)?;
+    let mut sw = sweep::load(&a.sweep)?;
+    if let Some(p) = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())? {
+        // The posterior is part of what decides the runs (and of resuming them).
+        sw.hash = blake3::hash(format!("{}{}", sw.hash, p.blake3).as_bytes())
+            .to_hex()
+            .to_string();
+        sw.base.posterior = Some(p);
+    }
     let out = a.out.unwrap_or_else(|| {
         let stem = a
             .sweep
