@@ -51,6 +51,9 @@ pub struct Settings {
     pub min_fall: f64,
     /// Most attempts one generation may use.
     pub max_attempts: u64,
+    /// Show a bar of accepted particles during each generation (not part of the identity).
+    #[serde(skip)]
+    pub show_progress: bool,
 }
 
 /// One finished generation: its accepted particles and how it went.
@@ -343,6 +346,11 @@ fn generation(
     let mut accepted: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::with_capacity(s.particles);
     let mut attempts = 0u64;
     let mut next = 0u64;
+    let mut bar = crate::progress::Progress::new(
+        s.particles as u64,
+        "particles accepted",
+        !s.show_progress,
+    );
     while accepted.len() < s.particles {
         if next >= s.max_attempts {
             return None;
@@ -364,6 +372,7 @@ fn generation(
                 attempts = k + 1;
                 if let Some(a) = a {
                     accepted.push(a);
+                    bar.inc(1);
                 }
             }
             Ok(())
@@ -371,6 +380,7 @@ fn generation(
         .ok()?;
         next = start + batch;
     }
+    bar.finish();
 
     let mut particles = Vec::with_capacity(s.particles);
     let mut summaries = Vec::with_capacity(s.particles);
@@ -429,4 +439,118 @@ fn gauss(x: f64, mean: f64, sd: f64) -> f64 {
     }
     let z = (x - mean) / sd;
     (-0.5 * z * z).exp() / sd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::{Dist, Prior};
+
+    /// y_1..y_n ~ Normal(mu, 1), prior mu ~ Normal(0, 2²): the posterior is
+    /// Normal(m, s²) with 1/s² = 1/4 + n and m = s²·n·ȳ. The sample mean is
+    /// sufficient, so ABC on it converges to the exact posterior as ε → 0.
+    struct NormalMean {
+        n: usize,
+        ybar: f64,
+    }
+
+    impl Model for NormalMean {
+        fn simulate(&self, theta: &[f64], coords: [u64; 2]) -> Option<Vec<f64>> {
+            let mut s = Stream::derive(99, &coords);
+            let sum: f64 = (0..self.n).map(|_| theta[0] + normal(&mut s)).sum();
+            Some(vec![sum / self.n as f64])
+        }
+        fn distance(&self, x: &[f64]) -> f64 {
+            (x[0] - self.ybar).abs()
+        }
+    }
+
+    #[test]
+    fn recovers_the_posterior_of_a_normal_mean() {
+        let model = NormalMean { n: 20, ybar: 1.3 };
+        let prior = Prior {
+            path: "mu".into(),
+            dist: Dist::Normal { mean: 0.0, sd: 2.0 },
+            low: -20.0,
+            high: 20.0,
+        };
+        let s2: f64 = 1.0 / (0.25 + 20.0);
+        let (m, sd) = (s2 * 20.0 * 1.3, s2.sqrt());
+        let settings = Settings {
+            particles: 2000,
+            generations: 12,
+            seed: 7,
+            quantile: 0.5,
+            min_fall: 0.0,
+            max_attempts: 2_000_000,
+            show_progress: false,
+        };
+        let (gens, _) = run(&model, &[prior], &settings, &Checkpoint::memory(), |_, _| {})
+            .expect("runs");
+        let g = gens.last().unwrap();
+        let (mean, var) = weighted_mean_var(&g.particles, &g.weights, 0);
+        // The final tolerance (well under sd/10) widens the posterior by a
+        // variance of at most ε²/3; the Monte Carlo error of the mean with
+        // ESS ≥ 1000 is under 0.04 sd. Tolerances: 0.1 sd for the mean, 10%
+        // for the sd.
+        let eps = g.tolerance.unwrap();
+        assert!(eps < 0.1 * sd, "final tolerance {eps} vs sd {sd}");
+        assert!(g.ess > 1000.0, "ESS {}", g.ess);
+        assert!((mean - m).abs() < 0.1 * sd, "mean {mean} vs exact {m} (sd {sd})");
+        assert!((var.sqrt() / sd - 1.0).abs() < 0.1, "sd {} vs exact {sd}", var.sqrt());
+        // The prior alone would be far off: the test can fail.
+        assert!((0.0 - m).abs() > 5.0 * sd);
+    }
+
+    #[test]
+    fn same_result_in_any_pool_and_after_resuming() {
+        let model = NormalMean { n: 5, ybar: -0.4 };
+        let prior = Prior {
+            path: "mu".into(),
+            dist: Dist::Uniform { low: -3.0, high: 3.0 },
+            low: -3.0,
+            high: 3.0,
+        };
+        let settings = Settings {
+            particles: 300,
+            generations: 5,
+            seed: 3,
+            quantile: 0.5,
+            min_fall: 0.0,
+            max_attempts: 1_000_000,
+            show_progress: false,
+        };
+        let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+        let go = |n, cp: &Checkpoint| {
+            pool(n)
+                .install(|| run(&model, std::slice::from_ref(&prior), &settings, cp, |_, _| {}))
+                .unwrap()
+                .0
+        };
+        let strip = |g: Vec<Generation>| -> Vec<(Vec<Vec<f64>>, Vec<f64>, u64)> {
+            g.into_iter().map(|g| (g.particles, g.weights, g.attempts)).collect()
+        };
+        let one = strip(go(1, &Checkpoint::memory()));
+        let four = strip(go(4, &Checkpoint::memory()));
+        assert_eq!(one, four);
+        // Resume: keep the first two saved generations, as a killed run would.
+        let dir = tempfile::tempdir().unwrap();
+        let cp_dir = dir.path().join("cp");
+        let full = go(2, &Checkpoint::folder(&cp_dir, "x").unwrap());
+        for i in 2..5 {
+            std::fs::remove_file(cp_dir.join(format!("generation-{i:03}.json"))).unwrap();
+        }
+        let mut loaded = 0;
+        let resumed = pool(3)
+            .install(|| {
+                run(&model, std::slice::from_ref(&prior), &settings, &Checkpoint::folder(&cp_dir, "x").unwrap(), |_, old| {
+                    loaded += usize::from(old)
+                })
+            })
+            .unwrap()
+            .0;
+        assert_eq!(loaded, 2);
+        assert_eq!(strip(full), strip(resumed));
+        assert!(Checkpoint::folder(&cp_dir, "another").is_err());
+    }
 }

@@ -72,9 +72,11 @@ pub fn calibrate(cal: &Calibration, opts: &Options) -> Result<Report> {
         other => other?,
     };
     let quiet = opts.quiet;
+    let mut settings = cal.settings.clone();
+    settings.show_progress = !quiet;
     let mut resumed = 0;
     let (gens, stop) = pool.install(|| {
-        abc::run(cal, &cal.priors, &cal.settings, &checkpoint, |g, old| {
+        abc::run(cal, &cal.priors, &settings, &checkpoint, |g, old| {
             resumed += usize::from(old);
             if !quiet {
                 let how = if old { " (from checkpoint)" } else { "" };

@@ -357,6 +357,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Calibration> {
         quantile,
         min_fall,
         max_attempts: max_attempts.map_or(1000 * particles as u64, |m| m as u64),
+        show_progress: false,
     };
     let file_hash = blake3::hash(text.as_bytes()).to_hex().to_string();
     let identity = serde_json::json!({
