@@ -346,11 +346,8 @@ fn generation(
     let mut accepted: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::with_capacity(s.particles);
     let mut attempts = 0u64;
     let mut next = 0u64;
-    let mut bar = crate::progress::Progress::new(
-        s.particles as u64,
-        "particles accepted",
-        !s.show_progress,
-    );
+    let mut bar =
+        crate::progress::Progress::new(s.particles as u64, "particles accepted", !s.show_progress);
     while accepted.len() < s.particles {
         if next >= s.max_attempts {
             return None;
@@ -395,7 +392,11 @@ fn generation(
         Some(g) => particles
             .iter()
             .map(|theta| {
-                let prior: f64 = priors.iter().zip(theta).map(|(p, &x)| p.density(x)).product();
+                let prior: f64 = priors
+                    .iter()
+                    .zip(theta)
+                    .map(|(p, &x)| p.density(x))
+                    .product();
                 let mix: f64 = g
                     .particles
                     .iter()
@@ -485,8 +486,14 @@ mod tests {
             max_attempts: 2_000_000,
             show_progress: false,
         };
-        let (gens, _) = run(&model, &[prior], &settings, &Checkpoint::memory(), |_, _| {})
-            .expect("runs");
+        let (gens, _) = run(
+            &model,
+            &[prior],
+            &settings,
+            &Checkpoint::memory(),
+            |_, _| {},
+        )
+        .expect("runs");
         let g = gens.last().unwrap();
         let (mean, var) = weighted_mean_var(&g.particles, &g.weights, 0);
         // The final tolerance (well under sd/10) widens the posterior by a
@@ -496,8 +503,15 @@ mod tests {
         let eps = g.tolerance.unwrap();
         assert!(eps < 0.1 * sd, "final tolerance {eps} vs sd {sd}");
         assert!(g.ess > 1000.0, "ESS {}", g.ess);
-        assert!((mean - m).abs() < 0.1 * sd, "mean {mean} vs exact {m} (sd {sd})");
-        assert!((var.sqrt() / sd - 1.0).abs() < 0.1, "sd {} vs exact {sd}", var.sqrt());
+        assert!(
+            (mean - m).abs() < 0.1 * sd,
+            "mean {mean} vs exact {m} (sd {sd})"
+        );
+        assert!(
+            (var.sqrt() / sd - 1.0).abs() < 0.1,
+            "sd {} vs exact {sd}",
+            var.sqrt()
+        );
         // The prior alone would be far off: the test can fail.
         assert!((0.0 - m).abs() > 5.0 * sd);
     }
@@ -507,7 +521,10 @@ mod tests {
         let model = NormalMean { n: 5, ybar: -0.4 };
         let prior = Prior {
             path: "mu".into(),
-            dist: Dist::Uniform { low: -3.0, high: 3.0 },
+            dist: Dist::Uniform {
+                low: -3.0,
+                high: 3.0,
+            },
             low: -3.0,
             high: 3.0,
         };
@@ -520,15 +537,30 @@ mod tests {
             max_attempts: 1_000_000,
             show_progress: false,
         };
-        let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        };
         let go = |n, cp: &Checkpoint| {
             pool(n)
-                .install(|| run(&model, std::slice::from_ref(&prior), &settings, cp, |_, _| {}))
+                .install(|| {
+                    run(
+                        &model,
+                        std::slice::from_ref(&prior),
+                        &settings,
+                        cp,
+                        |_, _| {},
+                    )
+                })
                 .unwrap()
                 .0
         };
         let strip = |g: Vec<Generation>| -> Vec<(Vec<Vec<f64>>, Vec<f64>, u64)> {
-            g.into_iter().map(|g| (g.particles, g.weights, g.attempts)).collect()
+            g.into_iter()
+                .map(|g| (g.particles, g.weights, g.attempts))
+                .collect()
         };
         let one = strip(go(1, &Checkpoint::memory()));
         let four = strip(go(4, &Checkpoint::memory()));
@@ -543,9 +575,13 @@ mod tests {
         let mut loaded = 0;
         let resumed = pool(3)
             .install(|| {
-                run(&model, std::slice::from_ref(&prior), &settings, &Checkpoint::folder(&cp_dir, "x").unwrap(), |_, old| {
-                    loaded += usize::from(old)
-                })
+                run(
+                    &model,
+                    std::slice::from_ref(&prior),
+                    &settings,
+                    &Checkpoint::folder(&cp_dir, "x").unwrap(),
+                    |_, old| loaded += usize::from(old),
+                )
             })
             .unwrap()
             .0;

@@ -131,7 +131,11 @@ impl Figure for Marginals {
         let mut rects = Vec::new();
         for (d, (p, area)) in self.priors.iter().zip(panels.iter()).enumerate() {
             let (lo, hi) = (p.quantile(0.0), p.quantile(1.0));
-            let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 1.0, hi + 1.0) };
+            let (lo, hi) = if hi > lo {
+                (lo, hi)
+            } else {
+                (lo - 1.0, hi + 1.0)
+            };
             let width = (hi - lo) / BINS as f64;
             let mut hist = [0.0; BINS];
             let sw: f64 = self.weights.iter().sum();
@@ -140,7 +144,9 @@ impl Figure for Marginals {
                 hist[b] += w / sw / width;
             }
             // Prior density on a grid, normalised numerically over [lo, hi].
-            let xs: Vec<f64> = (0..=200).map(|i| lo + (hi - lo) * i as f64 / 200.0).collect();
+            let xs: Vec<f64> = (0..=200)
+                .map(|i| lo + (hi - lo) * i as f64 / 200.0)
+                .collect();
             let raw: Vec<f64> = xs.iter().map(|&x| p.density(x)).collect();
             let area_raw: f64 = raw.iter().sum::<f64>() * (hi - lo) / 200.0;
             let dens: Vec<f64> = raw
@@ -226,7 +232,11 @@ impl Figure for Pair {
             .light_line_style(TRANSPARENT)
             .axis_style(style::GREY_TEXT)
             .draw()?;
-        let wmax = self.weights.iter().fold(0.0f64, |m, &w| m.max(w)).max(1e-300);
+        let wmax = self
+            .weights
+            .iter()
+            .fold(0.0f64, |m, &w| m.max(w))
+            .max(1e-300);
         let [a, b] = self.dims;
         ch.draw_series(self.particles.iter().zip(&self.weights).map(|(p, &w)| {
             let r = 2.0 + 5.0 * (w / wmax).sqrt();

@@ -33,10 +33,19 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dist {
-    Uniform { low: f64, high: f64 },
-    Normal { mean: f64, sd: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// log x ~ Normal(ln median, sd_log).
-    Lognormal { median: f64, sd_log: f64 },
+    Lognormal {
+        median: f64,
+        sd_log: f64,
+    },
 }
 
 /// A prior on one parameter, truncated to `[low, high]`.
@@ -210,8 +219,7 @@ impl Calibration {
                         let tg = &self.targets[k];
                         if t >= tg.from && t <= tg.to {
                             let o = obs.get_or_insert_with(|| {
-                                c.observe(plan.schedule_of(id.replicate).params(t))
-                                    .values()
+                                c.observe(plan.schedule_of(id.replicate).params(t)).values()
                             });
                             let x = o[tg.column];
                             if x.is_finite() {
@@ -253,7 +261,11 @@ impl Model for Calibration {
             .zip(s)
             .map(|(t, &x)| ((x - t.value) / t.se).powi(2))
             .sum();
-        if d2.is_nan() { f64::INFINITY } else { d2.sqrt() }
+        if d2.is_nan() {
+            f64::INFINITY
+        } else {
+            d2.sqrt()
+        }
     }
 }
 

@@ -126,7 +126,11 @@ pub fn calibrate(cal: &Calibration, opts: &Options) -> Result<Report> {
         files.insert(name.to_string(), f.finish()?);
         Ok(())
     };
-    put("posterior.csv", posterior_csv(cal, last), last.particles.len() as u64)?;
+    put(
+        "posterior.csv",
+        posterior_csv(cal, last),
+        last.particles.len() as u64,
+    )?;
     put("generations.csv", generations_csv(&gens), gens.len() as u64)?;
     let pred = predictive_rows(cal, last, &predictive);
     put("predictive.csv", predictive_csv(&pred), pred.len() as u64)?;
@@ -206,7 +210,8 @@ pub fn progress_line(g: &Generation, s: &abc::Settings) -> String {
         "generation {}/{}: tolerance {}, acceptance rate {:.3} ({} of {} attempts), ESS {:.0}, {:.1} s",
         g.index + 1,
         s.generations,
-        g.tolerance.map_or("∞ (prior)".to_string(), |t| format!("{t:.4}")),
+        g.tolerance
+            .map_or("∞ (prior)".to_string(), |t| format!("{t:.4}")),
         g.acceptance_rate(),
         g.particles.len(),
         g.attempts,

@@ -26,7 +26,15 @@ const CALIBRATION_KEYS: [&str; 7] = [
     "max_attempts",
 ];
 const PRIOR_KEYS: [&str; 5] = ["path", "uniform", "normal", "lognormal", "bounds"];
-const TARGET_KEYS: [&str; 7] = ["name", "scenario", "observable", "months", "value", "sd", "n"];
+const TARGET_KEYS: [&str; 7] = [
+    "name",
+    "scenario",
+    "observable",
+    "months",
+    "value",
+    "sd",
+    "n",
+];
 
 pub const MAX_PARTICLES: i64 = 100_000;
 pub const MAX_GENERATIONS: i64 = 100;
@@ -295,7 +303,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Calibration> {
     let prior_items = match root.get("priors") {
         Some(item) => cx.tables("priors", item),
         None => {
-            cx.push(0, "priors", "a calibration needs at least one [[priors]] block".into());
+            cx.push(
+                0,
+                "priors",
+                "a calibration needs at least one [[priors]] block".into(),
+            );
             Vec::new()
         }
     };
@@ -320,7 +332,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Calibration> {
     let target_items = match root.get("targets") {
         Some(item) => cx.tables("targets", item),
         None => {
-            cx.push(0, "targets", "a calibration needs at least one [[targets]] block".into());
+            cx.push(
+                0,
+                "targets",
+                "a calibration needs at least one [[targets]] block".into(),
+            );
             Vec::new()
         }
     };
@@ -388,7 +404,11 @@ fn prior(cx: &mut Cx, item: &Item) -> Option<(Prior, Axis)> {
     let start = item.span().start;
     cx.unknown_keys(t, &PRIOR_KEYS, "[[priors]]", "priors.");
     let Some(p) = t.get("path") else {
-        cx.push(start, "priors.path", "a prior needs `path`, a parameter such as \"behaviour.eng_credibility\"".into());
+        cx.push(
+            start,
+            "priors.path",
+            "a prior needs `path`, a parameter such as \"behaviour.eng_credibility\"".into(),
+        );
         return None;
     };
     let name = cx.string("priors.path", p)?;
@@ -397,14 +417,21 @@ fn prior(cx: &mut Cx, item: &Item) -> Option<(Prior, Axis)> {
             Some(n) => format!("did you mean `{n}`?"),
             None => "see `ccgsim params` for the parameter paths".into(),
         };
-        cx.push(p.span().start, name, format!("unknown parameter path; {hint}"));
+        cx.push(
+            p.span().start,
+            name,
+            format!("unknown parameter path; {hint}"),
+        );
         return None;
     };
     if spec.kind != Kind::Float {
         cx.push(
             p.span().start,
             name,
-            format!("only number parameters can be calibrated; `{name}` is {}", spec.allowed()),
+            format!(
+                "only number parameters can be calibrated; `{name}` is {}",
+                spec.allowed()
+            ),
         );
         return None;
     }
@@ -431,14 +458,22 @@ fn prior(cx: &mut Cx, item: &Item) -> Option<(Prior, Axis)> {
     let (dist, mut low, mut high) = match shape {
         "uniform" => {
             if a >= b {
-                cx.push(off, name, format!("impossible prior: low {a} is not below high {b}"));
+                cx.push(
+                    off,
+                    name,
+                    format!("impossible prior: low {a} is not below high {b}"),
+                );
                 return None;
             }
             (Dist::Uniform { low: a, high: b }, a, b)
         }
         "normal" => {
             if b <= 0.0 {
-                cx.push(off, name, format!("impossible prior: sd {b} must be positive"));
+                cx.push(
+                    off,
+                    name,
+                    format!("impossible prior: sd {b} must be positive"),
+                );
                 return None;
             }
             (Dist::Normal { mean: a, sd: b }, spec.min, spec.max)
@@ -453,7 +488,10 @@ fn prior(cx: &mut Cx, item: &Item) -> Option<(Prior, Axis)> {
                 return None;
             }
             (
-                Dist::Lognormal { median: a, sd_log: b },
+                Dist::Lognormal {
+                    median: a,
+                    sd_log: b,
+                },
                 spec.min.max(0.0),
                 spec.max,
             )
@@ -461,12 +499,20 @@ fn prior(cx: &mut Cx, item: &Item) -> Option<(Prior, Axis)> {
     };
     if let Some(bi) = t.get("bounds") {
         if shape == "uniform" {
-            cx.push(bi.span().start, name, "a uniform prior is bounded by its own [low, high]; remove `bounds`".into());
+            cx.push(
+                bi.span().start,
+                name,
+                "a uniform prior is bounded by its own [low, high]; remove `bounds`".into(),
+            );
             return None;
         }
         let (l, h) = cx.pair(name, bi, "[low, high]")?;
         if l >= h {
-            cx.push(bi.span().start, name, format!("impossible prior: bounds [{l}, {h}] are empty"));
+            cx.push(
+                bi.span().start,
+                name,
+                format!("impossible prior: bounds [{l}, {h}] are empty"),
+            );
             return None;
         }
         low = l;
@@ -514,11 +560,16 @@ fn target(
         if t.contains_key(k) {
             Some(())
         } else {
-            cx.push(start, &format!("targets.{k}"), format!("a target needs `{k}`"));
+            cx.push(
+                start,
+                &format!("targets.{k}"),
+                format!("a target needs `{k}`"),
+            );
             None
         }
     };
-    let name = need(cx, "name").and_then(|_| cx.string("targets.name", &t["name"]).map(str::to_string));
+    let name =
+        need(cx, "name").and_then(|_| cx.string("targets.name", &t["name"]).map(str::to_string));
     let scenario = need(cx, "scenario").and_then(|_| {
         let item = &t["scenario"];
         let p = resolve(file, cx.string("targets.scenario", item)?);
@@ -558,7 +609,11 @@ fn target(
                     Some(n) => format!("did you mean `{n}`?"),
                     None => format!("allowed: {}", Observation::COLUMNS.join(", ")),
                 };
-                cx.push(item.span().start, "targets.observable", format!("unknown observable; {hint}"));
+                cx.push(
+                    item.span().start,
+                    "targets.observable",
+                    format!("unknown observable; {hint}"),
+                );
                 None
             }
         }
@@ -567,7 +622,12 @@ fn target(
         let item = &t["months"];
         let (a, b) = cx.pair("targets.months", item, "[first, last] (integers)")?;
         let horizon = scenario.map(|g| scenarios[g].1.months as f64);
-        if a.fract() != 0.0 || b.fract() != 0.0 || a < 0.0 || a > b || horizon.is_some_and(|h| b > h) {
+        if a.fract() != 0.0
+            || b.fract() != 0.0
+            || a < 0.0
+            || a > b
+            || horizon.is_some_and(|h| b > h)
+        {
             cx.push(
                 item.span().start,
                 "targets.months",
@@ -585,7 +645,11 @@ fn target(
         (Some(sd), None) => match cx.number("targets.sd", sd) {
             Some(s) if s > 0.0 => Some(s),
             Some(s) => {
-                cx.push(sd.span().start, "targets.sd", format!("sd {s} must be positive"));
+                cx.push(
+                    sd.span().start,
+                    "targets.sd",
+                    format!("sd {s} must be positive"),
+                );
                 None
             }
             None => None,

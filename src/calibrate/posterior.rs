@@ -55,7 +55,9 @@ impl Posterior {
             return Err(Error::Invalid(vec![Diagnostic::unplaced(
                 &file,
                 "",
-                format!("the file is {len} bytes; a posterior may be at most {MAX_POSTERIOR_BYTES}"),
+                format!(
+                    "the file is {len} bytes; a posterior may be at most {MAX_POSTERIOR_BYTES}"
+                ),
             )]));
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io("read posterior", path, e))?;
@@ -139,7 +141,11 @@ impl Posterior {
         }
         let total: f64 = weights.iter().sum();
         if values.is_empty() || total <= 0.0 {
-            return Err(bad(1, "weight", "the posterior has no particle with positive weight".into()));
+            return Err(bad(
+                1,
+                "weight",
+                "the posterior has no particle with positive weight".into(),
+            ));
         }
         Ok(Posterior {
             file: file.to_string(),

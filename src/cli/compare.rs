@@ -81,7 +81,10 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let rows = compare::compare(&sides[0], &sides[1]);
     print!("{}", compare::table(&sides[0], &sides[1], &rows));
     if let Some(p) = &posterior {
-        print!("{}", ccgsim::calibrate::posterior::effect_table(p, &sides[0], &sides[1]));
+        print!(
+            "{}",
+            ccgsim::calibrate::posterior::effect_table(p, &sides[0], &sides[1])
+        );
     }
     let path = compare::write(&out, a.exec.force, &sides[0], &sides[1], &rows, started)?;
     println!("wrote {}", path.join("compare.csv").display());

@@ -56,13 +56,48 @@ fn bad_calibration_files_are_located_errors() {
     let d = dir.path();
     let good = std::fs::read_to_string(small(d, 10, 2, 1)).unwrap();
     let cases = [
-        ("particles = 10", "particles = 10\nparticle = 3", "bad.toml:3:1", "did you mean `particles`"),
-        ("uniform = [-5.0, -1.0]", "uniform = [-1.0, -5.0]", "bad.toml:9:11", "impossible prior"),
-        ("lognormal = [2.5, 0.3]", "lognormal = [2.5, 0.3]\nbounds = [30.0, 40.0]", "bad.toml:13:13", "impossible prior"),
-        ("lognormal = [2.5, 0.3]", "normal = [1.0, 0.5]\nlognormal = [2.5, 0.3]", "bad.toml:", "exactly one of"),
-        ("behaviour.own_base", "behaviour.own_bse", "bad.toml:8:8", "did you mean `behaviour.own_base`"),
-        ("observable = \"highly_engaged_share\"", "observable = \"highly_engaged\"", "", "unknown observable"),
-        ("months = [15, 21]", "months = [15, 99]", "", "within 0 to 60"),
+        (
+            "particles = 10",
+            "particles = 10\nparticle = 3",
+            "bad.toml:3:1",
+            "did you mean `particles`",
+        ),
+        (
+            "uniform = [-5.0, -1.0]",
+            "uniform = [-1.0, -5.0]",
+            "bad.toml:9:11",
+            "impossible prior",
+        ),
+        (
+            "lognormal = [2.5, 0.3]",
+            "lognormal = [2.5, 0.3]\nbounds = [30.0, 40.0]",
+            "bad.toml:13:13",
+            "impossible prior",
+        ),
+        (
+            "lognormal = [2.5, 0.3]",
+            "normal = [1.0, 0.5]\nlognormal = [2.5, 0.3]",
+            "bad.toml:",
+            "exactly one of",
+        ),
+        (
+            "behaviour.own_base",
+            "behaviour.own_bse",
+            "bad.toml:8:8",
+            "did you mean `behaviour.own_base`",
+        ),
+        (
+            "observable = \"highly_engaged_share\"",
+            "observable = \"highly_engaged\"",
+            "",
+            "unknown observable",
+        ),
+        (
+            "months = [15, 21]",
+            "months = [15, 99]",
+            "",
+            "within 0 to 60",
+        ),
         ("n = 279", "n = 279\nsd = 0.1", "", "exactly one of `sd`"),
     ];
     for (from, to, place, msg) in cases {
@@ -75,10 +110,22 @@ fn bad_calibration_files_are_located_errors() {
         assert!(!d.join("o").exists());
     }
     // A scenario path that does not exist, relative to the calibration file.
-    write(d, "bad.toml", &good.replacen(&repo().join("scenarios/baseline.toml").display().to_string(), "nowhere.toml", 1));
+    write(
+        d,
+        "bad.toml",
+        &good.replacen(
+            &repo().join("scenarios/baseline.toml").display().to_string(),
+            "nowhere.toml",
+            1,
+        ),
+    );
     let o = ccgsim(d, &["calibrate", "bad.toml", "--out", "o"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("nowhere.toml does not exist"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nowhere.toml does not exist"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -88,7 +135,10 @@ fn posterior_is_identical_on_one_and_two_threads() {
     let f = small(d, 60, 3, 2);
     let read = |o: &str, name: &str| std::fs::read(d.join(o).join(name)).unwrap();
     for (out, threads) in [("t1", "1"), ("t2", "2"), ("t5", "5")] {
-        let o = ccgsim(d, &["calibrate", &f, "--out", out, "--threads", threads, "-q"]);
+        let o = ccgsim(
+            d,
+            &["calibrate", &f, "--out", out, "--threads", threads, "-q"],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     for name in ["posterior.csv", "predictive.csv"] {
@@ -108,7 +158,10 @@ fn a_killed_calibration_resumes_with_the_same_posterior() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let f = small(d, 300, 4, 4);
-    let o = ccgsim(d, &["calibrate", &f, "--out", "whole", "-q", "--threads", "2"]);
+    let o = ccgsim(
+        d,
+        &["calibrate", &f, "--out", "whole", "-q", "--threads", "2"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     // Kill a second run as soon as its first generation is saved.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccgsim"))
@@ -150,19 +203,36 @@ fn replicates_draw_particles_by_weight() {
     calibrate::posterior::attach(&mut scn, &Some(p.clone()));
     let plan = ccgsim::engine::Plan::new(scn);
     let e = plan.ensemble.as_ref().unwrap();
-    let zero = e.pick.iter().filter(|&&k| e.particle[k as usize] == 0).count() as f64 / 5000.0;
+    let zero = e
+        .pick
+        .iter()
+        .filter(|&&k| e.particle[k as usize] == 0)
+        .count() as f64
+        / 5000.0;
     // Binomial sd = sqrt(0.16 / 5000) = 0.0057; allow 4 sd.
     assert!((zero - 0.2).abs() < 0.023, "share of particle 0: {zero}");
     // The particle's value is what the replicate runs under.
     for r in [0u32, 17, 4999] {
         let k = e.particle[e.pick[r as usize] as usize] as usize;
-        assert_eq!(plan.schedule_of(r).params(0).behaviour.eng_peer, p.values[k][0]);
+        assert_eq!(
+            plan.schedule_of(r).params(0).behaviour.eng_peer,
+            p.values[k][0]
+        );
     }
     // Bad posterior files are located errors.
     for (bad, msg) in [
-        ("generation,particle,weight,behaviour_nope\n0,0,1,1\n", "not the column"),
-        ("generation,particle,weight,behaviour_eng_peer\n0,0,-1,1\n", "negative"),
-        ("generation,particle,weight,behaviour_eng_peer\n0,0,1,99\n", "out of range"),
+        (
+            "generation,particle,weight,behaviour_nope\n0,0,1,1\n",
+            "not the column",
+        ),
+        (
+            "generation,particle,weight,behaviour_eng_peer\n0,0,-1,1\n",
+            "negative",
+        ),
+        (
+            "generation,particle,weight,behaviour_eng_peer\n0,0,1,99\n",
+            "out of range",
+        ),
     ] {
         let e = Posterior::parse(bad.as_bytes(), "p.csv").unwrap_err();
         assert!(e.to_string().contains(msg), "{e}");
@@ -178,21 +248,73 @@ fn run_and_compare_carry_the_posterior() {
     let o = ccgsim(d, &["calibrate", &f, "--out", "cal", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let post = d.join("cal/posterior.csv");
-    let hash = blake3::hash(&std::fs::read(&post).unwrap()).to_hex().to_string();
+    let hash = blake3::hash(&std::fs::read(&post).unwrap())
+        .to_hex()
+        .to_string();
     let base = repo().join("scenarios/baseline.toml");
     let cut = repo().join("scenarios/running-cost-cut.toml");
     let p = post.display().to_string();
-    let o = ccgsim(d, &["run", &base.display().to_string(), "--out", "r", "--replicates", "4", "--months", "6", "--no-plots", "-q", "--posterior", &p]);
+    let o = ccgsim(
+        d,
+        &[
+            "run",
+            &base.display().to_string(),
+            "--out",
+            "r",
+            "--replicates",
+            "4",
+            "--months",
+            "6",
+            "--no-plots",
+            "-q",
+            "--posterior",
+            &p,
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let m = std::fs::read_to_string(d.join("r/manifest.json")).unwrap();
-    assert!(m.contains(&hash), "the manifest records the posterior's hash");
-    let o = ccgsim(d, &["compare", &base.display().to_string(), &cut.display().to_string(), "--out", "c", "--replicates", "30", "-q", "--posterior", &p]);
+    assert!(
+        m.contains(&hash),
+        "the manifest records the posterior's hash"
+    );
+    let o = ccgsim(
+        d,
+        &[
+            "compare",
+            &base.display().to_string(),
+            &cut.display().to_string(),
+            "--out",
+            "c",
+            "--replicates",
+            "30",
+            "-q",
+            "--posterior",
+            &p,
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("90% credible interval") && out.contains(&hash[..12]), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("engaged_share") && l.contains('[')), "{out}");
+    assert!(
+        out.contains("90% credible interval") && out.contains(&hash[..12]),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("engaged_share") && l.contains('[')),
+        "{out}"
+    );
     // A missing posterior file is an I/O error (exit 1), nothing written.
-    let o = ccgsim(d, &["run", &base.display().to_string(), "--out", "r2", "--posterior", "missing.csv"]);
+    let o = ccgsim(
+        d,
+        &[
+            "run",
+            &base.display().to_string(),
+            "--out",
+            "r2",
+            "--posterior",
+            "missing.csv",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!d.join("r2").exists());
 }
@@ -208,7 +330,10 @@ fn run_and_compare_carry_the_posterior() {
 fn simulation_based_coverage() {
     use ccgsim::calibrate::abc::{self, Checkpoint};
     use ccgsim::model::rng::Stream;
-    let datasets: u64 = std::env::var("SBC_DATASETS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let datasets: u64 = std::env::var("SBC_DATASETS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
     let dir = tempfile::tempdir().unwrap();
     let f = small(dir.path(), 300, 6, 4);
     let base = calibrate::load(Path::new(&f)).unwrap();
@@ -227,7 +352,14 @@ fn simulation_based_coverage() {
             t.value = *v;
         }
         cal.settings.seed = 1000 + i;
-        let (gens, _) = abc::run(&cal, &cal.priors, &cal.settings, &Checkpoint::memory(), |_, _| {}).unwrap();
+        let (gens, _) = abc::run(
+            &cal,
+            &cal.priors,
+            &cal.settings,
+            &Checkpoint::memory(),
+            |_, _| {},
+        )
+        .unwrap();
         let g = gens.last().unwrap();
         for (d, &x) in truth.iter().enumerate() {
             let v: Vec<f64> = g.particles.iter().map(|p| p[d]).collect();
@@ -235,7 +367,10 @@ fn simulation_based_coverage() {
             let hi = calibrate::weighted_quantile(&v, &g.weights, 0.95);
             covered += usize::from(lo <= x && x <= hi);
             total += 1;
-            eprintln!("data set {i}: {} truth {x:.3}, 90% interval [{lo:.3}, {hi:.3}]", cal.priors[d].path);
+            eprintln!(
+                "data set {i}: {} truth {x:.3}, 90% interval [{lo:.3}, {hi:.3}]",
+                cal.priors[d].path
+            );
         }
     }
     let rate = covered as f64 / total as f64;
