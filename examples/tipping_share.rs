@@ -9,6 +9,9 @@
 //! tipped when its engaged share over months 54–60 is below the failure line
 //! (as pattern 5 of `ccgsim validate` does). Prints the posterior median and
 //! 90% interval of the tipped share, and the share under the current defaults.
+//! Then the out-of-sample 2016 figures (months 36–42 of running-cost-cut.toml,
+//! which has the April 2015 cut) under the posterior: one particle per
+//! replicate, 400 replicates, the mean and 90% interval of the replicates.
 
 use ccgsim::calibrate::Posterior;
 use ccgsim::engine::Plan;
@@ -16,6 +19,9 @@ use ccgsim::scenario::Scenario;
 use ccgsim::validate::{Lab, window_mean};
 use rayon::prelude::*;
 use std::path::Path;
+
+/// An observable of a month.
+type Column = fn(&ccgsim::model::Observation) -> f64;
 
 fn tipped_share(scn: &Scenario) -> f64 {
     let plan = Plan::new(scn.clone());
@@ -61,4 +67,35 @@ fn main() {
         q(0.95),
         defaults
     );
+    let mut cut = Lab::new(400).scenario("running-cost-cut.toml");
+    cut.posterior = Some(std::sync::Arc::new(post));
+    let plan = Plan::new(cut);
+    let figures: [(&str, f64, Column); 2] = [
+        (
+            "GP leaders highly engaged, 2016 (observed 64%)",
+            0.64,
+            |o| o.leaders_highly_engaged,
+        ),
+        (
+            "leaders lacking time or support, 2016 (observed about 40%)",
+            0.40,
+            |o| o.leaders_lacking_support,
+        ),
+    ];
+    for (name, observed, col) in figures {
+        let mut v: Vec<f64> = (0..plan.runs())
+            .into_par_iter()
+            .map(|i| window_mean(&plan.record(i), 36, 42, col))
+            .filter(|x| x.is_finite())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let q = |x| ccgsim::stats::quantile_sorted(&v, x);
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        println!(
+            "{name}: posterior-predictive mean {mean:.3}, 90% interval [{:.3}, {:.3}], covers {}",
+            q(0.05),
+            q(0.95),
+            q(0.05) <= observed && observed <= q(0.95)
+        );
+    }
 }

@@ -8,6 +8,7 @@ use super::{Calibration, Dist, Observed, Prior};
 use crate::error::{Diagnostic, Error, Result, nearest};
 use crate::model::Observation;
 use crate::scenario::{Kind, SPECS, Scenario, schema};
+use crate::sweep::parse::Cx;
 use crate::sweep::{Axis, Target};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -64,18 +65,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
     parse(&text, path)
 }
 
-struct Cx<'t> {
-    file: String,
-    text: &'t str,
-    diags: Vec<Diagnostic>,
-}
-
 impl Cx<'_> {
-    fn push(&mut self, offset: usize, key: &str, message: String) {
-        self.diags
-            .push(Diagnostic::at(&self.file, self.text, offset, key, message));
-    }
-
     fn unknown_keys(&mut self, t: &DeTable, allowed: &[&str], place: &str, prefix: &str) {
         for (k, _) in t.iter() {
             let key: &str = k.get_ref().as_ref();
@@ -111,31 +101,6 @@ impl Cx<'_> {
                         "expected a finite number, found {}",
                         item.get_ref().type_str()
                     ),
-                );
-                None
-            }
-        }
-    }
-
-    fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
-        let allowed = format!("allowed an integer from {min} to {max}");
-        match item.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-                Ok(x) if (min..=max).contains(&x) => Some(x),
-                _ => {
-                    self.push(
-                        item.span().start,
-                        key,
-                        format!("{} is out of range; {allowed}", i.as_str()),
-                    );
-                    None
-                }
-            },
-            other => {
-                self.push(
-                    item.span().start,
-                    key,
-                    format!("expected an integer, found {}; {allowed}", other.type_str()),
                 );
                 None
             }

@@ -13,7 +13,7 @@ pub mod design;
 pub mod finish;
 pub mod manifest;
 pub mod merge;
-mod parse;
+pub(crate) mod parse;
 pub mod run;
 
 pub use design::Design;

@@ -209,21 +209,22 @@ fn resolve(sweep_file: &Path, base: &str) -> PathBuf {
     }
 }
 
-struct Cx<'t> {
-    file: String,
-    text: &'t str,
-    diags: Vec<Diagnostic>,
+/// Collects located problems; shared with the calibration file parser.
+pub(crate) struct Cx<'t> {
+    pub(crate) file: String,
+    pub(crate) text: &'t str,
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 type Parsed = (Design, Vec<Axis>, Vec<Vec<f64>>);
 
 impl Cx<'_> {
-    fn push(&mut self, offset: usize, key: &str, message: String) {
+    pub(crate) fn push(&mut self, offset: usize, key: &str, message: String) {
         self.diags
             .push(Diagnostic::at(&self.file, self.text, offset, key, message));
     }
 
-    fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
+    pub(crate) fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
         let allowed = format!("allowed an integer from {min} to {max}");
         match item.get_ref() {
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
