@@ -303,6 +303,18 @@ fn run_and_compare_carry_the_posterior() {
             .any(|l| l.starts_with("engaged_share") && l.contains('[')),
         "{out}"
     );
+    // A sweep carries it too, and its identity changes with it.
+    let sweep = format!(
+        "base = \"{}\"\nreplicates = 2\nmonths = 3\n[grid]\n\"constitution.sanctions\" = [0.0, 1.0]\n",
+        base.display()
+    );
+    write(d, "s.toml", &sweep);
+    let o = ccgsim(d, &["sweep", "s.toml", "--out", "s", "-q", "--posterior", &p]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = std::fs::read_to_string(d.join("s/manifest.json")).unwrap();
+    assert!(m.contains(&hash), "the sweep manifest records the posterior's hash");
+    let o = ccgsim(d, &["sweep", "s.toml", "--out", "s", "-q"]);
+    assert!(!o.status.success(), "a sweep without the posterior is another sweep");
     // A missing posterior file is an I/O error (exit 1), nothing written.
     let o = ccgsim(
         d,
