@@ -94,18 +94,13 @@ pub enum Stop {
 /// files written atomically (a killed run resumes from them), or memory.
 pub struct Checkpoint {
     dir: Option<PathBuf>,
-    /// Identity of the calibration; a folder holding another one is refused.
-    identity: String,
 }
 
 const IDENTITY_FILE: &str = "calibration-identity.txt";
 
 impl Checkpoint {
     pub fn memory() -> Checkpoint {
-        Checkpoint {
-            dir: None,
-            identity: String::new(),
-        }
+        Checkpoint { dir: None }
     }
 
     /// Use (or create) `dir` for the calibration whose identity hash is `identity`.
@@ -133,7 +128,6 @@ impl Checkpoint {
         }
         Ok(Checkpoint {
             dir: Some(dir.to_path_buf()),
-            identity: identity.to_string(),
         })
     }
 
@@ -170,10 +164,17 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// The checkpoint folder `dir` if `ccgsim calibrate` wrote it (it holds
+    /// the identity file), whatever calibration it belongs to.
+    pub fn ours(dir: &Path) -> Option<Checkpoint> {
+        dir.join(IDENTITY_FILE).is_file().then(|| Checkpoint {
+            dir: Some(dir.to_path_buf()),
+        })
+    }
+
     /// Remove the folder (after the result is written); only files we wrote.
     pub fn remove(self) -> Result<()> {
         if let Some(d) = &self.dir {
-            let _ = self.identity.len();
             for i in 0.. {
                 let Some(p) = self.path(i) else { break };
                 if !p.exists() {

@@ -64,11 +64,14 @@ pub fn calibrate(cal: &Calibration, opts: &Options) -> Result<Report> {
     let pool = engine::pool(opts.threads)?;
     let cdir = checkpoint_dir(&opts.out);
     let checkpoint = match Checkpoint::folder(&cdir, &cal.hash) {
-        Err(Error::Refused(_)) if opts.force && cdir.join("calibration-identity.txt").is_file() => {
+        Err(Error::Refused(m)) if opts.force => match Checkpoint::ours(&cdir) {
             // Ours, from another calibration: start again.
-            Checkpoint::folder(&cdir, "-")?.remove()?;
-            Checkpoint::folder(&cdir, &cal.hash)?
-        }
+            Some(old) => {
+                old.remove()?;
+                Checkpoint::folder(&cdir, &cal.hash)?
+            }
+            None => return Err(Error::Refused(m)),
+        },
         other => other?,
     };
     let quiet = opts.quiet;

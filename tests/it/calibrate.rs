@@ -151,6 +151,26 @@ fn posterior_is_identical_on_one_and_two_threads() {
     assert!(d.join("t1/plots/posterior_pairs.svg").is_file());
     // No checkpoint is left behind once the result is written.
     assert!(!d.join(".t1.calibration").exists());
+    // A checkpoint of another calibration is refused (exit 1), replaced with --force;
+    // a folder ccgsim did not write is never removed.
+    std::fs::create_dir(d.join(".t9.calibration")).unwrap();
+    write(
+        &d.join(".t9.calibration"),
+        "calibration-identity.txt",
+        "another\n",
+    );
+    write(&d.join(".t9.calibration"), "generation-000.json", "{}");
+    let o = ccgsim(d, &["calibrate", &f, "--out", "t9", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("different calibration"));
+    let o = ccgsim(d, &["calibrate", &f, "--out", "t9", "-q", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read("t1", "posterior.csv"), read("t9", "posterior.csv"));
+    std::fs::create_dir(d.join(".t8.calibration")).unwrap();
+    write(&d.join(".t8.calibration"), "mine.txt", "x");
+    let o = ccgsim(d, &["calibrate", &f, "--out", "t8", "-q", "--force"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(d.join(".t8.calibration/mine.txt").is_file());
 }
 
 #[test]
@@ -309,12 +329,21 @@ fn run_and_compare_carry_the_posterior() {
         base.display()
     );
     write(d, "s.toml", &sweep);
-    let o = ccgsim(d, &["sweep", "s.toml", "--out", "s", "-q", "--posterior", &p]);
+    let o = ccgsim(
+        d,
+        &["sweep", "s.toml", "--out", "s", "-q", "--posterior", &p],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let m = std::fs::read_to_string(d.join("s/manifest.json")).unwrap();
-    assert!(m.contains(&hash), "the sweep manifest records the posterior's hash");
+    assert!(
+        m.contains(&hash),
+        "the sweep manifest records the posterior's hash"
+    );
     let o = ccgsim(d, &["sweep", "s.toml", "--out", "s", "-q"]);
-    assert!(!o.status.success(), "a sweep without the posterior is another sweep");
+    assert!(
+        !o.status.success(),
+        "a sweep without the posterior is another sweep"
+    );
     // A missing posterior file is an I/O error (exit 1), nothing written.
     let o = ccgsim(
         d,
