@@ -54,14 +54,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
             format!("the file is {len} bytes; is this the right file?"),
         )]));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read calibration file", path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::Invalid(vec![Diagnostic::unplaced(
-            &path.display().to_string(),
-            "",
-            "is not UTF-8 text".into(),
-        )])
-    })?;
+    let text = crate::sweep::parse::read_utf8(path, "read calibration file")?;
     parse(&text, path)
 }
 

@@ -30,15 +30,19 @@ pub const MAX_POINTS: u64 = 10_000_000;
 pub const MAX_RUNS: u64 = 1 << 40;
 
 pub fn load(path: &Path) -> Result<Sweep> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read sweep file", path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    parse(&read_utf8(path, "read sweep file")?, path)
+}
+
+/// A file's text; not UTF-8 is an invalid-input error. Shared with calibration files.
+pub(crate) fn read_utf8(path: &Path, action: &'static str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(action, path, e))?;
+    String::from_utf8(bytes).map_err(|_| {
         Error::Invalid(vec![Diagnostic::unplaced(
             &path.display().to_string(),
             "",
             "is not UTF-8 text".into(),
         )])
-    })?;
-    parse(&text, path)
+    })
 }
 
 /// Parse and validate sweep text; `path` locates messages and the `base` file.
