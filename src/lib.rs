@@ -6,6 +6,7 @@
 //! equations) → [`engine`] (months, events, runs in parallel) → [`output`]
 //! (tidy CSV, manifest) ; [`run`] ties them together for the `run` command.
 
+pub mod calibrate;
 pub mod compare;
 pub mod engine;
 pub mod error;

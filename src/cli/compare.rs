@@ -35,6 +35,10 @@ pub struct CompareArgs {
     outcomes: Vec<String>,
     #[command(flatten)]
     exec: super::Execution,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`);
+    /// replicate r uses the same particle under A and B
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 fn stem(p: &Path) -> String {
@@ -73,6 +77,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let replicates = a
         .replicates
         .or(scns.iter().flatten().map(|s| s.replicates).max());
+    let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
     let mut sides = Vec::new();
     for (p, scn) in [&a.a, &a.b].into_iter().zip(scns) {
         let side = match scn {
@@ -81,6 +86,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
                 for note in s.override_from_command_line(Some(seed), replicates, horizon)? {
                     super::note(a.exec.quiet, &note);
                 }
+                ccgsim::calibrate::posterior::attach(&mut s, &posterior);
                 let (runs, _) = s.workload();
                 super::note(
                     a.exec.quiet,
@@ -96,6 +102,11 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let rows = compare::compare(sa, sb, &measure, &pairing);
     if !a.exec.quiet {
         super::emit(&compare::table(sa, sb, &rows, &measure, &pairing));
+        if let Some(p) = &posterior {
+            super::emit(&ccgsim::calibrate::posterior::effect_table(
+                p, sa, sb, &measure, &pairing,
+            ));
+        }
     }
     let c = compare::Comparison {
         a: sa,

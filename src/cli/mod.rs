@@ -11,6 +11,7 @@ use ccgsim::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod calibrate;
 mod compare;
 mod merge;
 mod sensitivity;
@@ -63,6 +64,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Open the live classroom page (tipping points, hysteresis) on a local web server
     Serve(serve::ServeArgs),
+    /// Calibrate parameters against observed figures (ABC-SMC): posterior.csv and checks
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// How a job that writes a result folder executes; shared by `run` and `compare`.
@@ -104,6 +107,9 @@ struct RunArgs {
     /// Skip the figures in <out>/plots/
     #[arg(long)]
     no_plots: bool,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 pub fn main() -> Result<()> {
@@ -131,6 +137,7 @@ pub fn main() -> Result<()> {
         Command::Validate(a) => validate::run(a),
         Command::Serve(a) => serve::cmd_serve(a),
         Command::Plot(p) => plot::run(p),
+        Command::Calibrate(a) => calibrate::run(a),
     }
 }
 
@@ -177,6 +184,8 @@ fn cmd_run(a: RunArgs) -> Result<()> {
     for n in scn.override_from_command_line(a.seed, a.replicates, a.months)? {
         note(a.exec.quiet, &n);
     }
+    let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
+    ccgsim::calibrate::posterior::attach(&mut scn, &posterior);
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     // Refuse an existing result before announcing (or doing) anything.
     ccgsim::output::result_dir::check_target(&out, a.exec.force)?;

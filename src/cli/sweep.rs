@@ -30,6 +30,9 @@ pub struct SweepArgs {
     /// Print nothing but errors (no progress, no summary)
     #[arg(long, short)]
     quiet: bool,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 pub fn parse_shard(s: &str) -> Result<Shard> {
@@ -84,6 +87,20 @@ pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport>
         .as_deref()
         .map(parse_quantiles)
         .transpose()?;
+    // The posterior is part of what decides the runs (and of resuming them).
+    let with_posterior;
+    let sw = match ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())? {
+        Some(p) => {
+            let mut s = sw.clone();
+            s.hash = blake3::hash(format!("{}{}", s.hash, p.blake3).as_bytes())
+                .to_hex()
+                .to_string();
+            s.base.posterior = Some(p);
+            with_posterior = s;
+            &with_posterior
+        }
+        None => sw,
+    };
     let out = a.out.unwrap_or_else(|| {
         let stem = a
             .sweep

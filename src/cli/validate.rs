@@ -24,6 +24,9 @@ pub struct ValidateArgs {
     /// Worker threads (0 = one per core)
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
+    #[arg(long)]
+    posterior: Option<PathBuf>,
 }
 
 pub fn run(a: ValidateArgs) -> Result<()> {
@@ -38,6 +41,7 @@ pub fn run(a: ValidateArgs) -> Result<()> {
         replicates: a.replicates,
         overrides: validate::parse_overrides(&a.set)?,
         seed: a.seed,
+        posterior: ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?,
     };
     let pool = engine::pool(a.threads)?;
     let report = pool.install(|| lab.validate());

@@ -33,6 +33,8 @@ pub struct Plan {
     pub sizes: Vec<u32>,
     /// Extra coordinates mixed into every run's random stream (a sweep's point id).
     pub stream_prefix: Vec<u64>,
+    /// Per-replicate parameters drawn from the scenario's posterior (`--posterior`).
+    pub ensemble: Option<std::sync::Arc<crate::calibrate::posterior::Ensemble>>,
 }
 
 impl Plan {
@@ -40,8 +42,17 @@ impl Plan {
         Plan {
             schedule: Schedule::new(&scenario),
             sizes: scenario.ccg_sizes(),
+            ensemble: (scenario.posterior.as_ref()).map(|p| p.ensemble(&scenario).into()),
             scenario,
             stream_prefix: Vec::new(),
+        }
+    }
+
+    /// The parameters in force for `replicate`: its posterior particle's, if any.
+    pub fn schedule_of(&self, replicate: u32) -> &Schedule {
+        match &self.ensemble {
+            Some(e) => &e.schedules[e.pick[replicate as usize] as usize],
+            None => &self.schedule,
         }
     }
 
@@ -67,10 +78,11 @@ impl Plan {
     /// Run one CCG from month 0 to the horizon, calling `observe` each month.
     pub fn simulate(&self, id: RunId, mut observe: impl FnMut(u32, &Ccg)) -> Ccg {
         let n = self.sizes[id.ccg as usize] as usize;
-        let mut ccg = Ccg::new(self.schedule.params(0), n, self.stream(id));
+        let schedule = self.schedule_of(id.replicate);
+        let mut ccg = Ccg::new(schedule.params(0), n, self.stream(id));
         observe(0, &ccg);
         for t in 1..=self.scenario.months {
-            ccg.step(self.schedule.params(t), self.schedule.shock(t));
+            ccg.step(schedule.params(t), schedule.shock(t));
             observe(t, &ccg);
         }
         ccg
@@ -80,7 +92,8 @@ impl Plan {
     pub fn record(&self, index: u64) -> RunRecord {
         let id = self.run_id(index);
         let mut months = Vec::with_capacity(self.scenario.months as usize + 1);
-        let ccg = self.simulate(id, |t, c| months.push(c.observe(self.schedule.params(t))));
+        let schedule = self.schedule_of(id.replicate);
+        let ccg = self.simulate(id, |t, c| months.push(c.observe(schedule.params(t))));
         RunRecord {
             id,
             practices: self.sizes[id.ccg as usize],

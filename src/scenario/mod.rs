@@ -38,6 +38,13 @@ pub struct Scenario {
     /// Where it was read from (for messages and the manifest).
     #[serde(skip)]
     pub source: PathBuf,
+    /// `--posterior`: each replicate runs under a particle drawn from it (its
+    /// file and hash are part of the resolved scenario, hence of the manifest).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::calibrate::posterior::serialize"
+    )]
+    pub posterior: Option<std::sync::Arc<crate::calibrate::Posterior>>,
 }
 
 /// A scheduled change, applied at the start of `month` (month 0 = before the

@@ -74,6 +74,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
         population: None,
         events: Vec::new(),
         source: path.to_path_buf(),
+        posterior: None,
     };
 
     let param_sections = schema::sections();

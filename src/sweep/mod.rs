@@ -16,7 +16,7 @@ pub mod finish;
 pub mod indices;
 pub mod manifest;
 pub mod merge;
-mod parse;
+pub(crate) mod parse;
 pub mod run;
 
 pub use design::Design;
@@ -84,6 +84,20 @@ impl Axis {
                 let mut s = String::new();
                 format_number(v, &mut s);
                 s
+            }
+        }
+    }
+}
+
+/// Set a point's values (one per axis) on a scenario.
+pub fn apply_point(scn: &mut Scenario, axes: &[Axis], values: &[f64]) {
+    for (axis, &v) in axes.iter().zip(values) {
+        match axis.target {
+            Target::Param(spec) => (spec.set)(&mut scn.params, v),
+            Target::Narrative { event } => {
+                if let Some(n) = scn.events[event].narrative.as_mut() {
+                    n.strength = v;
+                }
             }
         }
     }
@@ -179,16 +193,7 @@ impl Sweep {
     /// The scenario of design point `p`.
     pub fn point_scenario(&self, p: usize) -> Scenario {
         let mut scn = self.base.clone();
-        for (axis, &v) in self.axes.iter().zip(&self.points[p]) {
-            match axis.target {
-                Target::Param(spec) => (spec.set)(&mut scn.params, v),
-                Target::Narrative { event } => {
-                    if let Some(n) = scn.events[event].narrative.as_mut() {
-                        n.strength = v;
-                    }
-                }
-            }
-        }
+        apply_point(&mut scn, &self.axes, &self.points[p]);
         scn
     }
 

@@ -40,15 +40,19 @@ pub const MAX_POINTS: u64 = 10_000_000;
 pub const MAX_RUNS: u64 = 1 << 40;
 
 pub fn load(path: &Path) -> Result<Sweep> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read sweep file", path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    parse(&read_utf8(path, "read sweep file")?, path)
+}
+
+/// A file's text; not UTF-8 is an invalid-input error. Shared with calibration files.
+pub(crate) fn read_utf8(path: &Path, action: &'static str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(action, path, e))?;
+    String::from_utf8(bytes).map_err(|_| {
         Error::Invalid(vec![Diagnostic::unplaced(
             &path.display().to_string(),
             "",
             "is not UTF-8 text".into(),
         )])
-    })?;
-    parse(&text, path)
+    })
 }
 
 /// Parse and validate sweep text; `path` locates messages and the `base` file.
@@ -242,10 +246,11 @@ fn resolve(sweep_file: &Path, base: &str) -> PathBuf {
     }
 }
 
-struct Cx<'t> {
-    file: String,
-    text: &'t str,
-    diags: Vec<Diagnostic>,
+/// Collects located problems; shared with the calibration file parser.
+pub(crate) struct Cx<'t> {
+    pub(crate) file: String,
+    pub(crate) text: &'t str,
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 /// Design, axes, points and, for a sensitivity design, the ranges and key.
@@ -272,12 +277,12 @@ fn outcome_names() -> Vec<&'static str> {
 }
 
 impl Cx<'_> {
-    fn push(&mut self, offset: usize, key: &str, message: String) {
+    pub(crate) fn push(&mut self, offset: usize, key: &str, message: String) {
         self.diags
             .push(Diagnostic::at(&self.file, self.text, offset, key, message));
     }
 
-    fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
+    pub(crate) fn int(&mut self, key: &str, item: &Item, min: i64, max: i64) -> Option<i64> {
         let allowed = format!("allowed an integer from {min} to {max}");
         match item.get_ref() {
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {

@@ -40,6 +40,8 @@ pub struct Lab {
     pub overrides: Vec<(&'static str, f64)>,
     /// Replaces every bundled scenario's seed (paired scenarios stay paired).
     pub seed: Option<u64>,
+    /// Each replicate's parameters drawn from this posterior (`--posterior`).
+    pub posterior: Option<std::sync::Arc<crate::calibrate::Posterior>>,
 }
 
 impl Default for Lab {
@@ -48,6 +50,7 @@ impl Default for Lab {
             replicates: DEFAULT_REPLICATES,
             overrides: Vec::new(),
             seed: None,
+            posterior: None,
         }
     }
 }
@@ -97,6 +100,7 @@ impl Lab {
                 (s.set)(&mut scn.params, v);
             }
         }
+        crate::calibrate::posterior::attach(&mut scn, &self.posterior);
         scn
     }
 

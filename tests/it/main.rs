@@ -2,6 +2,7 @@
 //! build time). tests/memory.rs stays apart: it installs a counting global allocator.
 
 mod bad_input;
+mod calibrate;
 mod check_result;
 mod common;
 mod determinism;
