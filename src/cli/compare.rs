@@ -65,7 +65,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
                 s.override_run(Some(seed), replicates, a.months)?;
                 if !a.exec.quiet {
                     let (runs, _) = s.workload();
-                    eprintln!("running {} ({runs} CCG-runs, seed {seed})", p.display());
+                    ccgsim::warnln!("running {} ({runs} CCG-runs, seed {seed})", p.display());
                 }
                 compare::run_side(s, a.exec.threads, a.exec.quiet)?
             }

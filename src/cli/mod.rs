@@ -147,7 +147,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     let (runs, pm) = scn.workload();
     if !a.exec.quiet {
-        eprintln!(
+        ccgsim::warnln!(
             "running {} ({} CCG-runs, {} practice-months) into {}",
             a.scenario.display(),
             runs,

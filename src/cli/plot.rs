@@ -126,7 +126,7 @@ fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Resul
 
 fn finish(dir: ResultDir, n: usize) -> Result<()> {
     let path = dir.commit()?;
-    println!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
+    ccgsim::outln!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
     Ok(())
 }
 

@@ -31,14 +31,14 @@ pub fn cmd_serve(a: ServeArgs) -> Result<()> {
     };
     let addr = SocketAddr::new(ip, a.port);
     if !addr.ip().is_loopback() {
-        eprintln!(
+        ccgsim::warnln!(
             "warning: listening on {}, which other machines on the network can reach; \
              the page has no login. Use --host 127.0.0.1 to keep it on this computer.",
             addr.ip()
         );
     }
     let server = Server::start(addr, a.threads as usize)?;
-    println!(
+    ccgsim::outln!(
         "ccgsim classroom page: open {} in a browser (Ctrl-C stops)",
         server.url()
     );

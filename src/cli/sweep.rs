@@ -93,7 +93,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
     });
     let (first, end) = shard.range(sw.total_runs());
     if !a.quiet {
-        eprintln!(
+        ccgsim::warnln!(
             "sweep {}: {} points × {} replicates × {} CCG(s) = {} CCG-runs; {} into {}",
             a.sweep.display(),
             sw.points.len(),
@@ -119,13 +119,13 @@ pub fn run(a: SweepArgs) -> Result<()> {
         },
     )?;
     if report.already_complete {
-        println!(
+        ccgsim::outln!(
             "{} already holds the complete result of this sweep ({} CCG-runs); nothing to do",
             report.path.display(),
             report.runs
         );
     } else {
-        println!(
+        ccgsim::outln!(
             "wrote {} ({} CCG-runs: {} computed now in {:.2} s, {:.0} runs/s; {} found finished)",
             report.path.display(),
             report.runs,

@@ -50,6 +50,10 @@ pub(crate) fn toml_document<'t>(text: &'t str, file: &str) -> Result<DeTable<'t>
 
 /// Parse and validate scenario text; `path` is used in messages and as the default name.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
+    crate::error::with_line_index(text, || parse_indexed(text, path))
+}
+
+fn parse_indexed(text: &str, path: &Path) -> Result<Scenario> {
     let mut cx = Cx {
         file: path.display().to_string(),
         text,
@@ -257,7 +261,7 @@ impl Cx<'_> {
                     format!(
                         "expected {}, found {}",
                         spec.allowed(),
-                        item.get_ref().type_str()
+                        found_type(item.get_ref())
                     ),
                 );
                 return None;
@@ -291,7 +295,7 @@ impl Cx<'_> {
                     key,
                     format!(
                         "expected an integer, found {}; {allowed}",
-                        item.get_ref().type_str()
+                        found_type(item.get_ref())
                     ),
                 );
                 None
@@ -306,7 +310,7 @@ impl Cx<'_> {
             Some(toml::Value::Integer(i)) => i as f64,
             Some(toml::Value::Float(f)) => f,
             _ => {
-                let found = item.get_ref().type_str();
+                let found = found_type(item.get_ref());
                 self.push(
                     item.span().start,
                     key,
@@ -693,6 +697,19 @@ fn flatten<'a>(t: &'a DeTable, prefix: String, out: &mut Vec<(String, usize, &'a
 }
 
 /// Scalar TOML values as `toml::Value`; `None` for arrays, tables and datetimes.
+/// What a value is, for "expected …, found …" messages; an integer only
+/// reaches such a message when it does not fit in 64 bits.
+pub(crate) fn found_type(v: &DeValue) -> String {
+    match v {
+        DeValue::Integer(i) => format!(
+            "{}, which is too large (integers end at {})",
+            i.as_str(),
+            i64::MAX
+        ),
+        other => other.type_str().to_string(),
+    }
+}
+
 fn to_value(v: &DeValue) -> Option<toml::Value> {
     Some(match v {
         DeValue::Boolean(b) => toml::Value::Boolean(*b),

@@ -30,19 +30,16 @@ pub const MAX_POINTS: u64 = 10_000_000;
 pub const MAX_RUNS: u64 = 1 << 40;
 
 pub fn load(path: &Path) -> Result<Sweep> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read sweep file", path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::Invalid(vec![Diagnostic::unplaced(
-            &path.display().to_string(),
-            "",
-            "is not UTF-8 text".into(),
-        )])
-    })?;
+    let text = crate::error::read_input(path, "read sweep file", crate::error::MAX_INPUT_BYTES)?;
     parse(&text, path)
 }
 
 /// Parse and validate sweep text; `path` locates messages and the `base` file.
 pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
+    crate::error::with_line_index(text, || parse_indexed(text, path))
+}
+
+fn parse_indexed(text: &str, path: &Path) -> Result<Sweep> {
     let mut cx = Cx {
         file: path.display().to_string(),
         text,
@@ -88,10 +85,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
     };
     let mut base = match base_path {
         Some((p, off)) if !p.is_file() => {
+            let why = if p.is_dir() {
+                "is a folder, not a scenario file".to_string()
+            } else if p.exists() {
+                "is not a regular file (a pipe, socket or device)".to_string()
+            } else {
+                "does not exist".to_string()
+            };
+            cx.push(off, "base", format!("scenario file {} {why}", p.display()));
+            None
+        }
+        // Only TOML scenarios are read: a mistyped `base = "/etc/shadow"` must
+        // not put a line of that file into an error message or a job log.
+        Some((p, off)) if p.extension().is_none_or(|e| e != "toml") => {
             cx.push(
                 off,
                 "base",
-                format!("scenario file {} does not exist", p.display()),
+                format!(
+                    "{} is not a scenario file: `base` must name a .toml scenario",
+                    p.display()
+                ),
             );
             None
         }
@@ -241,7 +254,10 @@ impl Cx<'_> {
                 self.push(
                     item.span().start,
                     key,
-                    format!("expected an integer, found {}; {allowed}", other.type_str()),
+                    format!(
+                        "expected an integer, found {}; {allowed}",
+                        crate::scenario::found_type(other)
+                    ),
                 );
                 None
             }

@@ -93,7 +93,7 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
             Ok(_) => {}
             Err(ChunkError::Missing) => todo.push((s, e)),
             Err(ChunkError::Damaged(why)) => {
-                eprintln!(
+                crate::warnln!(
                     "warning: finished chunk {} is damaged ({why}); computing its runs again",
                     path.display()
                 );
@@ -154,7 +154,7 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
                     chunk_start = chunk_end;
                     written += 1;
                     if abort_after.is_some_and(|a| written >= a) {
-                        eprintln!("{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)");
+                        crate::warnln!("{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)");
                         std::process::abort();
                     }
                     Ok(())
