@@ -310,7 +310,7 @@ pub fn write(
     rows: &[(&str, Difference)],
     started: SystemTime,
 ) -> Result<PathBuf> {
-    let dir = ResultDir::create(out, force)?;
+    let dir = ResultDir::create_for(out, force, "compare")?;
     let mut f = dir.file("compare.csv")?;
     f.write(&csv(rows), rows.len() as u64)?;
     let info = f.finish()?;

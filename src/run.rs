@@ -69,7 +69,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     }
     let batch = batch_size(&scn, threads);
     let plan = Plan::new(scn);
-    let dir = ResultDir::create(&opts.out, opts.force)?;
+    let dir = ResultDir::create_for(&opts.out, opts.force, "run")?;
     let mut ts = dir.file("timeseries.csv")?;
     let mut sm = dir.file("summary.csv")?;
     ts.write(&tables::timeseries_header(), 0)?;
