@@ -57,6 +57,21 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let replicates = a
         .replicates
         .or(scns.iter().flatten().map(|s| s.replicates).max());
+    // Both sides' outcomes are held in memory: refuse up front what cannot fit.
+    let runs: u64 = scns
+        .iter()
+        .flatten()
+        .map(|s| {
+            let mut s = s.clone();
+            let _ = s.override_run(Some(seed), replicates, a.months);
+            s.workload().0
+        })
+        .fold(0, u64::saturating_add);
+    ccgsim::output::space::check_memory(
+        runs.saturating_mul(ccgsim::output::space::COMPARE_BYTES_PER_RUN),
+        &format!("comparing {runs} CCG-runs"),
+    )
+    .map_err(ccgsim::error::Error::Refused)?;
     let mut sides = Vec::new();
     for (p, scn) in [&a.a, &a.b].into_iter().zip(scns) {
         let side = match scn {

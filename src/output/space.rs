@@ -111,6 +111,48 @@ pub fn check_free_space(out: &Path, needed: u64) -> Result<()> {
     Ok(())
 }
 
+/// Memory the system can give now (Linux `MemAvailable`), if known.
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
+/// Memory one command may plan to hold when the system does not say.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
+
+/// `Err(message)` when `needed` bytes of memory for `what` exceed what is
+/// available (or [`DEFAULT_MEMORY_LIMIT`] where that is unknown): refused
+/// before any work, as `run` refuses a result larger than the free disk.
+pub fn check_memory(needed: u64, what: &str) -> std::result::Result<(), String> {
+    let limit = available_memory().unwrap_or(DEFAULT_MEMORY_LIMIT);
+    if needed > limit {
+        return Err(format!(
+            "{what} would need about {} of memory, but only {} is available; make it smaller",
+            human_bytes(needed),
+            human_bytes(limit)
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes `ccgsim compare` holds per CCG-run of one side: its summary.csv row
+/// and its outcomes (see `compare::Side`).
+pub const COMPARE_BYTES_PER_RUN: u64 = 512;
+
+/// Upper bound of the bytes of a run's figures (plots/: PNG and SVG of each
+/// figure). Measured figures are 20–200 kB each; the bound is generous so the
+/// disk check never passes a run that then fails writing its figures.
+pub fn run_figure_bytes(scn: &Scenario) -> u64 {
+    // Each figure's size grows with the months drawn and the CCGs overlaid.
+    let months = scn.months as u64 + 1;
+    let ccgs = scn.ccg_sizes().len().min(64) as u64;
+    let per_figure = 1_500_000 + months.saturating_mul(ccgs).saturating_mul(400);
+    (crate::plot::run_figures::FIGURES.len() as u64)
+        .saturating_mul(2).saturating_mul(per_figure)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -380,7 +380,10 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             "manifest.json does not say what kind of result it is".into(),
         ),
     }
+    // A manifest that says it is incomplete is already unusable (partial).
+    let says_incomplete = m.get("complete") == Some(&Value::Bool(false));
     match m.get(super::manifest::SEAL) {
+        _ if says_incomplete => {}
         Some(_) if !super::manifest::seal_matches(&m) => v.flag(
             Verdict::Tampered,
             "manifest.json was edited: its fields do not match its manifest_blake3 seal".into(),

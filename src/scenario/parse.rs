@@ -332,6 +332,20 @@ impl Cx<'_> {
 
     fn string(&mut self, key: &str, item: &Item) -> Option<String> {
         match item.get_ref() {
+            // Control characters (ANSI escapes, carriage returns, bells) would
+            // rewrite a terminal or a log when names and labels are printed.
+            DeValue::String(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                let c = s.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t');
+                self.push(
+                    item.span().start,
+                    key,
+                    format!(
+                        "contains the control character {}; names, labels and descriptions must be plain text",
+                        c.map_or(String::new(), |c| c.escape_default().to_string())
+                    ),
+                );
+                None
+            }
             DeValue::String(s) if s.len() <= 10_000 => Some(s.to_string()),
             DeValue::String(_) => {
                 self.push(
@@ -358,8 +372,8 @@ impl Cx<'_> {
             match k.get_ref().as_ref() {
                 "name" => {
                     if let Some(s) = self.string(&key, v) {
-                        if s.trim().is_empty() || s.contains(['/', '\\', '\0']) {
-                            self.push(v.span().start, &key, "must be non-empty and must not contain / or \\ (it names the output folder)".into());
+                        if s.trim().is_empty() || s.contains(['/', '\\', '\0']) || s.contains(char::is_control) {
+                            self.push(v.span().start, &key, "must be non-empty, on one line, and must not contain / or \\ (it names the output folder)".into());
                         } else {
                             scn.name = s;
                         }

@@ -129,6 +129,17 @@ fn parse_indexed(text: &str, path: &Path) -> Result<Sweep> {
         .get("months")
         .and_then(|v| cx.int("months", v, 1, MAX_MONTHS as i64));
     let description = match root.get("description").map(|v| (v.get_ref(), v)) {
+        Some((DeValue::String(s), v))
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') =>
+        {
+            cx.push(
+                v.span().start,
+                "description",
+                "contains a control character (such as an ANSI escape); it must be plain text"
+                    .into(),
+            );
+            String::new()
+        }
         Some((DeValue::String(s), _)) => s.to_string(),
         Some((other, v)) => {
             cx.push(
@@ -346,6 +357,23 @@ impl Cx<'_> {
             );
         }
         if self.diags.len() != before {
+            return None;
+        }
+        // The design's points are held in memory (unit and scaled values):
+        // refuse up front what cannot fit, as `run` refuses a full disk.
+        let count = match name {
+            "grid" => lists
+                .iter()
+                .try_fold(1u64, |acc, l| acc.checked_mul(l.len() as u64))
+                .unwrap_or(u64::MAX),
+            _ => n.unwrap_or(0) as u64,
+        };
+        let per_point = 3 * (axes.len() as u64 * 8 + 24);
+        if let Err(m) = crate::output::space::check_memory(
+            count.min(MAX_POINTS).saturating_mul(per_point),
+            &format!("[{name}] with {count} points × {} parameters", axes.len()),
+        ) {
+            self.push(item.span().start, name, m);
             return None;
         }
         let (design, points) = match name {
