@@ -119,6 +119,9 @@ pub fn available_memory() -> Option<u64> {
     Some(kb.saturating_mul(1024))
 }
 
+/// Bytes of memory a command may plan for at most, if set (tests, shared machines).
+pub const ENV_MEMORY_LIMIT: &str = "CCGSIM_MEMORY_LIMIT";
+
 /// Memory one command may plan to hold when the system does not say.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
 
@@ -126,7 +129,14 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
 /// available (or [`DEFAULT_MEMORY_LIMIT`] where that is unknown): refused
 /// before any work, as `run` refuses a result larger than the free disk.
 pub fn check_memory(needed: u64, what: &str) -> std::result::Result<(), String> {
-    let limit = available_memory().unwrap_or(DEFAULT_MEMORY_LIMIT);
+    let mut limit = available_memory().unwrap_or(DEFAULT_MEMORY_LIMIT);
+    // Testing hook (and a way to be more careful on a shared machine).
+    if let Some(cap) = std::env::var(ENV_MEMORY_LIMIT)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        limit = limit.min(cap);
+    }
     if needed > limit {
         return Err(format!(
             "{what} would need about {} of memory, but only {} is available; make it smaller",
