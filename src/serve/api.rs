@@ -29,7 +29,9 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Most values (parameters, event fields, `set` entries, nested values) one
 /// request may hold: the page sends tens, and each costs a check and perhaps a
 /// message, so a 256 kB body of 20,000 unknown keys is refused up front.
-pub const MAX_VALUES: usize = 2_000;
+pub const MAX_VALUES: usize = 5_000;
+/// Longest problem message in an answer (in characters).
+pub const MAX_MESSAGE_CHARS: usize = 400;
 /// Most problems one answer lists; the rest are counted ("and N more").
 pub const MAX_PROBLEMS: usize = crate::error::MAX_SHOWN_PROBLEMS;
 
@@ -129,7 +131,8 @@ pub fn run_json(body: &[u8]) -> Result<RunResponse, Vec<Problem>> {
     })?;
     let values = count_values(req.params.values(), MAX_VALUES)
         + count_values(req.events.iter(), MAX_VALUES);
-    if values > MAX_VALUES {
+    // (Too many events is reported as such by `build`.)
+    if values > MAX_VALUES && req.events.len() <= MAX_EVENTS {
         return Err(vec![Problem::new(
             "body",
             format!(
@@ -163,7 +166,14 @@ fn count_values<'a>(vs: impl Iterator<Item = &'a Value>, stop: usize) -> usize {
 /// The first [`MAX_PROBLEMS`] problems and, if there were more, one saying how
 /// many more: an answer stays small however bad the request.
 pub fn cap_problems(mut problems: Vec<Problem>) -> Vec<Problem> {
-    if problems.len() > MAX_PROBLEMS {
+    // A long list of allowed keys is said once in full at most (GET /api/meta has it).
+    for p in &mut problems {
+        if p.message.chars().count() > MAX_MESSAGE_CHARS {
+            p.message = p.message.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
+        }
+    }
+    // Up to one more than the cap is shown whole, which also makes capping twice harmless.
+    if problems.len() > MAX_PROBLEMS + 1 {
         let more = problems.len() - MAX_PROBLEMS;
         problems.truncate(MAX_PROBLEMS);
         problems.push(Problem::new(

@@ -243,10 +243,9 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Send `r` (headers only for HEAD) and close the connection gracefully.
-pub fn write_response(s: &mut TcpStream, r: &Response, head_only: bool, limits: &Limits) {
-    let _ = s.set_write_timeout(Some(limits.write_timeout));
-    let head = format!(
+/// The bytes of `r` on the wire (headers only for HEAD).
+pub fn response_bytes(r: &Response, head_only: bool) -> Vec<u8> {
+    let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
          Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
          Content-Security-Policy: default-src 'self'; img-src 'self' data:\r\n\r\n",
@@ -254,9 +253,18 @@ pub fn write_response(s: &mut TcpStream, r: &Response, head_only: bool, limits: 
         reason(r.status),
         r.content_type,
         r.body.len()
-    );
-    let ok = s.write_all(head.as_bytes()).is_ok() && (head_only || s.write_all(&r.body).is_ok());
-    if ok {
+    )
+    .into_bytes();
+    if !head_only {
+        out.extend_from_slice(&r.body);
+    }
+    out
+}
+
+/// Send `r` (headers only for HEAD) and close the connection gracefully.
+pub fn write_response(s: &mut TcpStream, r: &Response, head_only: bool, limits: &Limits) {
+    let _ = s.set_write_timeout(Some(limits.write_timeout));
+    if s.write_all(&response_bytes(r, head_only)).is_ok() {
         let _ = s.flush();
     }
     close(s);

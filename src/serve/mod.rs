@@ -12,6 +12,7 @@ pub mod presets;
 
 use crate::error::{Error, Result};
 use http::{Limits, Request, Response};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -137,7 +138,7 @@ fn accept(listener: TcpListener, stopping: &AtomicBool, jobs: &SyncSender<Job>, 
         }
         let Ok(mut s) = conn else { continue };
         if open.load(Ordering::SeqCst) >= opts.limits.max_connections {
-            busy(&mut s, &opts.limits, "too many connections are open");
+            busy(&mut s, "too many connections are open");
             continue;
         }
         open.fetch_add(1, Ordering::SeqCst);
@@ -155,7 +156,9 @@ fn accept(listener: TcpListener, stopping: &AtomicBool, jobs: &SyncSender<Job>, 
     }
 }
 
-fn busy(s: &mut TcpStream, limits: &Limits, why: &str) {
+/// Answer 503 without waiting on the client: the accept loop calls this, and
+/// must never block (a client that does not read gets a truncated reply).
+fn busy(s: &mut TcpStream, why: &str) {
     let r = problems(
         503,
         &[api::Problem {
@@ -163,8 +166,9 @@ fn busy(s: &mut TcpStream, limits: &Limits, why: &str) {
             message: format!("the server is busy ({why}); try again in a moment"),
         }],
     );
-    let _ = s.set_write_timeout(Some(Duration::from_secs(1)));
-    http::write_response(s, &r, false, limits);
+    let _ = s.set_nonblocking(true);
+    let _ = s.write_all(&http::response_bytes(&r, false));
+    let _ = s.shutdown(std::net::Shutdown::Both);
 }
 
 /// One connection: read the request (bounded), check its Host, queue it for a
@@ -206,7 +210,7 @@ fn connection(mut s: TcpStream, jobs: &SyncSender<Job>, opts: &Options) {
     };
     match response {
         Some(r) => http::write_response(&mut s, &r, head_only, limits),
-        None => busy(&mut s, limits, "too many requests are waiting"),
+        None => busy(&mut s, "too many requests are waiting"),
     }
 }
 
