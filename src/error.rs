@@ -65,9 +65,7 @@ impl Diagnostic {
         let col = text[line_start..offset].chars().count() + 1;
         // Only the part of the line shown in messages is kept (see `excerpt`):
         // 20,000 problems on one long line must not each copy the line.
-        let line_end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i);
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
         let line_text = text[line_start..line_end].trim_end_matches('\r');
         let at = (offset - line_start).min(line_text.len());
         let from = line_text[..at]

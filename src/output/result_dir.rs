@@ -145,11 +145,7 @@ fn name_of(p: &Path) -> String {
 
 /// Where an old result waits while the new one is moved into place.
 fn aside_path(target: &Path) -> PathBuf {
-    target.with_file_name(format!(
-        ".{}.old-{}",
-        name_of(target),
-        std::process::id()
-    ))
+    target.with_file_name(format!(".{}.old-{}", name_of(target), std::process::id()))
 }
 
 /// An advisory lock (fs4) on a folder, held until the returned file is dropped;
@@ -295,7 +291,9 @@ fn walk(
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        let ty = e.file_type().map_err(|e| Error::io("read folder", dir, e))?;
+        let ty = e
+            .file_type()
+            .map_err(|e| Error::io("read folder", dir, e))?;
         if ty.is_dir() {
             walk(root, &path, found, odd)?;
         } else if ty.is_file() {

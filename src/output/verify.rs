@@ -94,7 +94,12 @@ pub fn open_inside(dir: &Path, name: &str) -> std::result::Result<(File, u64), U
     let meta = std::fs::metadata(&path).map_err(Unreadable::Io)?;
     if !meta.is_file() {
         return Err(Unreadable::NotPlain(
-            if meta.is_dir() { "a folder" } else { "not a regular file (a pipe or device)" }.into(),
+            if meta.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file (a pipe or device)"
+            }
+            .into(),
         ));
     }
     let f = File::open(&path).map_err(Unreadable::Io)?;
@@ -332,7 +337,10 @@ pub fn verify(dir: &Path) -> Result<Verification> {
                 continue;
             }
             Err(Unreadable::NotPlain(what)) => {
-                v.flag(Verdict::Tampered, format!("{name} is {what}; it was not read"));
+                v.flag(
+                    Verdict::Tampered,
+                    format!("{name} is {what}; it was not read"),
+                );
                 continue;
             }
             Err(Unreadable::Io(e)) => return Err(Error::io("read", &path, e)),
@@ -447,7 +455,12 @@ fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mu
 }
 
 /// Every file in `names` must be listed (and was checked above).
-fn require(files: &serde_json::Map<String, Value>, names: &[&str], what: &str, v: &mut Verification) {
+fn require(
+    files: &serde_json::Map<String, Value>,
+    names: &[&str],
+    what: &str,
+    v: &mut Verification,
+) {
     for n in names {
         if !files.contains_key(*n) {
             v.flag(
@@ -472,7 +485,10 @@ fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Ver
     }
     require(files, &need, "a sweep", v);
     let get = |k: &str| m.get(k).and_then(Value::as_u64);
-    let sizes = m.get("ccg_sizes").and_then(Value::as_array).map(|a| a.len() as u64);
+    let sizes = m
+        .get("ccg_sizes")
+        .and_then(Value::as_array)
+        .map(|a| a.len() as u64);
     let (Some(points), Some(reps), Some(ccgs), Some(rpp), Some(total)) = (
         get("points"),
         get("replicates"),
@@ -482,7 +498,8 @@ fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Ver
     ) else {
         v.flag(
             Verdict::Tampered,
-            "manifest.json lacks points, replicates, ccg_sizes, runs_per_point or total_runs".into(),
+            "manifest.json lacks points, replicates, ccg_sizes, runs_per_point or total_runs"
+                .into(),
         );
         return;
     };
@@ -496,7 +513,11 @@ fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Ver
         );
     }
     let base = m.get("base_scenario");
-    if base.and_then(|b| b.get("replicates")).and_then(Value::as_u64) != Some(reps) {
+    if base
+        .and_then(|b| b.get("replicates"))
+        .and_then(Value::as_u64)
+        != Some(reps)
+    {
         v.flag(
             Verdict::Tampered,
             "manifest.json: `replicates` differs from its base scenario's".into(),

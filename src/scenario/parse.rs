@@ -335,7 +335,9 @@ impl Cx<'_> {
             // Control characters (ANSI escapes, carriage returns, bells) would
             // rewrite a terminal or a log when names and labels are printed.
             DeValue::String(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
-                let c = s.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t');
+                let c = s
+                    .chars()
+                    .find(|c| c.is_control() && *c != '\n' && *c != '\t');
                 self.push(
                     item.span().start,
                     key,
@@ -372,7 +374,10 @@ impl Cx<'_> {
             match k.get_ref().as_ref() {
                 "name" => {
                     if let Some(s) = self.string(&key, v) {
-                        if s.trim().is_empty() || s.contains(['/', '\\', '\0']) || s.contains(char::is_control) {
+                        if s.trim().is_empty()
+                            || s.contains(['/', '\\', '\0'])
+                            || s.contains(char::is_control)
+                        {
                             self.push(v.span().start, &key, "must be non-empty, on one line, and must not contain / or \\ (it names the output folder)".into());
                         } else {
                             scn.name = s;

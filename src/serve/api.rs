@@ -129,8 +129,8 @@ pub fn run_json(body: &[u8]) -> Result<RunResponse, Vec<Problem>> {
             format!("not a valid run request: {e}"),
         )]
     })?;
-    let values = count_values(req.params.values(), MAX_VALUES)
-        + count_values(req.events.iter(), MAX_VALUES);
+    let values =
+        count_values(req.params.values(), MAX_VALUES) + count_values(req.events.iter(), MAX_VALUES);
     // (Too many events is reported as such by `build`.)
     if values > MAX_VALUES && req.events.len() <= MAX_EVENTS {
         return Err(vec![Problem::new(
@@ -169,7 +169,12 @@ pub fn cap_problems(mut problems: Vec<Problem>) -> Vec<Problem> {
     // A long list of allowed keys is said once in full at most (GET /api/meta has it).
     for p in &mut problems {
         if p.message.chars().count() > MAX_MESSAGE_CHARS {
-            p.message = p.message.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
+            p.message = p
+                .message
+                .chars()
+                .take(MAX_MESSAGE_CHARS)
+                .collect::<String>()
+                + "…";
         }
     }
     // Up to one more than the cap is shown whole, which also makes capping twice harmless.

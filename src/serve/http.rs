@@ -158,11 +158,7 @@ pub fn read_request(s: &mut TcpStream, limits: &Limits) -> Result<Request, Refus
     }
     let mut rq = Request {
         method: method.to_string(),
-        path: target
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("/")
-            .to_string(),
+        path: target.split(['?', '#']).next().unwrap_or("/").to_string(),
         headers,
         body: Vec::new(),
     };

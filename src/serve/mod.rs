@@ -130,7 +130,12 @@ fn work(rx: &Mutex<Receiver<Job>>) {
 }
 
 /// Accept connections; each gets a reader thread while fewer than the limit are open.
-fn accept(listener: TcpListener, stopping: &AtomicBool, jobs: &SyncSender<Job>, opts: &Arc<Options>) {
+fn accept(
+    listener: TcpListener,
+    stopping: &AtomicBool,
+    jobs: &SyncSender<Job>,
+    opts: &Arc<Options>,
+) {
     let open = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
         if stopping.load(Ordering::SeqCst) {
@@ -197,9 +202,10 @@ fn connection(mut s: TcpStream, jobs: &SyncSender<Job>, opts: &Options) {
     if !allowed_host(&rq, &opts.allowed_hosts) {
         let p = api::Problem {
             key: "host".into(),
-            message: "the Host header names neither this computer (localhost, an IP address) nor a \
+            message:
+                "the Host header names neither this computer (localhost, an IP address) nor a \
                       host the server was started with; open the address the server prints"
-                .into(),
+                    .into(),
         };
         return http::write_response(&mut s, &problems(403, &[p]), head_only, limits);
     }

@@ -164,7 +164,9 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
                     chunk_start = chunk_end;
                     written += 1;
                     if abort_after.is_some_and(|a| written >= a) {
-                        crate::warnln!("{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)");
+                        crate::warnln!(
+                            "{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)"
+                        );
                         std::process::abort();
                     }
                     Ok(())

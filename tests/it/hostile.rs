@@ -89,7 +89,10 @@ fn force_never_deletes_a_folder_ccgsim_did_not_write() {
         stderr(&o)
     );
     // …but `plot … --force` replaces its own figures.
-    ok(d, &["plot", "compare", "r", "r", "--out", "figs", "--force"]);
+    ok(
+        d,
+        &["plot", "compare", "r", "r", "--out", "figs", "--force"],
+    );
 }
 
 // ---- 2. compare and plot compare do not share a default folder -----------
@@ -114,7 +117,9 @@ fn plot_compare_does_not_replace_the_comparison() {
 
 /// A process id that is not running.
 fn dead_pid() -> u32 {
-    (4_000_000..).find(|p| !Path::new(&format!("/proc/{p}")).exists()).unwrap()
+    (4_000_000..)
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .unwrap()
 }
 
 #[test]
@@ -168,7 +173,11 @@ fn forty_thousand_unknown_keys_are_checked_in_seconds() {
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("many.toml:2:1"), "the first problem is located");
-    assert!(e.contains("and 39980 more"), "{}", &e[e.len().saturating_sub(300)..]);
+    assert!(
+        e.contains("and 39980 more"),
+        "{}",
+        &e[e.len().saturating_sub(300)..]
+    );
     assert!(e.len() < 50_000, "{} bytes of messages", e.len());
 }
 
@@ -192,7 +201,11 @@ fn devices_and_fifos_are_refused_not_read() {
         "sw.toml",
         "base = \"pipe.toml\"\n[grid]\n\"constitution.sanctions\" = [0.0, 1.0]\n",
     );
-    let o = ccgsim_within(d, &["sweep", "sw.toml", "--out", "w"], Duration::from_secs(10));
+    let o = ccgsim_within(
+        d,
+        &["sweep", "sw.toml", "--out", "w"],
+        Duration::from_secs(10),
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
     // A regular file over the cap is refused before it is read.
@@ -217,7 +230,10 @@ fn check_result_refuses_links_and_fifos() {
     let o = ccgsim_within(d, &["check-result", "r"], Duration::from_secs(10));
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("summary.csv is a symbolic link leaving"), "{out}");
+    assert!(
+        out.contains("summary.csv is a symbolic link leaving"),
+        "{out}"
+    );
     std::fs::remove_file(d.join("r/summary.csv")).unwrap();
     mkfifo(&d.join("r/summary.csv"));
     let o = ccgsim_within(d, &["check-result", "r"], Duration::from_secs(10));
@@ -317,8 +333,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 fn edit(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
     let p = dir.join("manifest.json");
-    let mut m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
     f(&mut m);
     std::fs::write(&p, serde_json::to_string_pretty(&m).unwrap()).unwrap();
 }
@@ -331,7 +346,15 @@ fn incomplete_or_edited_sweeps_are_not_called_complete() {
     write(d, "sw.toml", SWEEP);
     ok(
         d,
-        &["sweep", "sw.toml", "--out", "w", "--timeseries-quantiles", "0.5", "-q"],
+        &[
+            "sweep",
+            "sw.toml",
+            "--out",
+            "w",
+            "--timeseries-quantiles",
+            "0.5",
+            "-q",
+        ],
     );
     assert_eq!(check_result(d, "w").0, Some(0));
     type Spoil = Box<dyn Fn(&Path)>;
@@ -353,7 +376,10 @@ fn incomplete_or_edited_sweeps_are_not_called_complete() {
             "timeseries_quantiles.csv removed with its entry",
             drop_file("timeseries_quantiles.csv"),
         ),
-        ("sweep_hash edited", set("sweep_hash", "ab".repeat(32).into())),
+        (
+            "sweep_hash edited",
+            set("sweep_hash", "ab".repeat(32).into()),
+        ),
         ("replicates edited", set("replicates", 1.into())),
         ("kind edited", set("kind", "run".into())),
         ("ccg_sizes edited", set("ccg_sizes", serde_json::json!([7]))),
@@ -380,14 +406,24 @@ fn incomplete_or_edited_sweeps_are_not_called_complete() {
     ok(
         d,
         &[
-            "sweep", "sw.toml", "--out", "s0", "--shard", "0/2",
-            "--timeseries-quantiles", "0.5", "-q",
+            "sweep",
+            "sw.toml",
+            "--out",
+            "s0",
+            "--shard",
+            "0/2",
+            "--timeseries-quantiles",
+            "0.5",
+            "-q",
         ],
     );
     assert_eq!(check_result(d, "s0").0, Some(0));
     std::fs::remove_file(d.join("s0/timeseries_runs.csv")).unwrap();
     edit(&d.join("s0"), |m| {
-        m["files"].as_object_mut().unwrap().remove("timeseries_runs.csv");
+        m["files"]
+            .as_object_mut()
+            .unwrap()
+            .remove("timeseries_runs.csv");
     });
     let (code, text) = check_result(d, "s0");
     assert_eq!(code, Some(1), "{text}");
@@ -421,7 +457,11 @@ fn the_disk_estimate_covers_the_figures() {
     let actual = size(&d.join("r"));
     // Before, the estimate (tables only) was below what the run wrote.
     assert!(ts + sm < actual, "tables alone {} < {actual}", ts + sm);
-    assert!(ts + sm + figs >= actual, "estimate {} ≥ {actual}", ts + sm + figs);
+    assert!(
+        ts + sm + figs >= actual,
+        "estimate {} ≥ {actual}",
+        ts + sm + figs
+    );
 }
 
 // ---- 14. a closed stderr is not a crash -----------------------------------
@@ -431,7 +471,10 @@ fn a_closed_stderr_does_not_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     write(d, "s.toml", SMALL);
-    for args in [&["check", "missing.toml"][..], &["run", "s.toml", "--out", "r"][..]] {
+    for args in [
+        &["check", "missing.toml"][..],
+        &["run", "s.toml", "--out", "r"][..],
+    ] {
         let mut fds = [0; 2];
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
         unsafe { libc::close(fds[0]) }; // nobody will read stderr (`2>&1 | true`)
@@ -458,7 +501,11 @@ fn invalid_utf8_is_an_input_error_with_its_place() {
     std::fs::write(d.join("s.toml"), b"[scenario]\nname = \"ab\xff\"\n").unwrap();
     let o = ccgsim(d, &["check", "s.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("s.toml:2:11: invalid UTF-8"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("s.toml:2:11: invalid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // ---- 16, 19. base files: no echo, clear messages ---------------------------
@@ -505,7 +552,15 @@ fn merging_a_whole_sweep_is_explained() {
     write(d, "sw.toml", SWEEP);
     ok(
         d,
-        &["sweep", "sw.toml", "--out", "w", "--timeseries-quantiles", "0.5", "-q"],
+        &[
+            "sweep",
+            "sw.toml",
+            "--out",
+            "w",
+            "--timeseries-quantiles",
+            "0.5",
+            "-q",
+        ],
     );
     let o = ccgsim(d, &["merge", "w", "--out", "m"]);
     assert_eq!(o.status.code(), Some(1));
@@ -560,7 +615,11 @@ fn a_second_writer_is_refused() {
         "{}",
         stderr(&o)
     );
-    assert!(entries(&d.join("w")).is_empty(), "{:?}", entries(&d.join("w")));
+    assert!(
+        entries(&d.join("w")).is_empty(),
+        "{:?}",
+        entries(&d.join("w"))
+    );
     drop(lock);
     ok(d, &["sweep", "sw.toml", "--out", "w", "-q"]);
     assert_eq!(check_result(d, "w").0, Some(0));
@@ -604,7 +663,10 @@ fn designs_and_comparisons_too_big_for_memory_are_refused_up_front() {
         .filter(|s| s.kind == ccgsim::scenario::Kind::Float && s.max > s.min)
         .take(10)
     {
-        many.push_str(&format!("\"{}\" = [{:?}, {:?}]\n", spec.path, spec.min, spec.max));
+        many.push_str(&format!(
+            "\"{}\" = [{:?}, {:?}]\n",
+            spec.path, spec.min, spec.max
+        ));
     }
     write(
         d,
@@ -616,7 +678,10 @@ fn designs_and_comparisons_too_big_for_memory_are_refused_up_front() {
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(e.contains("of memory"), "{e}");
-    assert!(start.elapsed() < Duration::from_secs(10), "refused up front");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "refused up front"
+    );
     // compare: England-sized sides with millions of replicates.
     write(
         d,

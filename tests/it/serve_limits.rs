@@ -92,7 +92,10 @@ fn slow_clients_do_not_block_others_and_are_cut_off() {
     // Everyone else is served meanwhile (before: every worker hung forever).
     let t = Instant::now();
     assert_eq!(get(addr, "/").0, 200);
-    assert_eq!(post(addr, &addr.to_string(), "", br#"{"months": 3}"#).0, 200);
+    assert_eq!(
+        post(addr, &addr.to_string(), "", br#"{"months": 3}"#).0,
+        200
+    );
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     // The slow ones are answered 408 and closed at the deadline.
     for s in &mut slow {
@@ -278,7 +281,14 @@ fn dns_rebinding_is_refused() {
 fn host_names_are_matched_exactly() {
     use ccgsim::serve::host_allowed;
     let extra = vec!["classroom.lan".to_string()];
-    for ok in ["localhost", "LOCALHOST:80", "app.localhost", "10.0.0.1:8080", "[::1]:1", "classroom.lan"] {
+    for ok in [
+        "localhost",
+        "LOCALHOST:80",
+        "app.localhost",
+        "10.0.0.1:8080",
+        "[::1]:1",
+        "classroom.lan",
+    ] {
         assert!(host_allowed(ok, &extra), "{ok}");
     }
     for bad in [
