@@ -135,7 +135,7 @@ impl fmt::Display for Diagnostic {
                 self.col
             };
             let shown = src;
-            let shown = escape_controls(&shown);
+            let shown = escape_controls(shown);
             let gutter = self.line.to_string().len();
             write!(
                 f,
