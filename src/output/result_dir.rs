@@ -449,3 +449,48 @@ impl HashedFile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_result(dir: &Path, kind: &str) {
+        fs::create_dir_all(dir).unwrap();
+        let m = serde_json::json!({"tool": "ccgsim", "kind": kind, "files": {}, "complete": true});
+        fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
+    }
+
+    #[test]
+    fn a_failed_swap_puts_the_old_result_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        fake_result(&target, "run");
+        let old = fs::read(target.join("manifest.json")).unwrap();
+        let dir = ResultDir::create_for(&target, true, "run").unwrap();
+        // The new result vanishes before it is moved in: the move fails.
+        fs::remove_dir_all(dir.staging()).unwrap();
+        assert!(dir.commit().is_err());
+        assert_eq!(fs::read(target.join("manifest.json")).unwrap(), old);
+        let names: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["r"], "nothing left aside");
+    }
+
+    #[test]
+    fn force_checks_kind_and_unlisted_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        fake_result(&target, "compare");
+        let e = ResultDir::create_for(&target, true, "run").err().unwrap();
+        assert!(e.to_string().contains("not a `run` result"), "{e}");
+        fs::write(target.join("mine.txt"), "x").unwrap();
+        let e = ResultDir::create_for(&target, true, "compare")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("mine.txt"), "{e}");
+        fs::remove_file(target.join("mine.txt")).unwrap();
+        assert!(ResultDir::create_for(&target, true, "compare").is_ok());
+    }
+}
