@@ -54,9 +54,18 @@ fn force_never_deletes_a_folder_ccgsim_did_not_write() {
     write(&d.join("project"), "s.toml", SMALL);
     write(&d.join("project"), "thesis.tex", "years of work");
     let before = entries(&d.join("project"));
+    // `--out "$PWD"`: before, the project (scenario included) was deleted.
+    let project = d.join("project");
     let o = ccgsim(
-        &d.join("project"),
-        &["run", "s.toml", "--out", ".", "--force", "-q"],
+        &project,
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            project.to_str().unwrap(),
+            "--force",
+            "-q",
+        ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
