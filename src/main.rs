@@ -7,7 +7,7 @@ fn main() {
     let code = match cli::main() {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e}");
+            ccgsim::warnln!("{e}");
             e.exit_code()
         }
     };

@@ -83,7 +83,7 @@ impl Progress {
                 let secs = p.start.elapsed().as_secs_f64();
                 let rate = p.done as f64 / secs.max(1e-9);
                 let eta = (p.total - p.done.min(p.total)) as f64 / rate.max(1e-9);
-                eprintln!(
+                crate::warnln!(
                     "progress: {}/{} {} ({:.0}/s, {:.0}% done, ETA {:.0} s)",
                     p.done,
                     p.total,

@@ -65,11 +65,16 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let threads = pool.current_num_threads();
     if opts.check_space {
         let (ts, sm) = space::run_output_bytes(&scn);
-        space::check_free_space(&opts.out, ts.saturating_add(sm))?;
+        let figures = if opts.plots {
+            space::run_figure_bytes(&scn)
+        } else {
+            0
+        };
+        space::check_free_space(&opts.out, ts.saturating_add(sm).saturating_add(figures))?;
     }
     let batch = batch_size(&scn, threads);
     let plan = Plan::new(scn);
-    let dir = ResultDir::create(&opts.out, opts.force)?;
+    let dir = ResultDir::create_for(&opts.out, opts.force, "run")?;
     let mut ts = dir.file("timeseries.csv")?;
     let mut sm = dir.file("summary.csv")?;
     ts.write(&tables::timeseries_header(), 0)?;

@@ -8,17 +8,17 @@ use std::path::Path;
 pub fn cmd_check_result(dir: &Path) -> Result<()> {
     let v = verify(dir)?;
     for name in &v.checked {
-        println!("ok        {name}");
+        ccgsim::outln!("ok        {name}");
     }
     for f in &v.findings {
-        println!("{:<9} {}", f.verdict.word(), f.message);
+        ccgsim::outln!("{:<9} {}", f.verdict.word(), f.message);
     }
     for name in &v.unlisted {
-        println!("note      {name} is not listed in the manifest (not checked)");
+        ccgsim::outln!("note      {name} is not listed in the manifest (not checked)");
     }
     match v.verdict {
         Verdict::Complete => {
-            println!("{}: complete", dir.display());
+            ccgsim::outln!("{}: complete", dir.display());
             Ok(())
         }
         other => Err(Error::Refused(format!(

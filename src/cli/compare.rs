@@ -69,7 +69,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
         scns.push(if p.is_dir() { None } else { Some(load(p)?) });
     }
     // The output folder is checked (and reserved) before anything runs too.
-    let dir = ResultDir::create(&out, a.exec.force)?;
+    let dir = ResultDir::create_for(&out, a.exec.force, "compare")?;
     let seed = a
         .seed
         .or(scns.iter().flatten().next().map(|s| s.seed))
@@ -78,6 +78,21 @@ pub fn run(a: CompareArgs) -> Result<()> {
         .replicates
         .or(scns.iter().flatten().map(|s| s.replicates).max());
     let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
+    // Both sides' outcomes are held in memory: refuse up front what cannot fit.
+    let runs: u64 = scns
+        .iter()
+        .flatten()
+        .map(|s| {
+            let mut s = s.clone();
+            let _ = s.override_from_command_line(Some(seed), replicates, horizon);
+            s.workload().0
+        })
+        .fold(0, u64::saturating_add);
+    ccgsim::output::space::check_memory(
+        runs.saturating_mul(ccgsim::output::space::COMPARE_BYTES_PER_RUN),
+        &format!("comparing {runs} CCG-runs"),
+    )
+    .map_err(ccgsim::error::Error::Refused)?;
     let mut sides = Vec::new();
     for (p, scn) in [&a.a, &a.b].into_iter().zip(scns) {
         let side = match scn {

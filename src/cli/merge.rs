@@ -23,7 +23,7 @@ pub fn run(a: MergeArgs) -> Result<()> {
     if a.quiet {
         return Ok(());
     }
-    println!(
+    ccgsim::outln!(
         "merged {} shard(s) into {} ({} points, {} CCG-runs)",
         r.shards,
         r.path.display(),

@@ -175,7 +175,7 @@ fn looks_like_sweep(path: &Path) -> bool {
 /// A message on stderr unless `--quiet` (which silences everything but errors).
 pub fn note(quiet: bool, text: &str) {
     if !quiet {
-        eprintln!("{text}");
+        ccgsim::warnln!("{text}");
     }
 }
 
@@ -188,7 +188,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
     ccgsim::calibrate::posterior::attach(&mut scn, &posterior);
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     // Refuse an existing result before announcing (or doing) anything.
-    ccgsim::output::result_dir::check_target(&out, a.exec.force)?;
+    ccgsim::output::result_dir::check_target(&out, a.exec.force, Some("run"))?;
     let (runs, pm) = scn.workload();
     note(
         a.exec.quiet,

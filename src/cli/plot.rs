@@ -146,7 +146,7 @@ fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {
 
 /// Write figures of one type into a new folder, atomically.
 fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Result<()> {
-    let dir = ResultDir::create(target, force)?;
+    let dir = ResultDir::create_for(target, force, "plot")?;
     for f in &figs {
         plot::save(f, dir.staging())?;
     }
@@ -154,12 +154,15 @@ fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Resul
 }
 
 fn finish(dir: ResultDir, n: usize) -> Result<()> {
+    // A manifest marks the folder as ccgsim's: `--force` may then replace it.
+    dir.write_listing_manifest("plot")?;
     let path = dir.commit()?;
-    println!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
+    ccgsim::outln!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
     Ok(())
 }
 
-/// `output/compare-<a>-<b>…` from the result folders' names.
+/// `output/plot-compare-<a>-<b>…` from the result folders' names: not
+/// `compare`'s own default folder, so the comparison's files are never replaced.
 fn default_compare_out(dirs: &[&Path]) -> PathBuf {
     let names: Vec<String> = dirs
         .iter()
@@ -168,9 +171,13 @@ fn default_compare_out(dirs: &[&Path]) -> PathBuf {
                 .map_or("result".into(), |n| n.to_string_lossy().to_string())
         })
         .collect();
-    let mut name = format!("compare-{}", names.join("-"));
+    let mut name = format!("plot-compare-{}", names.join("-"));
     if name.len() > 80 {
-        name.truncate(80);
+        let mut end = 80;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
     }
     PathBuf::from("output").join(name)
 }

@@ -17,6 +17,11 @@ pub struct ServeArgs {
     /// Requests answered at the same time
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
+    /// A host name browsers may use to reach the page besides localhost and IP
+    /// addresses (repeatable); other names in the Host header are refused, which
+    /// stops DNS-rebinding attacks
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_host: Vec<String>,
 }
 
 pub fn cmd_serve(a: ServeArgs) -> Result<()> {
@@ -31,14 +36,18 @@ pub fn cmd_serve(a: ServeArgs) -> Result<()> {
     };
     let addr = SocketAddr::new(ip, a.port);
     if !addr.ip().is_loopback() {
-        eprintln!(
+        ccgsim::warnln!(
             "warning: listening on {}, which other machines on the network can reach; \
              the page has no login. Use --host 127.0.0.1 to keep it on this computer.",
             addr.ip()
         );
     }
-    let server = Server::start(addr, a.threads as usize)?;
-    println!(
+    let opts = ccgsim::serve::Options {
+        allowed_hosts: a.allow_host.clone(),
+        ..Default::default()
+    };
+    let server = Server::start_with(addr, a.threads as usize, opts)?;
+    ccgsim::outln!(
         "ccgsim classroom page: open {} in a browser (Ctrl-C stops)",
         server.url()
     );

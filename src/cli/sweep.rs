@@ -115,7 +115,7 @@ pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport>
     });
     let (first, end) = shard.range(sw.total_runs());
     if !a.quiet {
-        eprintln!(
+        ccgsim::warnln!(
             "sweep {}: {} points × {} replicates × {} CCG(s) = {} CCG-runs; {} into {}",
             a.sweep.display(),
             sw.points.len(),
@@ -144,13 +144,13 @@ pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport>
         return Ok(report);
     }
     if report.already_complete {
-        println!(
+        ccgsim::outln!(
             "{} already holds the complete result of this sweep ({} CCG-runs); nothing to do",
             report.path.display(),
             report.runs
         );
     } else {
-        println!(
+        ccgsim::outln!(
             "wrote {} ({} CCG-runs: {} computed now in {:.2} s, {:.0} runs/s; {} found finished)",
             report.path.display(),
             report.runs,

@@ -48,7 +48,7 @@ pub fn run(a: ValidateArgs) -> Result<()> {
     print!("{}", report.to_text());
     if let Some(path) = a.out {
         write_atomically(&path, report.to_markdown().as_bytes())?;
-        println!("wrote {}", path.display());
+        ccgsim::outln!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -70,14 +70,46 @@ impl Manifest {
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self).expect("a manifest always serialises");
-        std::fs::write(path, text + "\n").map_err(|e| Error::io("write", path, e))
+        std::fs::write(path, sealed_json(self)).map_err(|e| Error::io("write", path, e))
     }
 
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let text = crate::error::read_input(path, "read", super::verify::MAX_MANIFEST_BYTES)?;
         serde_json::from_str(&text).map_err(|e| {
             Error::Refused(format!("{} is not a ccgsim manifest: {e}", path.display()))
         })
+    }
+}
+
+/// The manifest key holding BLAKE3 of every other field: an edited
+/// `sweep_hash`, `replicates`, `kind` or `ccg_sizes` no longer matches it.
+pub const SEAL: &str = "manifest_blake3";
+
+fn seal_of(m: &serde_json::Map<String, serde_json::Value>) -> String {
+    let mut m = m.clone();
+    m.remove(SEAL);
+    // Keys are sorted (serde_json's map is ordered): one text per manifest.
+    blake3::hash(serde_json::Value::Object(m).to_string().as_bytes())
+        .to_hex()
+        .to_string()
+}
+
+/// `value` as pretty JSON with its seal added (see [`SEAL`]).
+pub fn sealed_json(value: &impl Serialize) -> String {
+    let mut v = serde_json::to_value(value).expect("a manifest always serialises");
+    if let serde_json::Value::Object(m) = &mut v {
+        let seal = seal_of(m);
+        m.insert(SEAL.into(), seal.into());
+    }
+    serde_json::to_string_pretty(&v).expect("a manifest always serialises") + "\n"
+}
+
+/// Does a parsed manifest's seal match its other fields?
+pub fn seal_matches(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.get(SEAL).and_then(|s| s.as_str()) == Some(seal_of(m).as_str())
+        }
+        _ => false,
     }
 }

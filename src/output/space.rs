@@ -111,6 +111,57 @@ pub fn check_free_space(out: &Path, needed: u64) -> Result<()> {
     Ok(())
 }
 
+/// Memory the system can give now (Linux `MemAvailable`), if known.
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
+/// Bytes of memory a command may plan for at most, if set (tests, shared machines).
+pub const ENV_MEMORY_LIMIT: &str = "CCGSIM_MEMORY_LIMIT";
+
+/// Memory one command may plan to hold when the system does not say.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
+
+/// `Err(message)` when `needed` bytes of memory for `what` exceed what is
+/// available (or [`DEFAULT_MEMORY_LIMIT`] where that is unknown): refused
+/// before any work, as `run` refuses a result larger than the free disk.
+pub fn check_memory(needed: u64, what: &str) -> std::result::Result<(), String> {
+    let mut limit = available_memory().unwrap_or(DEFAULT_MEMORY_LIMIT);
+    // Testing hook (and a way to be more careful on a shared machine).
+    if let Some(cap) = std::env::var(ENV_MEMORY_LIMIT)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        limit = limit.min(cap);
+    }
+    if needed > limit {
+        return Err(format!(
+            "{what} would need about {} of memory, but only {} is available; make it smaller",
+            human_bytes(needed),
+            human_bytes(limit)
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes `ccgsim compare` holds per CCG-run of one side: its summary.csv row
+/// and its outcomes (see `compare::Side`).
+pub const COMPARE_BYTES_PER_RUN: u64 = 512;
+
+/// Upper bound of the bytes of one run figure as PNG plus SVG. Figures are a
+/// fixed 1100 × 650 pixels and their SVG series are thinned, so their size does
+/// not grow with the run: the largest measured was 234 kB (PNG) + 29 kB (SVG),
+/// 120 months × 4 CCG sizes (docs/RELIABILITY.md); the bound leaves ~40% room.
+pub const FIGURE_BYTES: u64 = 320_000 + 64_000;
+
+/// Upper bound of the bytes of a run's figures (plots/), for the disk check.
+pub fn run_figure_bytes(_scn: &Scenario) -> u64 {
+    crate::plot::run_figures::FIGURES.len() as u64 * FIGURE_BYTES
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,11 +58,59 @@ impl Verification {
     }
 }
 
-/// Rows, bytes and hash of a file as it is on disk. Only CSV tables have rows
-/// (lines − header); figures and other files count 0.
-fn measure(path: &Path) -> std::io::Result<(u64, u64, String)> {
-    let table = path.extension().is_some_and(|e| e == "csv");
-    let mut r = BufReader::with_capacity(1 << 20, File::open(path)?);
+/// Largest manifest.json read (a sweep's lists its base scenario; a few MB at most).
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
+/// Why a file in the result folder is not read.
+#[derive(Debug)]
+pub enum Unreadable {
+    Missing,
+    /// A link that leaves the folder, a FIFO, a device, a folder…
+    NotPlain(String),
+    Io(std::io::Error),
+}
+
+/// Open `dir/name` only if it is a regular file inside `dir`: a symbolic link
+/// may point only inside the folder, and FIFOs and devices are refused before
+/// they are opened (a FIFO would block, /dev/zero would never end).
+pub fn open_inside(dir: &Path, name: &str) -> std::result::Result<(File, u64), Unreadable> {
+    let path = dir.join(name);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unreadable::Missing),
+        Err(e) => return Err(Unreadable::Io(e)),
+    };
+    if meta.file_type().is_symlink() {
+        let (Ok(real), Ok(root)) = (path.canonicalize(), dir.canonicalize()) else {
+            return Err(Unreadable::NotPlain("a broken symbolic link".into()));
+        };
+        if !real.starts_with(&root) {
+            return Err(Unreadable::NotPlain(format!(
+                "a symbolic link leaving the result folder (to {})",
+                real.display()
+            )));
+        }
+    }
+    let meta = std::fs::metadata(&path).map_err(Unreadable::Io)?;
+    if !meta.is_file() {
+        return Err(Unreadable::NotPlain(
+            if meta.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file (a pipe or device)"
+            }
+            .into(),
+        ));
+    }
+    let f = File::open(&path).map_err(Unreadable::Io)?;
+    Ok((f, meta.len()))
+}
+
+/// Rows, bytes and hash of a file as it is on disk, reading at most
+/// `limit + 1` bytes (enough to see it differs from a record of `limit`).
+/// Only CSV tables have rows (lines − header); figures and other files count 0.
+fn measure(f: File, csv: bool, limit: u64) -> std::io::Result<(u64, u64, String)> {
+    let mut r = BufReader::with_capacity(1 << 20, f.take(limit.saturating_add(1)));
     let mut hasher = blake3::Hasher::new();
     let (mut bytes, mut lines) = (0u64, 0u64);
     let mut buf = vec![0u8; 1 << 20];
@@ -76,10 +124,66 @@ fn measure(path: &Path) -> std::io::Result<(u64, u64, String)> {
         lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
     }
     Ok((
-        if table { lines.saturating_sub(1) } else { 0 },
+        if csv { lines.saturating_sub(1) } else { 0 },
         bytes,
         hasher.finalize().to_hex().to_string(),
     ))
+}
+
+/// The first key that appears twice in one JSON object, if any (serde_json
+/// keeps the last silently: `"complete": false, …, "complete": true`).
+pub fn duplicate_key(json: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Dup(Option<String>);
+    struct V<'a>(&'a mut Option<String>);
+    impl<'de> serde::de::DeserializeSeed<'de> for V<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for V<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> std::result::Result<(), A::Error> {
+            while a.next_element_seed(V(&mut *self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> std::result::Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = a.next_key::<String>()? {
+                if !seen.insert(k.clone()) && self.0.is_none() {
+                    *self.0 = Some(k);
+                }
+                a.next_value_seed(V(&mut *self.0))?;
+            }
+            Ok(())
+        }
+    }
+    let mut dup = Dup(None);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let _ = serde::de::DeserializeSeed::deserialize(V(&mut dup.0), &mut de);
+    dup.0
 }
 
 /// A manifest file name must stay inside the result folder.
@@ -103,9 +207,22 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         unlisted: Vec::new(),
     };
     let manifest_path = dir.join("manifest.json");
-    let text = match std::fs::read(&manifest_path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let text = match open_inside(dir, "manifest.json") {
+        Ok((f, len)) if len <= MAX_MANIFEST_BYTES => {
+            let mut t = Vec::new();
+            f.take(MAX_MANIFEST_BYTES + 1)
+                .read_to_end(&mut t)
+                .map_err(|e| Error::io("read", &manifest_path, e))?;
+            t
+        }
+        Ok((_, len)) => {
+            v.flag(
+                Verdict::Tampered,
+                format!("manifest.json is {len} bytes; a ccgsim manifest is at most {MAX_MANIFEST_BYTES}"),
+            );
+            return Ok(v);
+        }
+        Err(Unreadable::Missing) => {
             let why = if dir.join("partial.json").is_file() {
                 "no manifest.json: a sweep that is running or was interrupted; \
                  run the same sweep command again to resume it"
@@ -115,8 +232,22 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             v.flag(Verdict::Partial, why.into());
             return Ok(v);
         }
-        Err(e) => return Err(Error::io("read", &manifest_path, e)),
+        Err(Unreadable::NotPlain(what)) => {
+            v.flag(
+                Verdict::Tampered,
+                format!("manifest.json is {what}; it was not read"),
+            );
+            return Ok(v);
+        }
+        Err(Unreadable::Io(e)) => return Err(Error::io("read", &manifest_path, e)),
     };
+    if let Some(k) = duplicate_key(&text) {
+        v.flag(
+            Verdict::Tampered,
+            format!("manifest.json has the key `{k}` twice in one object (edited by hand?)"),
+        );
+        return Ok(v);
+    }
     let m: Value = match serde_json::from_slice(&text) {
         Ok(m @ Value::Object(_)) => m,
         Ok(_) => {
@@ -198,13 +329,21 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             continue;
         };
         let path = dir.join(name);
-        let (got_rows, got_bytes, got_hash) = match measure(&path) {
-            Ok(x) => x,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let (got_rows, got_bytes, got_hash) = match open_inside(dir, name) {
+            Ok((f, _)) => measure(f, name.ends_with(".csv"), bytes)
+                .map_err(|e| Error::io("read", &path, e))?,
+            Err(Unreadable::Missing) => {
                 v.flag(Verdict::Tampered, format!("{name} is listed but missing"));
                 continue;
             }
-            Err(e) => return Err(Error::io("read", &path, e)),
+            Err(Unreadable::NotPlain(what)) => {
+                v.flag(
+                    Verdict::Tampered,
+                    format!("{name} is {what}; it was not read"),
+                );
+                continue;
+            }
+            Err(Unreadable::Io(e)) => return Err(Error::io("read", &path, e)),
         };
         let mut ok = true;
         if got_bytes != bytes {
@@ -234,8 +373,36 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     }
     match m.get("kind").and_then(Value::as_str) {
         Some("run") => expected_run_rows(&m, files, &mut v),
-        Some("sweep") => expected_sweep_rows(&m, files, &mut v),
-        _ => {}
+        Some("sweep") => {
+            expected_sweep_rows(&m, files, &mut v);
+            sweep_identity(&m, files, &mut v);
+        }
+        Some("compare") => require(files, &["compare.csv"], "a compare", &mut v),
+        Some("plot") => {}
+        Some(other) => v.flag(
+            Verdict::Tampered,
+            format!("manifest.json names an unknown kind of result `{other}`"),
+        ),
+        None => v.flag(
+            Verdict::Tampered,
+            "manifest.json does not say what kind of result it is".into(),
+        ),
+    }
+    // A manifest that says it is incomplete is already unusable (partial).
+    let says_incomplete = m.get("complete") == Some(&Value::Bool(false));
+    match m.get(super::manifest::SEAL) {
+        _ if says_incomplete => {}
+        Some(_) if !super::manifest::seal_matches(&m) => v.flag(
+            Verdict::Tampered,
+            "manifest.json was edited: its fields do not match its manifest_blake3 seal".into(),
+        ),
+        Some(_) => {}
+        None if matches!(m.get("kind").and_then(Value::as_str), Some("run" | "sweep")) => v.flag(
+            Verdict::Tampered,
+            "manifest.json has no manifest_blake3 seal (every run and sweep manifest has one)"
+                .into(),
+        ),
+        None => {}
     }
     if let Ok(entries) = std::fs::read_dir(dir) {
         let mut extra: Vec<String> = entries
@@ -284,6 +451,87 @@ fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mu
                 "a sweep result must list runs.csv in its manifest".into(),
             ),
         }
+    }
+}
+
+/// Every file in `names` must be listed (and was checked above).
+fn require(
+    files: &serde_json::Map<String, Value>,
+    names: &[&str],
+    what: &str,
+    v: &mut Verification,
+) {
+    for n in names {
+        if !files.contains_key(*n) {
+            v.flag(
+                Verdict::Tampered,
+                format!("{what} result must hold {n}, but its manifest does not list it"),
+            );
+        }
+    }
+}
+
+/// The files a sweep result must hold, and its identifying numbers checked
+/// against each other and against the base scenario it records.
+fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
+    let whole = m.pointer("/shard/count").and_then(Value::as_u64) == Some(1);
+    let quantiles = m.get("timeseries_quantiles").is_some_and(|q| !q.is_null());
+    let mut need = vec!["points.csv", "runs.csv"];
+    match (whole, quantiles) {
+        (true, true) => need.extend(["stats.csv", "timeseries_quantiles.csv"]),
+        (true, false) => need.push("stats.csv"),
+        (false, true) => need.push("timeseries_runs.csv"),
+        (false, false) => {}
+    }
+    require(files, &need, "a sweep", v);
+    let get = |k: &str| m.get(k).and_then(Value::as_u64);
+    let sizes = m
+        .get("ccg_sizes")
+        .and_then(Value::as_array)
+        .map(|a| a.len() as u64);
+    let (Some(points), Some(reps), Some(ccgs), Some(rpp), Some(total)) = (
+        get("points"),
+        get("replicates"),
+        sizes,
+        get("runs_per_point"),
+        get("total_runs"),
+    ) else {
+        v.flag(
+            Verdict::Tampered,
+            "manifest.json lacks points, replicates, ccg_sizes, runs_per_point or total_runs"
+                .into(),
+        );
+        return;
+    };
+    if reps.checked_mul(ccgs) != Some(rpp) || points.checked_mul(rpp) != Some(total) {
+        v.flag(
+            Verdict::Tampered,
+            format!(
+                "manifest.json: {reps} replicates × {ccgs} CCG(s) × {points} points do not make its \
+                 {rpp} runs per point and {total} runs"
+            ),
+        );
+    }
+    let base = m.get("base_scenario");
+    if base
+        .and_then(|b| b.get("replicates"))
+        .and_then(Value::as_u64)
+        != Some(reps)
+    {
+        v.flag(
+            Verdict::Tampered,
+            "manifest.json: `replicates` differs from its base scenario's".into(),
+        );
+    }
+    if let Some(sweep_hash) = m.get("sweep_hash").and_then(Value::as_str) {
+        if sweep_hash.len() != 64 || !sweep_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            v.flag(
+                Verdict::Tampered,
+                "manifest.json: `sweep_hash` is not a BLAKE3 hash".into(),
+            );
+        }
+    } else {
+        v.flag(Verdict::Tampered, "manifest.json has no sweep_hash".into());
     }
 }
 

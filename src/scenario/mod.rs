@@ -5,7 +5,7 @@ mod parse;
 mod population;
 pub mod schema;
 
-pub(crate) use parse::toml_document;
+pub(crate) use parse::{found_type, toml_document};
 pub use parse::{parse, parse_value_for, sort_diagnostics};
 pub use population::Population;
 pub use schema::{Kind, Params, SPECS, Spec};
@@ -74,20 +74,9 @@ pub struct NarrativeShock {
 impl Scenario {
     /// Read and validate a scenario file.
     pub fn load(path: &Path) -> Result<Scenario> {
-        // A scenario is a few kB; refuse to read a huge file (a wrong path, a data
-        // file) into memory.
-        let len = std::fs::metadata(path).map_or(0, |m| m.len());
-        if len > MAX_SCENARIO_BYTES {
-            return Err(Error::Invalid(vec![Diagnostic::unplaced(
-                &path.display().to_string(),
-                "",
-                format!(
-                    "the file is {len} bytes; a scenario file may be at most {MAX_SCENARIO_BYTES} bytes — is this the right file?"
-                ),
-            )]));
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io("read scenario", path, e))?;
+        // A scenario is a few kB; a huge file (a wrong path, a data file, an
+        // endless device) is refused without being read into memory.
+        let text = crate::error::read_input(path, "read scenario", MAX_SCENARIO_BYTES)?;
         parse(&text, path)
     }
 

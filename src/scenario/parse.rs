@@ -54,6 +54,10 @@ pub(crate) fn toml_document<'t>(text: &'t str, file: &str) -> Result<DeTable<'t>
 
 /// Parse and validate scenario text; `path` is used in messages and as the default name.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
+    crate::error::with_line_index(text, || parse_indexed(text, path))
+}
+
+fn parse_indexed(text: &str, path: &Path) -> Result<Scenario> {
     let mut cx = Cx {
         file: path.display().to_string(),
         text,
@@ -275,7 +279,7 @@ impl Cx<'_> {
                     format!(
                         "expected {}, found {}",
                         spec.allowed(),
-                        item.get_ref().type_str()
+                        found_type(item.get_ref())
                     ),
                 );
                 return None;
@@ -309,7 +313,7 @@ impl Cx<'_> {
                     key,
                     format!(
                         "expected an integer, found {}; {allowed}",
-                        item.get_ref().type_str()
+                        found_type(item.get_ref())
                     ),
                 );
                 None
@@ -324,7 +328,7 @@ impl Cx<'_> {
             Some(toml::Value::Integer(i)) => i as f64,
             Some(toml::Value::Float(f)) => f,
             _ => {
-                let found = item.get_ref().type_str();
+                let found = found_type(item.get_ref());
                 self.push(
                     item.span().start,
                     key,
@@ -346,6 +350,22 @@ impl Cx<'_> {
 
     fn string(&mut self, key: &str, item: &Item) -> Option<String> {
         match item.get_ref() {
+            // Control characters (ANSI escapes, carriage returns, bells) would
+            // rewrite a terminal or a log when names and labels are printed.
+            DeValue::String(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                let c = s
+                    .chars()
+                    .find(|c| c.is_control() && *c != '\n' && *c != '\t');
+                self.push(
+                    item.span().start,
+                    key,
+                    format!(
+                        "contains the control character {}; names, labels and descriptions must be plain text",
+                        c.map_or(String::new(), |c| c.escape_default().to_string())
+                    ),
+                );
+                None
+            }
             DeValue::String(s) if s.len() <= 10_000 => Some(s.to_string()),
             DeValue::String(_) => {
                 self.push(
@@ -372,8 +392,11 @@ impl Cx<'_> {
             match k.get_ref().as_ref() {
                 "name" => {
                     if let Some(s) = self.string(&key, v) {
-                        if s.trim().is_empty() || s.contains(['/', '\\', '\0']) {
-                            self.push(v.span().start, &key, "must be non-empty and must not contain / or \\ (it names the output folder)".into());
+                        if s.trim().is_empty()
+                            || s.contains(['/', '\\', '\0'])
+                            || s.contains(char::is_control)
+                        {
+                            self.push(v.span().start, &key, "must be non-empty, on one line, and must not contain / or \\ (it names the output folder)".into());
                         } else {
                             scn.name = s;
                         }
@@ -717,6 +740,19 @@ fn flatten<'a>(t: &'a DeTable, prefix: String, out: &mut Vec<(String, usize, &'a
 }
 
 /// Scalar TOML values as `toml::Value`; `None` for arrays, tables and datetimes.
+/// What a value is, for "expected …, found …" messages; an integer only
+/// reaches such a message when it does not fit in 64 bits.
+pub(crate) fn found_type(v: &DeValue) -> String {
+    match v {
+        DeValue::Integer(i) => format!(
+            "{}, which is too large (integers end at {})",
+            i.as_str(),
+            i64::MAX
+        ),
+        other => other.type_str().to_string(),
+    }
+}
+
 fn to_value(v: &DeValue) -> Option<toml::Value> {
     Some(match v {
         DeValue::Boolean(b) => toml::Value::Boolean(*b),

@@ -26,6 +26,14 @@ pub const MAX_MONTHS: u32 = 600;
 pub const MAX_FUTURES: u32 = 50;
 pub const MAX_EVENTS: usize = 500;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most values (parameters, event fields, `set` entries, nested values) one
+/// request may hold: the page sends tens, and each costs a check and perhaps a
+/// message, so a 256 kB body of 20,000 unknown keys is refused up front.
+pub const MAX_VALUES: usize = 5_000;
+/// Longest problem message in an answer (in characters).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+/// Most problems one answer lists; the rest are counted ("and N more").
+pub const MAX_PROBLEMS: usize = crate::error::MAX_SHOWN_PROBLEMS;
 
 /// The four observables the page charts, also returned for every future.
 pub const CHART_SERIES: [&str; 4] = [
@@ -121,8 +129,64 @@ pub fn run_json(body: &[u8]) -> Result<RunResponse, Vec<Problem>> {
             format!("not a valid run request: {e}"),
         )]
     })?;
-    let (scn, months, futures) = build(&req)?;
+    let values =
+        count_values(req.params.values(), MAX_VALUES) + count_values(req.events.iter(), MAX_VALUES);
+    // (Too many events is reported as such by `build`.)
+    if values > MAX_VALUES && req.events.len() <= MAX_EVENTS {
+        return Err(vec![Problem::new(
+            "body",
+            format!(
+                "the request holds more than {MAX_VALUES} parameters and event settings; \
+                 the page sends a few dozen"
+            ),
+        )]);
+    }
+    let (scn, months, futures) = build(&req).map_err(cap_problems)?;
     Ok(simulate(scn, months, futures))
+}
+
+/// Values in `vs`, nested ones included, counting no further than `stop`.
+fn count_values<'a>(vs: impl Iterator<Item = &'a Value>, stop: usize) -> usize {
+    let mut n = 0;
+    let mut stack: Vec<&Value> = vs.collect();
+    while let Some(v) = stack.pop() {
+        n += 1;
+        if n > stop {
+            break;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a),
+            Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The first [`MAX_PROBLEMS`] problems and, if there were more, one saying how
+/// many more: an answer stays small however bad the request.
+pub fn cap_problems(mut problems: Vec<Problem>) -> Vec<Problem> {
+    // A long list of allowed keys is said once in full at most (GET /api/meta has it).
+    for p in &mut problems {
+        if p.message.chars().count() > MAX_MESSAGE_CHARS {
+            p.message = p
+                .message
+                .chars()
+                .take(MAX_MESSAGE_CHARS)
+                .collect::<String>()
+                + "…";
+        }
+    }
+    // Up to one more than the cap is shown whole, which also makes capping twice harmless.
+    if problems.len() > MAX_PROBLEMS + 1 {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(Problem::new(
+            "",
+            format!("… and {more} more (only the first {MAX_PROBLEMS} are shown)"),
+        ));
+    }
+    problems
 }
 
 pub fn body_too_large() -> Problem {

@@ -7,54 +7,75 @@
 
 pub mod api;
 pub mod assets;
+pub mod http;
 pub mod presets;
 
 use crate::error::{Error, Result};
-use std::io::Read;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use http::{Limits, Request, Response};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
-use tiny_http::{Header, Method, Request, Response};
+use std::time::Duration;
 
-/// A running server: worker threads taking requests off one listening socket.
+/// A request handed to the workers, and where to send the answer.
+type Job = (Request, std::sync::mpsc::Sender<Response>);
+
+/// A running server: an accept thread, a short-lived thread per connection
+/// (at most [`Limits::max_connections`]) that reads the request and writes
+/// the reply, and `threads` workers that answer requests.
 pub struct Server {
-    http: Arc<tiny_http::Server>,
     addr: SocketAddr,
     stopping: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
+    jobs: Option<SyncSender<Job>>,
+}
+
+/// Who may be served: Host names besides loopback and IP addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+    /// Extra host names accepted in the `Host` header (e.g. a machine's name on
+    /// a classroom network). Loopback names and IP addresses are always accepted.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Server {
     /// Listen on `addr` (port 0 picks a free port) and answer with `threads` workers.
     pub fn start(addr: SocketAddr, threads: usize) -> Result<Server> {
-        let http = tiny_http::Server::http(addr).map_err(|e| {
+        Server::start_with(addr, threads, Options::default())
+    }
+
+    pub fn start_with(addr: SocketAddr, threads: usize, opts: Options) -> Result<Server> {
+        let listener = TcpListener::bind(addr).map_err(|e| {
             Error::Refused(format!(
                 "cannot listen on {addr}: {e} (is another server using the port? try --port)"
             ))
         })?;
-        let addr = http.server_addr().to_ip().unwrap_or(addr);
-        let http = Arc::new(http);
+        let addr = listener.local_addr().unwrap_or(addr);
         let stopping = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = sync_channel::<Job>(opts.limits.max_queued);
+        let rx = Arc::new(Mutex::new(rx));
         let workers = (0..threads.max(1))
             .map(|_| {
-                let (http, stopping) = (Arc::clone(&http), Arc::clone(&stopping));
-                std::thread::spawn(move || {
-                    loop {
-                        match http.recv() {
-                            Ok(rq) => handle(rq),
-                            Err(_) if stopping.load(Ordering::SeqCst) => break,
-                            Err(_) => continue, // a failed connection; keep serving
-                        }
-                    }
-                })
+                let rx = Arc::clone(&rx);
+                std::thread::spawn(move || work(&rx))
             })
             .collect();
+        let acceptor = {
+            let (stopping, tx) = (Arc::clone(&stopping), tx.clone());
+            let opts = Arc::new(opts);
+            std::thread::spawn(move || accept(listener, &stopping, &tx, &opts))
+        };
         Ok(Server {
-            http,
             addr,
             stopping,
+            acceptor: Some(acceptor),
             workers,
+            jobs: Some(tx),
         })
     }
 
@@ -68,96 +89,226 @@ impl Server {
     }
 
     /// Serve until the process is stopped.
-    pub fn wait(self) {
-        for w in self.workers {
-            let _ = w.join();
+    pub fn wait(mut self) {
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
         }
     }
 
-    /// Stop the workers and close the socket (used by tests).
-    pub fn stop(self) {
+    /// Stop accepting, close the socket, finish the queued requests (used by tests).
+    pub fn stop(mut self) {
         self.stopping.store(true, Ordering::SeqCst);
-        for _ in &self.workers {
-            self.http.unblock();
+        // Wake the accept call with a connection of our own.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
         }
-        for w in self.workers {
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
+        }
+        self.jobs = None;
+        for w in self.workers.drain(..) {
             let _ = w.join();
         }
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+/// Worker: answer queued requests until every sender is gone.
+fn work(rx: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match rx.lock() {
+            Ok(r) => r.recv(),
+            Err(_) => return,
+        };
+        let Ok((rq, reply)) = job else { return };
+        let _ = reply.send(handle(&rq));
+    }
 }
 
-/// Headers on every response: nothing is cached between settings, and the page
-/// may load only its own files (no CDN, no inline script).
-fn respond(rq: Request, status: u16, content_type: &str, body: Vec<u8>) {
-    // The whole body is in memory: send its length rather than chunks.
-    let response = Response::from_data(body)
-        .with_chunked_threshold(usize::MAX)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-        .with_header(header("Referrer-Policy", "no-referrer"))
-        .with_header(header(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:",
-        ));
-    let _ = rq.respond(response); // the browser went away: nothing to do
+/// Accept connections; each gets a reader thread while fewer than the limit are open.
+fn accept(
+    listener: TcpListener,
+    stopping: &AtomicBool,
+    jobs: &SyncSender<Job>,
+    opts: &Arc<Options>,
+) {
+    let open = Arc::new(AtomicUsize::new(0));
+    for conn in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(mut s) = conn else { continue };
+        if open.load(Ordering::SeqCst) >= opts.limits.max_connections {
+            busy(&mut s, "too many connections are open");
+            continue;
+        }
+        open.fetch_add(1, Ordering::SeqCst);
+        let (open2, jobs, opts2) = (Arc::clone(&open), jobs.clone(), Arc::clone(opts));
+        let spawned = std::thread::Builder::new()
+            .name("ccgsim-conn".into())
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                connection(s, &jobs, &opts2);
+                open2.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            open.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
-fn respond_json(rq: Request, status: u16, value: &impl serde::Serialize) {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    respond(rq, status, "application/json", body);
+/// Answer 503 without waiting on the client: the accept loop calls this, and
+/// must never block (a client that does not read gets a truncated reply).
+fn busy(s: &mut TcpStream, why: &str) {
+    let r = problems(
+        503,
+        &[api::Problem {
+            key: "server".into(),
+            message: format!("the server is busy ({why}); try again in a moment"),
+        }],
+    );
+    let _ = s.set_nonblocking(true);
+    let _ = s.write_all(&http::response_bytes(&r, false));
+    let _ = s.shutdown(std::net::Shutdown::Both);
 }
 
-fn respond_problems(rq: Request, status: u16, problems: &[api::Problem]) {
-    respond_json(rq, status, &serde_json::json!({ "errors": problems }));
+/// One connection: read the request (bounded), check its Host, queue it for a
+/// worker, write the reply.
+fn connection(mut s: TcpStream, jobs: &SyncSender<Job>, opts: &Options) {
+    let limits = &opts.limits;
+    let rq = match http::read_request(&mut s, limits) {
+        Ok(rq) => rq,
+        Err(r) if r.status == 408 => {
+            // Too slow: do not spend a write on it beyond the timeout.
+            let p = api::Problem {
+                key: r.key.into(),
+                message: r.message,
+            };
+            return http::write_response(&mut s, &problems(408, &[p]), false, limits);
+        }
+        Err(r) => {
+            let p = api::Problem {
+                key: r.key.into(),
+                message: r.message,
+            };
+            return http::write_response(&mut s, &problems(r.status, &[p]), false, limits);
+        }
+    };
+    let head_only = rq.method == "HEAD";
+    if !allowed_host(&rq, &opts.allowed_hosts) {
+        let p = api::Problem {
+            key: "host".into(),
+            message:
+                "the Host header names neither this computer (localhost, an IP address) nor a \
+                      host the server was started with; open the address the server prints"
+                    .into(),
+        };
+        return http::write_response(&mut s, &problems(403, &[p]), head_only, limits);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let response = match jobs.try_send((rq, tx)) {
+        Ok(()) => rx.recv().ok(),
+        Err(_) => None,
+    };
+    match response {
+        Some(r) => http::write_response(&mut s, &r, head_only, limits),
+        None => busy(&mut s, "too many requests are waiting"),
+    }
 }
 
-fn handle(mut rq: Request) {
-    let path = rq.url().split(['?', '#']).next().unwrap_or("/").to_string();
-    let method = rq.method().clone();
-    match (&method, path.as_str()) {
-        (Method::Post, "/api/run") if !same_origin(&rq) => {
+/// DNS rebinding defence: a page on attacker.example whose name was re-pointed
+/// at 127.0.0.1 still sends `Host: attacker.example`. Accept only loopback
+/// names, IP addresses (which cannot be rebound) and hosts given at start.
+pub fn host_allowed(host: &str, extra: &[String]) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, _)) => return ip.parse::<std::net::Ipv6Addr>().is_ok(),
+            None => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((n, port)) if port.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || extra.iter().any(|h| h.eq_ignore_ascii_case(&name))
+}
+
+fn allowed_host(rq: &Request, extra: &[String]) -> bool {
+    match rq.header("host") {
+        Some(h) => host_allowed(h, extra),
+        // HTTP/1.0 clients (scripts) may omit it; a browser never does.
+        None => true,
+    }
+}
+
+fn problems(status: u16, problems: &[api::Problem]) -> Response {
+    let shown = api::cap_problems(problems.to_vec());
+    json(status, &serde_json::json!({ "errors": shown }))
+}
+
+fn json(status: u16, value: &impl serde::Serialize) -> Response {
+    Response {
+        status,
+        content_type: "application/json",
+        body: serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec()),
+    }
+}
+
+/// Route one request (on a worker thread).
+fn handle(rq: &Request) -> Response {
+    let path = rq.path.as_str();
+    match (rq.method.as_str(), path) {
+        ("POST", "/api/run") if !same_origin(rq) => {
             let p = api::Problem {
                 key: "origin".into(),
                 message:
                     "requests from other web sites are refused; open the page this server prints"
                         .into(),
             };
-            respond_problems(rq, 403, &[p]);
+            problems(403, &[p])
         }
-        (Method::Post, "/api/run") => {
-            let body = match read_body(&mut rq) {
-                Ok(b) => b,
-                Err(p) => return respond_problems(rq, 400, &[p]),
-            };
-            match api::run_json(&body) {
-                Ok(out) => respond_json(rq, 200, &out),
-                Err(problems) => respond_problems(rq, 400, &problems),
-            }
-        }
-        (Method::Get, "/api/meta") => {
+        ("POST", "/api/run") => match api::run_json(&rq.body) {
+            Ok(out) => json(200, &out),
+            Err(p) => problems(400, &p),
+        },
+        ("GET" | "HEAD", "/api/meta") => {
             static META: OnceLock<Vec<u8>> = OnceLock::new();
             let body = META.get_or_init(|| serde_json::to_vec(&api::meta()).unwrap_or_default());
-            respond(rq, 200, "application/json", body.clone());
+            Response {
+                status: 200,
+                content_type: "application/json",
+                body: body.clone(),
+            }
         }
-        (_, "/api/run" | "/api/meta") => {
+        (method, "/api/run" | "/api/meta") => {
             let allowed = if path == "/api/run" { "POST" } else { "GET" };
             let p = api::Problem {
                 key: "method".into(),
-                message: format!("{method} is not allowed here; use {allowed}"),
+                message: format!(
+                    "{} is not allowed here; use {allowed}",
+                    crate::error::escape_controls(method)
+                ),
             };
-            respond_problems(rq, 405, &[p]);
+            problems(405, &[p])
         }
-        (Method::Get | Method::Head, _) => match assets::get(&path) {
-            Some((ty, bytes)) => respond(rq, 200, ty, bytes.to_vec()),
-            None => not_found(rq, &path),
+        ("GET" | "HEAD", _) => match assets::get(path) {
+            Some((ty, bytes)) => Response {
+                status: 200,
+                content_type: ty,
+                body: bytes.to_vec(),
+            },
+            None => not_found(path),
         },
-        _ => not_found(rq, &path),
+        _ => not_found(path),
     }
 }
 
@@ -165,43 +316,24 @@ fn handle(mut rq: Request) {
 /// for by another web site (a page on the internet poking at localhost).
 /// Requests without `Origin` (curl, scripts) are allowed.
 fn same_origin(rq: &Request) -> bool {
-    let get = |name: &'static str| {
-        rq.headers()
-            .iter()
-            .find(|h| h.field.equiv(name))
-            .map(|h| h.value.as_str().to_string())
-    };
-    match (get("Origin"), get("Host")) {
+    match (rq.header("origin"), rq.header("host")) {
         (None, _) => true,
         (Some(origin), Some(host)) => origin == format!("http://{host}"),
         (Some(_), None) => false,
     }
 }
 
-fn not_found(rq: Request, path: &str) {
+fn not_found(path: &str) -> Response {
+    let mut shown: String = path.chars().take(200).collect();
+    if shown.len() < path.len() {
+        shown.push('…');
+    }
     let p = api::Problem {
         key: "path".into(),
-        message: format!("nothing at {path}; the page is at /"),
+        message: format!(
+            "nothing at {}; the page is at /",
+            crate::error::escape_controls(&shown)
+        ),
     };
-    respond_problems(rq, 404, &[p]);
-}
-
-/// The request body, refused past [`api::MAX_BODY_BYTES`] without reading it all.
-fn read_body(rq: &mut Request) -> std::result::Result<Vec<u8>, api::Problem> {
-    let limit = api::MAX_BODY_BYTES;
-    if rq.body_length().is_some_and(|n| n > limit) {
-        return Err(api::body_too_large());
-    }
-    let mut body = Vec::new();
-    rq.as_reader()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| api::Problem {
-            key: "body".into(),
-            message: format!("cannot read the request body: {e}"),
-        })?;
-    if body.len() > limit {
-        return Err(api::body_too_large());
-    }
-    Ok(body)
+    problems(404, &[p])
 }

@@ -390,7 +390,13 @@ pub fn verify(dir: &Path, m: &SweepManifest) -> Result<()> {
 }
 
 /// Size and BLAKE3 of a file, streamed (results can be larger than memory).
+/// Only a regular file is read (not a symbolic link, FIFO or device).
 pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    if !std::fs::symlink_metadata(path)?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a link, pipe or device)",
+        ));
+    }
     let mut f = std::fs::File::open(path)?;
     let mut h = blake3::Hasher::new();
     let n = std::io::copy(&mut f, &mut h)?;

@@ -171,12 +171,22 @@ impl SweepManifest {
 
     /// Write atomically (temporary file, fsync, rename).
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self).expect("a manifest always serialises") + "\n";
+        let text = crate::output::manifest::sealed_json(self);
         write_atomic(path, text.as_bytes())
     }
 
     pub fn read(path: &Path) -> Result<SweepManifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        // Bounded, regular files only: a manifest linked to /dev/zero or a FIFO is refused.
+        let text =
+            crate::error::read_input(path, "read", crate::output::verify::MAX_MANIFEST_BYTES)
+                .map_err(|e| match e {
+                    Error::Invalid(d) => Error::Refused(format!(
+                        "{} cannot be read as a manifest: {}",
+                        path.display(),
+                        d.first().map_or(String::new(), |d| d.message.clone())
+                    )),
+                    other => other,
+                })?;
         serde_json::from_str(&text).map_err(|e| {
             Error::Refused(format!(
                 "{} is not a ccgsim sweep manifest ({e}); it may belong to another kind of result",

@@ -46,6 +46,20 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeReport> {
                 dir.display()
             )));
         }
+        if m.shard.is_whole() {
+            return Err(Error::Refused(format!(
+                "{} is a whole sweep, not a shard: it is already complete, so there is nothing to merge \
+                 (merge joins the folders of `ccgsim sweep … --shard K/N`)",
+                dir.display()
+            )));
+        }
+        if m.timeseries_quantiles.is_some() && !m.files.contains_key(TIMESERIES_RUNS) {
+            return Err(Error::Refused(format!(
+                "{} is a shard run with time series, but its manifest lists no {TIMESERIES_RUNS}; \
+                 the shard is damaged: run its `ccgsim sweep … --shard` command again into a new folder",
+                dir.display()
+            )));
+        }
         parts.push((dir.clone(), m));
     }
     let (first_dir, reference) = parts[0].clone();

@@ -43,20 +43,18 @@ pub fn load(path: &Path) -> Result<Sweep> {
     parse(&read_utf8(path, "read sweep file")?, path)
 }
 
-/// A file's text; not UTF-8 is an invalid-input error. Shared with calibration files.
+/// A file's text, read through the input limit; not UTF-8 is an invalid-input
+/// error. Shared with calibration files.
 pub(crate) fn read_utf8(path: &Path, action: &'static str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(action, path, e))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Error::Invalid(vec![Diagnostic::unplaced(
-            &path.display().to_string(),
-            "",
-            "is not UTF-8 text".into(),
-        )])
-    })
+    crate::error::read_input(path, action, crate::error::MAX_INPUT_BYTES)
 }
 
 /// Parse and validate sweep text; `path` locates messages and the `base` file.
 pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
+    crate::error::with_line_index(text, || parse_indexed(text, path))
+}
+
+fn parse_indexed(text: &str, path: &Path) -> Result<Sweep> {
     let mut cx = Cx {
         file: path.display().to_string(),
         text,
@@ -102,10 +100,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
     };
     let mut base = match base_path {
         Some((p, off)) if !p.is_file() => {
+            let why = if p.is_dir() {
+                "is a folder, not a scenario file".to_string()
+            } else if p.exists() {
+                "is not a regular file (a pipe, socket or device)".to_string()
+            } else {
+                "does not exist".to_string()
+            };
+            cx.push(off, "base", format!("scenario file {} {why}", p.display()));
+            None
+        }
+        // Only TOML scenarios are read: a mistyped `base = "/etc/shadow"` must
+        // not put a line of that file into an error message or a job log.
+        Some((p, off)) if p.extension().is_none_or(|e| e != "toml") => {
             cx.push(
                 off,
                 "base",
-                format!("scenario file {} does not exist", p.display()),
+                format!(
+                    "{} is not a scenario file: `base` must name a .toml scenario",
+                    p.display()
+                ),
             );
             None
         }
@@ -130,6 +144,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Sweep> {
         .get("months")
         .and_then(|v| cx.int("months", v, 1, MAX_MONTHS as i64));
     let description = match root.get("description").map(|v| (v.get_ref(), v)) {
+        Some((DeValue::String(s), v))
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') =>
+        {
+            cx.push(
+                v.span().start,
+                "description",
+                "contains a control character (such as an ANSI escape); it must be plain text"
+                    .into(),
+            );
+            String::new()
+        }
         Some((DeValue::String(s), _)) => s.to_string(),
         Some((other, v)) => {
             cx.push(
@@ -300,7 +325,10 @@ impl Cx<'_> {
                 self.push(
                     item.span().start,
                     key,
-                    format!("expected an integer, found {}; {allowed}", other.type_str()),
+                    format!(
+                        "expected an integer, found {}; {allowed}",
+                        crate::scenario::found_type(other)
+                    ),
                 );
                 None
             }
@@ -436,6 +464,25 @@ impl Cx<'_> {
         let k = ranges.len();
         let key = design_key(seed, &axes);
         let bootstrap = get("bootstrap").unwrap_or(200);
+        // The design's points are held in memory (unit and scaled values):
+        // refuse up front what cannot fit, as `run` refuses a full disk.
+        let count = match name {
+            "grid" => lists
+                .iter()
+                .try_fold(1u64, |acc, l| acc.checked_mul(l.len() as u64))
+                .unwrap_or(u64::MAX),
+            "morris" => (get("trajectories").unwrap_or(0) as u64).saturating_mul(k as u64 + 1),
+            "sobol_indices" => (get("n").unwrap_or(0) as u64).saturating_mul(k as u64 + 2),
+            _ => get("n").unwrap_or(0) as u64,
+        };
+        let per_point = 3 * (axes.len() as u64 * 8 + 24);
+        if let Err(m) = crate::output::space::check_memory(
+            count.min(MAX_POINTS).saturating_mul(per_point),
+            &format!("[{name}] with {count} points × {} parameters", axes.len()),
+        ) {
+            self.push(item.span().start, name, m);
+            return None;
+        }
         let (design, unit, sensitivity) = match name {
             "grid" => {
                 let count: u64 = lists

@@ -77,6 +77,16 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
         already_complete,
         seconds: clock.elapsed().as_secs_f64(),
     };
+    // One writer per folder: a second sweep into it is refused while this one
+    // runs (an advisory lock, released when the process ends however it ends).
+    if !out.exists() {
+        std::fs::create_dir_all(out).map_err(|e| Error::io("create output folder", out, e))?;
+    }
+    let _lock = if out.is_dir() {
+        crate::output::result_dir::lock_folder(out, false)?
+    } else {
+        None
+    };
     if prepare(out, &mut m)? {
         return Ok(report(0, true));
     }
@@ -89,11 +99,11 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
     let mut todo = Vec::new();
     for &(s, e) in &chunks {
         let path = chunk_path(&dir, s);
-        match read_chunk(&path, &m.sweep_hash, s, e - s) {
+        match read_chunk(&path, &m.sweep_hash, s, e - s, m.months) {
             Ok(_) => {}
             Err(ChunkError::Missing) => todo.push((s, e)),
             Err(ChunkError::Damaged(why)) => {
-                eprintln!(
+                crate::warnln!(
                     "warning: finished chunk {} is damaged ({why}); computing its runs again",
                     path.display()
                 );
@@ -155,7 +165,9 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
                     chunk_start = chunk_end;
                     written += 1;
                     if abort_after.is_some_and(|a| written >= a) {
-                        eprintln!("{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)");
+                        crate::warnln!(
+                            "{ENV_ABORT_AFTER_CHUNKS}: aborting after {written} chunk(s)"
+                        );
                         std::process::abort();
                     }
                     Ok(())
@@ -362,12 +374,32 @@ fn read_chunk(
     hash: &str,
     first: u64,
     runs: u64,
+    months: u32,
 ) -> std::result::Result<(Vec<u8>, Vec<u8>), ChunkError> {
-    let mut data = match std::fs::read(path) {
-        Ok(d) => d,
+    use std::io::Read;
+    // Only a regular file (not a link, FIFO or device), and no more bytes than
+    // `runs` runs can take: a planted file cannot hang or exhaust the resume.
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ChunkError::Missing),
         Err(e) => return Err(ChunkError::Damaged(e.to_string())),
     };
+    if !meta.is_file() {
+        return Err(ChunkError::Damaged("it is not a regular file".into()));
+    }
+    let limit = runs
+        .saturating_mul(4096 + (months as u64 + 1).saturating_mul(512))
+        .saturating_add(4096);
+    if meta.len() > limit {
+        return Err(ChunkError::Damaged(format!(
+            "it is {} bytes, more than {runs} runs can take",
+            meta.len()
+        )));
+    }
+    let mut data = Vec::new();
+    if let Err(e) = std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut data)) {
+        return Err(ChunkError::Damaged(e.to_string()));
+    }
     let damaged = |s: &str| ChunkError::Damaged(s.to_string());
     if data.last() != Some(&b'\n') {
         return Err(damaged("no trailer line"));
@@ -446,7 +478,7 @@ fn assemble(
     let months = m.months as u64 + 1;
     for &(s, e) in chunks {
         let path = chunk_path(&dir, s);
-        let (r, t) = read_chunk(&path, &m.sweep_hash, s, e - s).map_err(|err| {
+        let (r, t) = read_chunk(&path, &m.sweep_hash, s, e - s, m.months).map_err(|err| {
             let why = match err {
                 ChunkError::Missing => "it is missing".to_string(),
                 ChunkError::Damaged(w) => w,

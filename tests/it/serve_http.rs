@@ -117,7 +117,7 @@ fn serves_the_page_and_the_api_on_loopback() {
     assert_eq!(status, 404);
 
     server.stop();
-    // tiny_http closes the listening socket from its accept thread shortly after.
+    // The accept thread closes the listening socket when it stops.
     let closed = (0..200).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(10));
         TcpStream::connect(addr).is_err()
