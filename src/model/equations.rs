@@ -303,11 +303,12 @@ pub fn burnout_target(p: &Params, workload: f64, support: f64) -> f64 {
 }
 
 /// A leader's monthly quit hazard (`leader_exit = "hazard"`):
-/// `logistic(q0 + q_b·burnout + q_w·(w − 1))`.
+/// `min(1, q0 · exp(q_b·(burnout − 0.5) + q_w·(w − 1)))`.
 #[inline(always)]
 pub fn quit_hazard(p: &Params, burnout: f64, workload: f64) -> f64 {
     let b = &p.behaviour;
-    logistic(b.quit_base + b.quit_burnout * burnout + b.quit_workload * (workload - 1.0))
+    (b.quit_rate * (b.quit_burnout * (burnout - 0.5) + b.quit_workload * (workload - 1.0)).exp())
+        .min(1.0)
 }
 
 /// Chance a leader at the end of a term stands again: `restand · (1 − burnout)`.

@@ -193,7 +193,7 @@ params! {
         initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
         launch_goodwill: float = 0.5, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
         governing_body_gps: int = 4, [0, 100], fixed, "posts", "GP seats on the governing body; leadership posts = these + one lead per locality (at most one per practice)";
-        term_months: int = 36, [1, 1200], fixed, "months", "term of a leadership post; at its end the leader stands again or leaves";
+        term_months: int = 36, [1, 10000], fixed, "months", "term of a leadership post; at its end the leader stands again or leaves";
         succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): deputies make replacement faster and smoother";
         list_size_median: float = 6200.0, [100, 100000], fixed, "patients", "median practice list size (lognormal)";
         list_size_sigma: float = 0.55, [0, 2], fixed, "log-sd", "spread of practice list sizes (sd of log list size)";
@@ -268,9 +268,9 @@ params! {
         burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
         burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
         burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down (leader_exit = \"threshold\" only)";
-        quit_base: float = -5.5, [-20, 20], dynamic, "logit", "q0: monthly quit hazard of a leader at zero burnout and full capacity (leader_exit = \"hazard\")";
-        quit_burnout: float = 3.0, [0, 20], dynamic, "logit", "q_b: rise of the quit hazard with burnout";
-        quit_workload: float = 3.0, [0, 20], dynamic, "logit", "q_w: rise of the quit hazard with workload above capacity";
+        quit_rate: float = 0.01, [0, 1], dynamic, "per month", "q0: monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
+        quit_burnout: float = 3.0, [0, 20], dynamic, "log-rate", "q_b: rise of the quit hazard with burnout";
+        quit_workload: float = 3.0, [0, 20], dynamic, "log-rate", "q_w: rise of the quit hazard with workload above capacity";
         restand: float = 0.8, [0, 1], dynamic, "0-1", "chance a leader at the end of a term stands again, times (1 - burnout)";
         new_leader_burnout: float = 0.1, [0, 1], dynamic, "0-1", "burnout of a newly appointed leader";
         vacancy_load: float = 1.0, [0, 10], dynamic, "multiplier", "extra lead work on the remaining leaders per unit share of posts vacant";
