@@ -8,6 +8,7 @@ mod determinism;
 mod docs;
 mod extremes;
 mod faults;
+mod mechanisms;
 mod model_invariants;
 mod odd_doc;
 mod patterns;
