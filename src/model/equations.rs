@@ -225,7 +225,9 @@ pub fn finance_target(p: &Params, engaged: bool, premium: f64, deficit: f64) -> 
         0.0
     };
     let incentive = if engaged { b.engagement_incentive } else { 0.0 };
-    (p.environment.funding_squeeze - incentive - f.premium_relief * premium_share
+    (p.environment.funding_squeeze
+        - incentive
+        - f.premium_relief * premium_share
         - b.cocomm_investment * p.co_commissioning.level as f64
         + f.deficit_squeeze * deficit)
         .clamp(0.0, 1.0)

@@ -180,10 +180,8 @@ const ROBERTSON_2016: &str = "Robertson, Holder, Ross, Naylor, Machaqueiro, \"Cl
 const PULSE_2013: &str =
     "Pulse, \"Dozens of GPs quit CCG roles in first six months of commissioning\" (2013, FOI)";
 const PULSE_BOARDS: &str = "Pulse / False Economy analysis of 212 CCG boards (2013)";
-const HOLDER_2015: &str =
-    "Holder, Robertson, Ross et al., \"Risk or reward? The changing role of CCGs in general practice\" (2015)";
-const NUFFIELD_VOICE: &str =
-    "Nuffield Trust, \"Has clinical commissioning found its voice? GP perspectives on their CCGs\" (2016)";
+const HOLDER_2015: &str = "Holder, Robertson, Ross et al., \"Risk or reward? The changing role of CCGs in general practice\" (2015)";
+const NUFFIELD_VOICE: &str = "Nuffield Trust, \"Has clinical commissioning found its voice? GP perspectives on their CCGs\" (2016)";
 
 /// One england-2013 replicate's national values, each weighted over its 211 CCGs.
 struct National {
@@ -301,8 +299,9 @@ fn england(lab: &Lab) -> Vec<Check> {
         },
         Check {
             pattern: "F".into(),
-            claim: "GPs on CCG boards, 2013: 1,343 of 3,120 members of 212 boards, about 6.4 per CCG"
-                .into(),
+            claim:
+                "GPs on CCG boards, 2013: 1,343 of 3,120 members of 212 boards, about 6.4 per CCG"
+                    .into(),
             source: PULSE_BOARDS.into(),
             scenario: sc.into(),
             measure: "mean GP leadership posts per CCG (governing body + one lead per locality)"
@@ -418,7 +417,10 @@ fn england(lab: &Lab) -> Vec<Check> {
 /// fitted to, a hit when the mean lies within ± [`PREDICTION_TOLERANCE`].
 fn prediction(claim: &str, source: &str, measure: &str, xs: &[f64], observed: f64) -> Check {
     let estimate = Estimate::of(xs);
-    let (lo, hi) = (observed - PREDICTION_TOLERANCE, observed + PREDICTION_TOLERANCE);
+    let (lo, hi) = (
+        observed - PREDICTION_TOLERANCE,
+        observed + PREDICTION_TOLERANCE,
+    );
     let mut sorted: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     let range = match (sorted.first(), sorted.last()) {

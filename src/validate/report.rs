@@ -57,7 +57,10 @@ impl Report {
     }
 
     pub fn all_pass(&self) -> bool {
-        self.checks.iter().filter(|c| c.pattern != "P").all(|c| c.pass)
+        self.checks
+            .iter()
+            .filter(|c| c.pattern != "P")
+            .all(|c| c.pass)
     }
 
     /// One line summarising the verdicts.

@@ -25,8 +25,7 @@ fn scenario(practices: u32, months: u32, settings: &[(&str, &str)], tail: &str) 
         let (s, k) = path.split_once('.').unwrap();
         sections.entry(s).or_default().push(format!("{k} = {v}"));
     }
-    let mut text =
-        format!("[scenario]\nmonths = {months}\nreplicates = {REPLICATES}\nseed = 11\n");
+    let mut text = format!("[scenario]\nmonths = {months}\nreplicates = {REPLICATES}\nseed = 11\n");
     for (s, lines) in sections {
         text.push_str(&format!("[{s}]\n{}\n", lines.join("\n")));
     }
@@ -75,10 +74,13 @@ const FAILURE_NARRATIVE: &str =
 
 #[test]
 fn leaders_step_down_at_about_the_2013_rate() {
-    // 35 practices: 3 governing-body GPs + 4 locality leads = 7 posts, about the
-    // 6.4 GPs of a 2013 CCG board. Pulse (2013): one board in three lost a GP
-    // member in April–September 2013. Tolerance: 1/3 ± 0.12 over 100 CCG-runs.
-    let rs = runs(&scenario(35, 6, &[], ""));
+    // England's 211 CCGs as in england-2013.toml (3 governing-body GPs + one lead
+    // per locality: 6.8 posts per CCG, against Pulse's 6.4 GPs per board). Pulse
+    // (2013): one board in three lost a GP member in April–September 2013.
+    // Tolerance: 1/3 ± 0.10 over 10 × 211 CCG-runs (the calibration band).
+    let rs = runs(
+        "[scenario]\nmonths = 6\nreplicates = 10\nseed = 11\n[population]\nccgs = 211\nmedian_population = 221000\nmin_population = 63100\nmax_population = 869400\npatients_per_practice = 6570\n",
+    );
     let lost: Vec<f64> = rs
         .iter()
         .map(|r| {
@@ -88,7 +90,7 @@ fn leaders_step_down_at_about_the_2013_rate() {
         .collect();
     let share = mean(&lost);
     assert!(
-        (0.21..=0.45).contains(&share),
+        (0.23..=0.43).contains(&share),
         "share of boards losing a GP in months 1-6 = {share}"
     );
     // Removing the mechanism (docs/ODD.md §10) removes every step-down.
@@ -115,38 +117,44 @@ fn quit_hazard_rises_with_workload_and_burnout() {
     };
     let base = stepdowns(&[("ccg.term_months", "10000")]);
     let heavy = stepdowns(&[("ccg.term_months", "10000"), ("environment.qipp", "0.8")]);
-    assert_above(&heavy, &base, "step-downs under heavy QIPP workload − baseline");
+    assert_above(
+        &heavy,
+        &base,
+        "step-downs under heavy QIPP workload − baseline",
+    );
     let flat = stepdowns(&[
         ("ccg.term_months", "10000"),
         ("environment.qipp", "0.8"),
         ("behaviour.quit_workload", "0"),
         ("behaviour.quit_burnout", "0"),
     ]);
-    assert_above(&heavy, &flat, "step-downs with the hazard rising − flat hazard");
+    assert_above(
+        &heavy,
+        &flat,
+        "step-downs with the hazard rising − flat hazard",
+    );
 }
 
 #[test]
 fn terms_end_and_some_leaders_leave_then() {
-    // No mid-term quitting: every step-down falls at the end of a 12-month term.
+    // No mid-term quitting: nobody leaves before the first term ends at month 12,
+    // and at month 12 a share (1 − restand·(1 − burnout)) of the 7 leaders leave.
     let rs = runs(&scenario(
         40,
-        36,
+        12,
         &[("behaviour.quit_rate", "0"), ("ccg.term_months", "12")],
         "",
     ));
-    let mut at_term_end = 0.0;
     for r in &rs {
-        for (t, o) in r.months.iter().enumerate() {
-            if t % 12 != 0 {
-                assert_eq!(o.leader_stepdowns, 0.0, "month {t}");
-            } else {
-                at_term_end += o.leader_stepdowns;
-            }
+        for (t, o) in r.months[..12].iter().enumerate() {
+            assert_eq!(o.leader_stepdowns, 0.0, "month {t}");
         }
     }
-    // About (1 − restand·(1 − burnout)) of 8 leaders leave at each term end.
-    let per_run = at_term_end / rs.len() as f64;
-    assert!(per_run > 1.0, "leavers at term ends per run = {per_run}");
+    let per_run = mean(&window(&rs, 12, 12, |o| o.leader_stepdowns));
+    assert!(
+        (1.0..=6.0).contains(&per_run),
+        "leavers at the first term end per run = {per_run}"
+    );
 }
 
 #[test]
@@ -161,14 +169,19 @@ fn succession_planning_refills_posts_faster() {
     };
     let without = vacancies("0");
     let with = vacancies("1");
-    assert_above(&without, &with, "vacancies without − with succession planning");
-    // Posts never refilled: vacancies only accumulate.
+    assert_above(
+        &without,
+        &with,
+        "vacancies without − with succession planning",
+    );
+    // Posts never refilled (and no NHS England appointments): vacancies only accumulate.
     let rs = runs(&scenario(
         40,
         60,
         &[
             ("behaviour.fill_rate", "0"),
             ("behaviour.fill_rate_succession", "0"),
+            ("intervention.rate", "0"),
         ],
         "",
     ));
@@ -231,6 +244,7 @@ fn a_new_leader_arrives_fresh() {
         12,
         &[
             ("behaviour.restand", "0"),
+            ("behaviour.quit_rate", "0"),
             ("ccg.term_months", "12"),
             ("ccg.succession_planning", "1"),
             ("behaviour.fill_rate_succession", "1"),
@@ -286,7 +300,10 @@ fn sanctions_still_erode_ownership() {
     ];
     let eroding = runs(&scenario(40, 60, &heavy, ""));
     let mut none = heavy.to_vec();
-    none.extend([("behaviour.own_threat", "0"), ("behaviour.own_penalty", "0")]);
+    none.extend([
+        ("behaviour.own_threat", "0"),
+        ("behaviour.own_penalty", "0"),
+    ]);
     let kept = runs(&scenario(40, 60, &none, ""));
     assert_above(
         &window(&kept, 48, 60, |o| o.ownership_members),
@@ -303,7 +320,12 @@ fn the_conditional_threat_traps_less_than_v1_pressure() {
         ("environment.funding_squeeze", "0.6"),
     ];
     let conditional = runs(&scenario(40, 60, &heavy, ""));
-    let pressure = runs(&scenario(40, 60, &heavy, "[model]\nsanction = \"pressure\"\n"));
+    let pressure = runs(&scenario(
+        40,
+        60,
+        &heavy,
+        "[model]\nsanction = \"pressure\"\n",
+    ));
     assert_above(
         &window(&conditional, 24, 60, |o| o.engaged_share),
         &window(&pressure, 24, 60, |o| o.engaged_share),
@@ -336,7 +358,10 @@ fn nhs_england_intervention_ends_some_failures() {
     ));
     let (r_with, n_with) = recovered(&with);
     let (r_without, n_without) = recovered(&without);
-    assert!(n_with >= 80 && n_without >= 80, "{n_with} / {n_without} failed");
+    assert!(
+        n_with >= 80 && n_without >= 80,
+        "{n_with} / {n_without} failed"
+    );
     let intervened = with
         .iter()
         .filter(|r| r.months.iter().any(|o| o.intervention == 1.0))
@@ -378,11 +403,16 @@ fn managers_and_support_deliver_when_gps_disengage() {
         ],
         FAILURE_NARRATIVE,
     ));
-    let perf = window(&rs, 48, 60, |o| o.performance);
-    assert!(mean(&perf) > 0.1, "failed CCGs still deliver: {}", mean(&perf));
+    // Just after failure, posts still mostly filled: managers and support deliver.
+    let perf = window(&rs, 24, 30, |o| o.performance);
+    assert!(
+        mean(&perf) > 0.15,
+        "failed CCGs still deliver: {}",
+        mean(&perf)
+    );
     assert_above(
         &perf,
-        &window(&gp_only, 48, 60, |o| o.performance),
+        &window(&gp_only, 24, 30, |o| o.performance),
         "performance, with managerial term − GP engagement only",
     );
 }
@@ -429,7 +459,12 @@ fn co_commissioning_brings_money_as_well_as_stalled_decisions() {
         &window(&with, 12, 48, |o| o.finance),
         "finance pressure, no benefit − benefit",
     );
-    let no_stall = runs(&scenario(40, 48, &[co[0], ("behaviour.coi_stall", "0")], ""));
+    let no_stall = runs(&scenario(
+        40,
+        48,
+        &[co[0], ("behaviour.coi_stall", "0")],
+        "",
+    ));
     assert_above(
         &window(&no_stall, 12, 48, |o| o.performance),
         &window(&with, 12, 48, |o| o.performance),
@@ -492,6 +527,10 @@ fn peer_review_works_in_small_face_to_face_groups() {
     let small_groups = review(&[]);
     let one_big_group = review(&[("ccg.localities", "1")]);
     let on_paper = review(&[("constitution.face_to_face", "0")]);
-    assert_above(&small_groups, &one_big_group, "engaged, localities of 10 − one of 40");
+    assert_above(
+        &small_groups,
+        &one_big_group,
+        "engaged, localities of 10 − one of 40",
+    );
     assert_above(&small_groups, &on_paper, "engaged, face to face − on paper");
 }
