@@ -89,42 +89,44 @@ pub struct OptionSpec {
     pub get: fn(&ModelOptions) -> &'static str,
 }
 
+/// One `OptionSpec` from the option's field, enum and (word, variant) pairs,
+/// the default first.
+macro_rules! option {
+    ($key:literal, $field:ident, $Enum:ident, [$( ($word:literal, $variant:ident) ),+], $doc:literal) => {
+        OptionSpec {
+            key: $key,
+            values: &[$( $word ),+],
+            doc: $doc,
+            set: |m, v| {
+                m.$field = match v {
+                    $( $word => $Enum::$variant, )+
+                    _ => return false,
+                };
+                true
+            },
+            get: |m| match m.$field {
+                $( $Enum::$variant => $word, )+
+            },
+        }
+    };
+}
+
 /// The `[model]` table's keys.
 pub static OPTIONS: &[OptionSpec] = &[
-    OptionSpec {
-        key: "leader_exit",
-        values: &["hazard", "threshold"],
-        doc: "how a leader leaves mid-term: a smooth monthly quit hazard rising with burnout and workload, or stepping down when burnout passes behaviour.burnout_limit (v1)",
-        set: |m, v| {
-            m.leader_exit = match v {
-                "hazard" => LeaderExit::Hazard,
-                "threshold" => LeaderExit::Threshold,
-                _ => return false,
-            };
-            true
-        },
-        get: |m| match m.leader_exit {
-            LeaderExit::Hazard => "hazard",
-            LeaderExit::Threshold => "threshold",
-        },
-    },
-    OptionSpec {
-        key: "sanction",
-        values: &["conditional", "pressure"],
-        doc: "how the sanction penalty acts: a conditional threat that compliance avoids (the penalty paid breeds hostility), or added financial pressure that lowers the drive (v1)",
-        set: |m, v| {
-            m.sanction = match v {
-                "conditional" => Sanction::Conditional,
-                "pressure" => Sanction::Pressure,
-                _ => return false,
-            };
-            true
-        },
-        get: |m| match m.sanction {
-            Sanction::Conditional => "conditional",
-            Sanction::Pressure => "pressure",
-        },
-    },
+    option!(
+        "leader_exit",
+        leader_exit,
+        LeaderExit,
+        [("hazard", Hazard), ("threshold", Threshold)],
+        "how a leader leaves mid-term: a smooth monthly quit hazard rising with burnout and workload, or stepping down when burnout passes behaviour.burnout_limit (v1)"
+    ),
+    option!(
+        "sanction",
+        sanction,
+        Sanction,
+        [("conditional", Conditional), ("pressure", Pressure)],
+        "how the sanction penalty acts: a conditional threat that compliance avoids (the penalty paid breeds hostility), or added financial pressure that lowers the drive (v1)"
+    ),
 ];
 
 pub fn option_spec(key: &str) -> Option<&'static OptionSpec> {
