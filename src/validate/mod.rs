@@ -12,7 +12,7 @@ mod report;
 
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
-pub use figures::figures;
+pub use figures::{figures, predictions};
 pub use patterns::{
     MAX_BETWEEN, MIN_FALL, MIN_STEP_RATIO, SweepPoint, between_share, pattern, step_ratios,
     sweep_narrative, sweep_strengths, transition_width,
@@ -131,6 +131,7 @@ impl Lab {
             checks.extend(pattern(self, n));
         }
         checks.extend(figures(self));
+        checks.extend(predictions(self));
         Report {
             replicates: self.replicates,
             seed: self.seed,

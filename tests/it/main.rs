@@ -10,6 +10,7 @@ mod docs;
 mod extremes;
 mod faults;
 mod hostile;
+mod mechanisms;
 mod model_invariants;
 mod odd_doc;
 mod patterns;
