@@ -148,7 +148,7 @@ pub(crate) fn load(path: &Path) -> Result<Scenario> {
     }
     match Scenario::load(path) {
         Err(Error::Invalid(_)) if looks_like_sweep(path) => Err(Error::Usage(format!(
-            "{} is a sweep file (it has `base = …` and a [grid], [lhs] or [sobol] design), not a scenario; run it with `ccgsim sweep {}`",
+            "{} is a sweep file (it has `base = …` and a [grid], [lhs], [sobol], [morris] or [sobol_indices] design), not a scenario; run it with `ccgsim sweep {}` (or `ccgsim sensitivity` for [morris] and [sobol_indices])",
             path.display(),
             path.display()
         ))),
@@ -158,7 +158,8 @@ pub(crate) fn load(path: &Path) -> Result<Scenario> {
 
 /// A sweep file names its base scenario and a design at its top level.
 fn looks_like_sweep(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // Read through the same limit as the scenario itself (never a device or FIFO).
+    let Ok(text) = ccgsim::error::read_input(path, "read", ccgsim::error::MAX_INPUT_BYTES) else {
         return false;
     };
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -166,9 +167,12 @@ fn looks_like_sweep(path: &Path) -> bool {
         l.strip_prefix("base")
             .is_some_and(|r| r.trim_start().starts_with('='))
     });
-    let design = lines
-        .iter()
-        .any(|l| matches!(*l, "[grid]" | "[lhs]" | "[sobol]"));
+    let design = lines.iter().any(|l| {
+        matches!(
+            *l,
+            "[grid]" | "[lhs]" | "[sobol]" | "[morris]" | "[sobol_indices]"
+        )
+    });
     base && design
 }
 

@@ -307,7 +307,6 @@ fn run_and_compare_carry_the_posterior() {
             "c",
             "--replicates",
             "30",
-            "-q",
             "--posterior",
             &p,
         ],
