@@ -7,12 +7,16 @@
 mod bundled;
 pub mod ci;
 mod figures;
+pub mod mutations;
+mod nulls;
 mod patterns;
 mod report;
 
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
 pub use figures::figures;
+pub use mutations::{MUTATIONS, Mutation};
+pub use nulls::{NULLS, NullContrast, NullModel, null_contrasts};
 pub use patterns::{
     MAX_BETWEEN, MIN_FALL, MIN_STEP_RATIO, SweepPoint, between_share, pattern, step_ratios,
     sweep_narrative, sweep_strengths, transition_width,
@@ -52,10 +56,29 @@ impl Default for Lab {
     }
 }
 
+/// What a line of the validation table is, read from [`Check::pattern`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// A behavioural consequence of one of the nine patterns ("1" … "9"): counts.
+    Pattern,
+    /// A pattern's claim beaten against its null model ("N2", "N5", "N9"): counts.
+    Null,
+    /// A calibration figure, used in fitting ("F"): counts.
+    Fit,
+    /// An out-of-sample prediction (2015–16 figures, "P"): reported, never fitted,
+    /// and not part of the verdict (a miss is a finding, not a failed test).
+    Prediction,
+    /// A sanity check of the inputs ("S1" … "S9"): it would pass for any
+    /// coefficients, so it is shown, labelled, and does not count.
+    Sanity,
+}
+
 /// One line of the validation table.
 #[derive(Debug, Clone)]
 pub struct Check {
-    /// "1" … "9" for patterns, "F" for calibration figures.
+    /// "1" … "9" for pattern checks, "S<n>" for a labelled sanity check of
+    /// pattern n (not counted), "N<n>" for pattern n against its null model,
+    /// "F" for calibration figures, "P" for out-of-sample predictions.
     pub pattern: String,
     /// The claim, in the words of MODEL.md.
     pub claim: String,
@@ -69,6 +92,28 @@ pub struct Check {
     /// The rule the estimate must meet, in words.
     pub criterion: String,
     pub pass: bool,
+}
+
+impl Check {
+    pub fn group(&self) -> Group {
+        match self.pattern.chars().next() {
+            Some('S') => Group::Sanity,
+            Some('N') => Group::Null,
+            Some('F') => Group::Fit,
+            Some('P') => Group::Prediction,
+            _ => Group::Pattern,
+        }
+    }
+
+    /// Does this check count toward the verdict (and the exit code)?
+    pub fn counts(&self) -> bool {
+        matches!(self.group(), Group::Pattern | Group::Null | Group::Fit)
+    }
+
+    /// The pattern number this line belongs to ("5" for "5", "S5" and "N5").
+    pub fn pattern_number(&self) -> Option<u8> {
+        self.pattern.trim_start_matches(['S', 'N']).parse().ok()
+    }
 }
 
 impl Lab {
@@ -120,18 +165,29 @@ impl Lab {
         self.run(scn, |r| window_mean(r, from, to, &col))
     }
 
-    /// Check every pattern and figure.
+    /// This lab with more overrides applied after its own (a null model or a
+    /// mutation: the same path as `ccgsim validate --set`).
+    pub fn with(&self, more: &[(&'static str, f64)]) -> Lab {
+        let mut lab = self.clone();
+        lab.overrides.extend_from_slice(more);
+        lab
+    }
+
+    /// Check every pattern, null model and figure.
     pub fn validate(&self) -> Report {
         let mut checks = Vec::new();
         for n in 1..=9 {
             checks.extend(pattern(self, n));
         }
+        let nulls = null_contrasts(self);
+        checks.extend(nulls.iter().map(NullContrast::check));
         checks.extend(figures(self));
         Report {
             replicates: self.replicates,
             seed: self.seed,
             overrides: self.overrides.clone(),
             checks,
+            nulls,
         }
     }
 }

@@ -9,6 +9,7 @@ mod docs;
 mod extremes;
 mod faults;
 mod model_invariants;
+mod mutations;
 mod odd_doc;
 mod patterns;
 mod plots;
