@@ -6,6 +6,7 @@ pub mod observe;
 pub mod rng;
 
 use crate::scenario::Params;
+use crate::scenario::schema::{LeaderExit, Sanction};
 use equations as eq;
 pub use observe::Observation;
 use rand_distr::{Distribution, LogNormal, StandardNormal};
@@ -18,6 +19,8 @@ pub struct Practices {
     pub list_size: Vec<f64>,
     pub locality: Vec<u16>,
     pub workload_base: Vec<f64>,
+    /// `(4.22 / GPs)^κ`: how heavily CCG work weighs on the practice.
+    pub slack: Vec<f64>,
     pub threshold: Vec<f64>,
     /// Fixed personal disposition toward the CCG (logit shift of the ownership target).
     pub disposition: Vec<f64>,
@@ -26,10 +29,15 @@ pub struct Practices {
     /// 0 not, 1 somewhat, 2 moderately, 3 highly engaged.
     pub engagement: Vec<u8>,
     pub workload: Vec<f64>,
+    /// Financial pressure apart from the sanction penalty.
     pub finance: Vec<f64>,
+    /// Sanction penalty the practice pays (0-1 finance units).
+    pub penalty: Vec<f64>,
     pub leader: Vec<bool>,
     /// Meaningful for leaders only.
     pub burnout: Vec<f64>,
+    /// Months served in the current term (leaders only).
+    pub tenure: Vec<u32>,
 }
 
 impl Practices {
@@ -55,9 +63,24 @@ pub struct Ccg {
     /// Total narrative pushing credibility this month (negative = failure predicted).
     pub narrative: f64,
     pub conflicted_share: f64,
-    /// Consecutive months below both failure lines, and when failure was declared.
+    /// Consecutive months below both failure lines, and when failure was first declared.
     pub failing_streak: u32,
     pub failed_month: Option<u32>,
+    /// Leaders in post at the end of the month.
+    pub leaders: usize,
+    /// Leaders who left their post this month (quit, term ended, or replaced).
+    pub stepdowns: u32,
+    /// Was an NHS England intervention in force this month?
+    pub intervening: bool,
+    /// Months of intervention still to come after this one.
+    pub intervention_left: u32,
+    /// Interventions started so far.
+    pub interventions: u32,
+    /// Cumulative surplus (+) or deficit (−), share of annual allocation.
+    pub balance: f64,
+    /// Quality premium earned at the last year end (GBP per head), in force this year.
+    pub premium: f64,
+    year_performance: f64,
     rng: Stream,
     /// Total list size (fixed), summed once in practice order.
     total_list: f64,
@@ -68,26 +91,39 @@ pub struct Ccg {
     loc_engaged: Vec<f64>,
     loc_count: Vec<f64>,
     // Scratch reused every step: the ownership logit shared by [member, leader]
-    // in each locality, and this month's sums per locality.
+    // in each locality, the drive shared by a locality, and this month's sums.
     loc_logit: Vec<[f64; 2]>,
+    loc_drive: Vec<f64>,
     loc_sum_ownership: Vec<f64>,
     loc_sum_engaged: Vec<u32>,
     /// Scratch: this month's ownership target of every practice.
     target: Vec<f64>,
+    /// Scratch: practices whose leader left this month (not eligible until next month).
+    leavers: Vec<usize>,
     powers: eq::Powers,
+}
+
+/// Leader exit rule and sanction mode as numbers the hot loop can use.
+fn penalty_in_drive(p: &Params) -> f64 {
+    match p.model.sanction {
+        Sanction::Conditional => 0.0,
+        Sanction::Pressure => 1.0,
+    }
 }
 
 impl Ccg {
     /// Build a CCG of `n` practices under `p` (the parameters in force at month 0).
     pub fn new(p: &Params, n: usize, mut rng: Stream) -> Ccg {
-        let localities = (p.ccg.localities as usize).clamp(1, n.max(1));
+        let localities = eq::localities(p, n);
         let list = LogNormal::new(p.ccg.list_size_median.ln(), p.ccg.list_size_sigma)
             .expect("list size parameters are validated");
         let mut ps = Practices::default();
         for i in 0..n {
             let z: f64 = StandardNormal.sample(&mut rng);
             let t: f64 = StandardNormal.sample(&mut rng);
-            ps.list_size.push(list.sample(&mut rng));
+            let list_size = list.sample(&mut rng);
+            ps.list_size.push(list_size);
+            ps.slack.push(eq::slack(p, eq::gps(p, list_size)));
             ps.locality.push((i * localities / n) as u16);
             ps.workload_base
                 .push((eq::WORKLOAD_BASE_MEAN + p.behaviour.workload_base_sd * z).max(0.1));
@@ -96,13 +132,15 @@ impl Ccg {
             ps.disposition.push(p.behaviour.ownership_sd * d);
             ps.conflicted.push(rng.unit() < p.ccg.share_conflicted);
         }
-        let posts = eq::leader_posts(p, n);
+        let posts = eq::leader_posts(p, n, localities);
         ps.leader = vec![false; n];
         for i in rng.sample_indices(n, posts) {
             ps.leader[i] = true;
         }
-        ps.burnout = vec![eq::NEW_LEADER_BURNOUT; n];
+        ps.burnout = vec![p.behaviour.new_leader_burnout; n];
+        ps.tenure = vec![0; n];
         ps.finance = vec![p.environment.funding_squeeze; n];
+        ps.penalty = vec![0.0; n];
         ps.engagement = vec![0; n];
         ps.workload = ps.workload_base.clone();
         ps.ownership = vec![0.0; n];
@@ -119,61 +157,86 @@ impl Ccg {
             month: 0,
             credibility: p.ccg.initial_credibility,
             performance: p.ccg.initial_credibility,
-            support: eq::support(p),
+            support: eq::support(p, 0.0, false),
             conflict: 0.0,
             narrative: 0.0,
             conflicted_share,
             failing_streak: 0,
             failed_month: None,
+            leaders: posts,
+            stepdowns: 0,
+            intervening: false,
+            intervention_left: 0,
+            interventions: 0,
+            balance: 0.0,
+            premium: 0.0,
+            year_performance: 0.0,
             rng,
             total_list: 0.0,
             loc_ownership: vec![0.0; localities],
             loc_engaged: vec![0.0; localities],
             loc_count: vec![0.0; localities],
             loc_logit: vec![[0.0; 2]; localities],
+            loc_drive: vec![0.0; localities],
             loc_sum_ownership: vec![0.0; localities],
             loc_sum_engaged: vec![0; localities],
             target: vec![0.0; n],
+            leavers: Vec::new(),
             powers: eq::Powers::default(),
         };
         for &x in &ccg.practices.list_size {
             ccg.total_list += x;
         }
+        ccg.aggregate_localities();
         ccg.initialise_attitudes(p);
         ccg
     }
 
+    /// Member voice and shared drive of each locality this month (peer review
+    /// depends on the locality's size).
+    fn locality_terms(&mut self, p: &Params, drive_common: f64) -> Vec<f64> {
+        let n = self.practices.len();
+        let mut voice = Vec::with_capacity(self.localities);
+        for l in 0..self.localities {
+            let pr = eq::peer_review_strength(p, self.loc_count[l]);
+            voice.push(eq::member_voice(p, n, pr, &mut self.powers));
+            self.loc_drive[l] = drive_common + p.behaviour.eng_peer_review * pr;
+        }
+        voice
+    }
+
     /// Month-0 ownership and engagement. Ownership starts at the launch goodwill:
     /// the target each practice would hold before it has lived under its
-    /// constitution (no threat, no conflict of interest), raised by
+    /// constitution (no threat, no conflict of interest, no penalty), raised by
     /// `ccg.launch_goodwill` on the logit scale, with the locality term at its fixed
     /// point; it then relaxes toward the full target month by month.
-    /// Engagement is drawn twice so the locality term reflects the first draws.
+    /// Engagement is drawn twice so the locality term reflects the first draws;
+    /// then every leader, new at launch, starts highly engaged.
     fn initialise_attitudes(&mut self, p: &Params) {
         let n = self.practices.len();
         self.conflict = eq::conflict(p, self.conflicted_share);
         let common =
             eq::ownership_logit_common(p, self.credibility, 0.0, 0.0) + p.ccg.launch_goodwill;
-        let v_member = eq::member_voice(p, n, &mut self.powers);
-        let voice = |leader: bool| if leader { 1.0 } else { v_member };
+        let drive_common = eq::engagement_drive_common(p, self.credibility);
+        let v_member = self.locality_terms(p, drive_common);
+        let voice = |leader: bool, l: usize| if leader { 1.0 } else { v_member[l] };
         self.loc_ownership.iter_mut().for_each(|x| *x = 0.5);
         for _ in 0..10 {
             let ps = &self.practices;
             let mut sum = vec![0.0; self.localities];
-            let mut count = vec![0.0; self.localities];
             for i in 0..n {
                 let l = ps.locality[i] as usize;
                 sum[l] += eq::ownership_target(
                     p,
                     common,
-                    voice(ps.leader[i]),
+                    voice(ps.leader[i], l),
                     self.loc_ownership[l],
                     ps.disposition[i],
+                    0.0,
                 );
-                count[l] += 1.0;
             }
             for l in 0..self.localities {
-                self.loc_ownership[l] = sum[l] / f64::max(count[l], 1.0);
+                self.loc_ownership[l] = sum[l] / f64::max(self.loc_count[l], 1.0);
             }
         }
         for i in 0..n {
@@ -183,23 +246,24 @@ impl Ccg {
             ps.ownership[i] = (eq::ownership_target(
                 p,
                 common,
-                voice(ps.leader[i]),
+                voice(ps.leader[i], l),
                 self.loc_ownership[l],
                 ps.disposition[i],
+                0.0,
             ) + 3.0 * p.behaviour.ownership_noise * z)
                 .clamp(0.0, 1.0);
         }
-        let drive_common = eq::engagement_drive_common(p, self.credibility);
         self.loc_engaged.iter_mut().for_each(|x| *x = 0.5);
         for _pass in 0..2 {
             let ps = &mut self.practices;
             for i in 0..n {
                 let burnout = ps.leader[i].then_some(ps.burnout[i]);
+                let l = ps.locality[i] as usize;
                 let u = eq::engagement_drive(
                     p,
-                    drive_common,
+                    self.loc_drive[l],
                     ps.ownership[i],
-                    self.loc_engaged[ps.locality[i] as usize],
+                    self.loc_engaged[l],
                     ps.workload[i],
                     ps.finance[i],
                     burnout,
@@ -208,21 +272,22 @@ impl Ccg {
             }
             self.aggregate_localities();
         }
+        let qf = eq::qipp_factor(p, self.support);
         for i in 0..n {
-            let engaged = self.practices.engagement[i] >= 1;
-            self.practices.finance[i] = eq::finance_target(p, engaged);
-            self.practices.workload[i] = eq::workload(
-                p,
-                eq::qipp_factor(p, self.support),
-                self.support,
-                self.practices.workload_base[i],
-                engaged,
-                self.practices.leader[i],
-            );
+            let ps = &mut self.practices;
+            if ps.leader[i] {
+                ps.engagement[i] = 3;
+            }
+            let engaged = ps.engagement[i] >= 1;
+            ps.finance[i] = eq::finance_target(p, engaged, 0.0, 0.0);
+            ps.penalty[i] = eq::penalty_target(p, engaged);
+            let work = eq::ccg_work(p, self.support, 0.0, engaged, ps.leader[i]);
+            ps.workload[i] = eq::workload(qf, ps.workload_base[i], work, ps.slack[i]);
         }
+        self.aggregate_localities();
     }
 
-    /// Locality mean ownership and engaged share from the current state.
+    /// Locality mean ownership, engaged share and size from the current state.
     fn aggregate_localities(&mut self) {
         let ps = &self.practices;
         self.loc_ownership.iter_mut().for_each(|x| *x = 0.0);
@@ -246,18 +311,21 @@ impl Ccg {
     /// aggregates (synchronous update), so practice order does not matter.
     ///
     /// This is the hot loop (docs/PERFORMANCE.md): every term that is the same
-    /// for many practices is computed once per month, with the same floating-point
-    /// operations in the same order as the equations, so results are unchanged.
+    /// for many practices is computed once per month.
     pub fn step(&mut self, p: &Params, shock: f64) {
         self.month += 1;
+        self.stepdowns = 0;
+        self.leavers.clear();
         let n = self.practices.len();
-        let s = eq::support(p);
+        self.intervening = self.intervention_left > 0;
+        let deficit = (-self.balance).max(0.0);
+        let s = eq::support(p, deficit, self.intervening);
         self.support = s;
         self.conflict = eq::conflict(p, self.conflicted_share);
-        let threat = eq::threat(p);
+        let threat = eq::threat(p, self.intervening);
         let own_common = eq::ownership_logit_common(p, self.credibility, threat, self.conflict);
         let drive_common = eq::engagement_drive_common(p, self.credibility);
-        let v_member = eq::member_voice(p, n, &mut self.powers);
+        let v_member = self.locality_terms(p, drive_common);
         let qf = eq::qipp_factor(p, s);
         let b = &p.behaviour;
         let sqrt12 = 12f64.sqrt();
@@ -266,12 +334,28 @@ impl Ccg {
             b.ownership_noise * sqrt12,
             b.burnout_noise * sqrt12,
         );
+        let vacant_share = if self.posts == 0 {
+            0.0
+        } else {
+            self.posts.saturating_sub(self.leaders) as f64 / self.posts as f64
+        };
         // Month constants, indexed by [engaged][leader] or [engaged].
-        let ccg_work = [false, true].map(|e| [false, true].map(|l| eq::ccg_work(p, s, e, l)));
-        let finance_target = [false, true].map(|e| eq::finance_target(p, e));
+        let ccg_work =
+            [false, true].map(|e| [false, true].map(|l| eq::ccg_work(p, s, vacant_share, e, l)));
+        let finance_target = [false, true].map(|e| eq::finance_target(p, e, self.premium, deficit));
+        let penalty_target = [false, true].map(|e| eq::penalty_target(p, e));
+        let pen_drive = penalty_in_drive(p);
+        let own_penalty = b.own_penalty;
+        let hazard_exit = p.model.leader_exit == LeaderExit::Hazard;
+        let term = p.ccg.term_months;
         let revise = Chance::new(b.revision_rate);
-        for (logit, &own) in self.loc_logit.iter_mut().zip(&self.loc_ownership) {
-            *logit = [v_member, 1.0].map(|v| eq::ownership_logit_shared(p, own_common, v, own));
+        for ((logit, &own), &v) in self
+            .loc_logit
+            .iter_mut()
+            .zip(&self.loc_ownership)
+            .zip(&v_member)
+        {
+            *logit = [v, 1.0].map(|v| eq::ownership_logit_shared(p, own_common, v, own));
         }
         self.loc_sum_ownership.fill(0.0);
         self.loc_sum_engaged.fill(0);
@@ -282,67 +366,99 @@ impl Ccg {
         {
             let ps = &self.practices;
             let target = &mut self.target[..n];
-            for ((t, &l), (&leader, &d)) in target
+            for (((t, &l), (&leader, &d)), &pen) in target
                 .iter_mut()
                 .zip(&ps.locality[..n])
                 .zip(ps.leader[..n].iter().zip(&ps.disposition[..n]))
+                .zip(&ps.penalty[..n])
             {
-                *t = eq::logistic(self.loc_logit[l as usize][leader as usize] + d);
+                *t = eq::logistic(self.loc_logit[l as usize][leader as usize] + d - own_penalty * pen);
             }
         }
 
         let mut rng = self.rng.clone();
         let (mut leaders, mut engaged_count, mut engaged_list) = (0usize, 0usize, 0.0);
+        let mut stepdowns = 0u32;
         let ps = &mut self.practices;
         // Slices of length n, so indexing by i needs no bounds checks.
-        let (list_size, locality, workload_base, threshold, target) = (
+        let (list_size, locality, workload_base, slack, threshold, target) = (
             &ps.list_size[..n],
             &ps.locality[..n],
             &ps.workload_base[..n],
+            &ps.slack[..n],
             &ps.threshold[..n],
             &self.target[..n],
         );
-        let (ownership, engagement, workload, finance, leader_of, burnout) = (
+        let (ownership, engagement, workload, finance, penalty, leader_of, burnout, tenure) = (
             &mut ps.ownership[..n],
             &mut ps.engagement[..n],
             &mut ps.workload[..n],
             &mut ps.finance[..n],
+            &mut ps.penalty[..n],
             &mut ps.leader[..n],
             &mut ps.burnout[..n],
+            &mut ps.tenure[..n],
         );
         for i in 0..n {
             let leader = leader_of[i];
             let engaged = engagement[i] >= 1;
             let l = locality[i] as usize;
             let w = (workload_base[i] * qf
-                + ccg_work[engaged as usize][leader as usize]
+                + ccg_work[engaged as usize][leader as usize] * slack[i]
                 + w_noise * (rng.unit() - 0.5))
                 .max(0.0);
             workload[i] = w;
             let f = finance[i];
             let f = f + b.finance_rate * (finance_target[engaged as usize] - f);
             finance[i] = f;
+            let pen = penalty[i];
+            let pen = pen + b.finance_rate * (penalty_target[engaged as usize] - pen);
+            penalty[i] = pen;
             let o = ownership[i];
             let o = (o + b.ownership_rate * (target[i] - o) + o_noise * (rng.unit() - 0.5))
                 .clamp(0.0, 1.0);
             ownership[i] = o;
+            let mut still_leader = leader;
             if leader {
                 let bt = eq::burnout_target(p, w, s);
                 let x = burnout[i];
                 let x =
                     (x + b.burnout_rate * (bt - x) + b_noise * (rng.unit() - 0.5)).clamp(0.0, 1.0);
                 burnout[i] = x;
+                // Mid-term exit, checked every month; then the end of a term.
+                let quit = if hazard_exit {
+                    rng.unit() < eq::quit_hazard(p, x, w)
+                } else {
+                    x > b.burnout_limit
+                };
+                tenure[i] += 1;
+                let leave = quit
+                    || (tenure[i] >= term && rng.unit() >= eq::restand_probability(p, x));
+                if tenure[i] >= term {
+                    tenure[i] = 0;
+                }
+                if leave {
+                    still_leader = false;
+                    tenure[i] = 0;
+                    stepdowns += 1;
+                    self.leavers.push(i);
+                }
             }
             let mut level = engagement[i];
             if rng.hit(revise) {
                 let burnout = leader.then_some(burnout[i]);
-                let u =
-                    eq::engagement_drive(p, drive_common, o, self.loc_engaged[l], w, f, burnout)
-                        - threshold[i];
+                let u = eq::engagement_drive(
+                    p,
+                    self.loc_drive[l],
+                    o,
+                    self.loc_engaged[l],
+                    w,
+                    f + pen_drive * pen,
+                    burnout,
+                ) - threshold[i];
                 level = eq::engagement_level(p, u, rng.unit());
                 engagement[i] = level;
             }
-            let still_leader = leader && burnout[i] <= b.burnout_limit;
             leader_of[i] = still_leader;
             leaders += still_leader as usize;
             // This month's aggregates, for the CCG update and for next month.
@@ -354,17 +470,22 @@ impl Ccg {
             self.loc_sum_engaged[l] += now_engaged as u32;
         }
         self.rng = rng;
+        self.stepdowns = stepdowns;
         for l in 0..self.localities {
             let c = self.loc_count[l].max(1.0);
             self.loc_ownership[l] = self.loc_sum_ownership[l] / c;
             self.loc_engaged[l] = self.loc_sum_engaged[l] as f64 / c;
         }
-        let leaders = self.fill_vacancies(p, leaders);
-        self.update_ccg(p, shock, leaders, engaged_count, engaged_list);
+        self.leaders = self.fill_vacancies(p, leaders);
+        self.update_ccg(p, shock, engaged_count, engaged_list);
     }
 
-    /// Each vacant post is filled with the month's fill probability by a random
-    /// engaged member that holds no post. Returns the leaders in post after.
+    /// Each vacant post is offered, with the month's fill probability, to the
+    /// first member from a random start (in practice order, wrapping) that holds
+    /// no post, is at least moderately engaged and did not leave a post this
+    /// month; the member takes it with [`eq::acceptance`] of its workload. A new
+    /// leader arrives fresh: burnout `new_leader_burnout`, highly engaged.
+    /// Returns the leaders in post after.
     fn fill_vacancies(&mut self, p: &Params, mut leaders: usize) -> usize {
         let vacancies = self.posts.saturating_sub(leaders);
         if vacancies == 0 {
@@ -377,28 +498,68 @@ impl Ccg {
                 continue;
             }
             let start = self.rng.below(n);
-            let ps = &mut self.practices;
-            if let Some(i) = (0..n)
-                .map(|k| (start + k) % n)
-                .find(|&i| !ps.leader[i] && ps.engagement[i] >= 1)
-            {
-                ps.leader[i] = true;
-                ps.burnout[i] = eq::NEW_LEADER_BURNOUT;
-                leaders += 1;
+            let ps = &self.practices;
+            let leavers = &self.leavers;
+            let found = (0..n).map(|k| (start + k) % n).find(|&i| {
+                !ps.leader[i] && ps.engagement[i] >= eq::CANDIDATE_LEVEL && !leavers.contains(&i)
+            });
+            if let Some(i) = found {
+                let accept = eq::acceptance(p, ps.workload[i]);
+                if self.rng.unit() < accept {
+                    self.appoint(p, i);
+                    leaders += 1;
+                }
             }
         }
         leaders
     }
 
-    /// Performance, credibility and the failure clock, from this month's counts.
-    fn update_ccg(
-        &mut self,
-        p: &Params,
-        shock: f64,
-        leaders: usize,
-        engaged: usize,
-        engaged_list: f64,
-    ) {
+    /// Make practice `i`'s GP a fresh leader.
+    fn appoint(&mut self, p: &Params, i: usize) {
+        let ps = &mut self.practices;
+        ps.leader[i] = true;
+        ps.burnout[i] = p.behaviour.new_leader_burnout;
+        ps.tenure[i] = 0;
+        ps.engagement[i] = 3;
+    }
+
+    /// NHS England's leadership change: each leader is replaced with probability
+    /// `leadership_change`, and every post left empty (replaced or vacant) gets an
+    /// appointee: the first practice from a random start that holds no post and
+    /// did not just leave one, whatever its engagement. Appointees arrive fresh.
+    fn leadership_change(&mut self, p: &Params) {
+        let n = self.practices.len();
+        for i in 0..n {
+            if self.practices.leader[i] && self.rng.unit() < p.intervention.leadership_change {
+                self.practices.leader[i] = false;
+                self.practices.tenure[i] = 0;
+                self.stepdowns += 1;
+                self.leavers.push(i);
+                self.leaders -= 1;
+            }
+        }
+        for _ in 0..self.posts.saturating_sub(self.leaders) {
+            let start = self.rng.below(n);
+            let ps = &self.practices;
+            let leavers = &self.leavers;
+            let found = (0..n)
+                .map(|k| (start + k) % n)
+                .find(|&i| !ps.leader[i] && !leavers.contains(&i));
+            if let Some(i) = found {
+                let l = ps.locality[i] as usize;
+                if ps.engagement[i] == 0 {
+                    // Keep next month's locality engaged share in step with the state.
+                    self.loc_engaged[l] += 1.0 / self.loc_count[l].max(1.0);
+                }
+                self.appoint(p, i);
+                self.leaders += 1;
+            }
+        }
+    }
+
+    /// Performance, credibility, CCG finance, the failure clock and NHS England
+    /// intervention, from this month's counts.
+    fn update_ccg(&mut self, p: &Params, shock: f64, engaged: usize, engaged_list: f64) {
         let n = self.practices.len();
         let engaged_list_share = if self.total_list > 0.0 {
             engaged_list / self.total_list
@@ -408,7 +569,7 @@ impl Ccg {
         let filled = if self.posts == 0 {
             1.0
         } else {
-            leaders as f64 / self.posts as f64
+            self.leaders as f64 / self.posts as f64
         };
         let noise = p.behaviour.perf_noise * 12f64.sqrt() * (self.rng.unit() - 0.5);
         self.performance = (eq::performance(
@@ -416,12 +577,22 @@ impl Ccg {
             engaged_list_share,
             self.support,
             filled,
+            self.conflict,
             &mut self.powers,
         ) + noise)
             .clamp(0.0, 1.0);
         self.narrative = (p.environment.narrative - shock).clamp(-1.0, 1.0);
         self.credibility =
             eq::credibility_next(p, self.credibility, self.performance, self.narrative);
+
+        // CCG finance: the balance follows performance; each April (months 12,
+        // 24, …) the quality premium for the year is earned or withheld.
+        self.balance = eq::balance_next(p, self.balance, self.performance);
+        self.year_performance += self.performance;
+        if self.month % 12 == 0 {
+            self.premium = eq::quality_premium(p, self.balance, self.year_performance / 12.0);
+            self.year_performance = 0.0;
+        }
 
         let engaged_share = if n == 0 {
             0.0
@@ -431,9 +602,26 @@ impl Ccg {
         let failing =
             engaged_share < p.failure.engaged_line && self.credibility < p.failure.credibility_line;
         self.failing_streak = if failing { self.failing_streak + 1 } else { 0 };
-        if self.failed_month.is_none() && self.failing_streak >= p.failure.months {
+        let failed = self.failing_streak >= p.failure.months;
+        if self.failed_month.is_none() && failed {
             self.failed_month = Some(self.month);
         }
+
+        // NHS England: an intervention in force counts down; a failed CCG without
+        // one draws whether one starts (in force from next month).
+        if self.intervening {
+            self.intervention_left -= 1;
+        }
+        if failed && self.intervention_left == 0 && self.rng.unit() < p.intervention.rate {
+            self.intervention_left = p.intervention.months;
+            self.interventions += 1;
+            self.leadership_change(p);
+        }
+    }
+
+    /// Is the CCG in a failed state now (failing for at least `failure.months`)?
+    pub fn in_failure(&self, p: &Params) -> bool {
+        self.failing_streak >= p.failure.months
     }
 
     pub fn observe(&self, p: &Params) -> Observation {

@@ -47,6 +47,15 @@ observables! {
     conflict_of_interest: "perceived conflict of interest (0-1)",
     narrative: "narrative pushing credibility this month (-1 = failure predicted, 1 = success)",
     allowance_per_head: "running-cost allowance (GBP per head per year)",
+    leader_stepdowns: "leaders who left their post this month: quit, term ended without standing again, or replaced by NHS England (count)",
+    leader_vacancies: "leadership posts unfilled at month end (count)",
+    influence_members: "share of members without a role who feel able to influence the CCG (at least somewhat engaged and ownership > 0.5)",
+    intervention: "NHS England intervention (legal directions, turnaround) in force this month (0/1)",
+    in_failure: "CCG in a failed state: below both failure lines for at least failure.months months (0/1)",
+    ccg_balance: "CCG's cumulative surplus (+) or deficit (-), share of its annual allocation",
+    quality_premium: "quality premium earned at the last April year end, in force this year (GBP per head; 0 if withheld after an overspend)",
+    penalty: "mean sanction penalty paid by practices (0-1, finance units; included in `finance`)",
+    localities: "locality groups (count)",
 }
 
 impl Observation {
@@ -58,18 +67,20 @@ impl Observation {
         // Counts are integers; each float sum adds the same values in the same
         // order as summing only the practices of its group (adding +0.0 to a
         // sum that starts at +0.0 changes nothing).
-        let (ownership, engagement, leader, burnout_of, workload_of, finance_of) = (
+        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
             &ps.ownership[..n],
             &ps.engagement[..n],
             &ps.leader[..n],
             &ps.burnout[..n],
             &ps.workload[..n],
             &ps.finance[..n],
+            &ps.penalty[..n],
         );
         let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
         let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
         let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
-        let (mut workload, mut overload, mut finance) = (0.0, 0.0, 0.0);
+        let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
+        let mut influence = 0u32;
         for i in 0..n {
             let is_leader = leader[i];
             let (l, m) = (is_leader as u32, !is_leader as u32);
@@ -84,11 +95,14 @@ impl Observation {
             high_l += is_high & l;
             lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
             burnout += if is_leader { burnout_of[i] } else { 0.0 };
-            engaged += (engagement[i] >= 1) as u32;
+            let is_engaged = (engagement[i] >= 1) as u32;
+            engaged += is_engaged;
+            influence += agree & is_engaged & m;
             high += is_high;
             workload += workload_of[i];
             overload += (workload_of[i] - 1.0).max(0.0);
-            finance += finance_of[i];
+            finance += (finance_of[i] + penalty_of[i]).min(1.0);
+            penalty += penalty_of[i];
         }
         let members = (n as u32 - leaders) as f64;
         let (leaders, agree_m, agree_l) = (leaders as f64, agree_m as f64, agree_l as f64);
@@ -117,6 +131,15 @@ impl Observation {
         o.conflict_of_interest = ccg.conflict;
         o.narrative = ccg.narrative;
         o.allowance_per_head = p.ccg.allowance_per_head;
+        o.leader_stepdowns = ccg.stepdowns as f64;
+        o.leader_vacancies = ccg.posts as f64 - leaders;
+        o.influence_members = per(influence as f64, members);
+        o.intervention = ccg.intervening as u8 as f64;
+        o.in_failure = ccg.in_failure(p) as u8 as f64;
+        o.ccg_balance = ccg.balance;
+        o.quality_premium = ccg.premium;
+        o.penalty = per(penalty, all);
+        o.localities = ccg.localities as f64;
         o
     }
 }

@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 type Item<'a> = Spanned<DeValue<'a>>;
 
 /// Sections besides the parameter sections.
-const EXTRA_SECTIONS: [&str; 3] = ["scenario", "population", "events"];
+const EXTRA_SECTIONS: [&str; 4] = ["scenario", "population", "events", "model"];
 const SCENARIO_KEYS: [&str; 5] = ["name", "description", "months", "replicates", "seed"];
 const POPULATION_KEYS: [&str; 6] = [
     "ccgs",
@@ -86,6 +86,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario> {
             "population" => {
                 if let Some(t) = cx.table(section, item) {
                     scn.population = cx.population(t);
+                }
+            }
+            "model" => {
+                if let Some(t) = cx.table(section, item) {
+                    cx.model_section(t, &mut scn.params);
                 }
             }
             "events" => {} // after everything else: events are checked against `months`.
@@ -386,6 +391,37 @@ impl Cx<'_> {
         }
     }
 
+    /// The `[model]` table: each key one of its allowed words.
+    fn model_section(&mut self, t: &DeTable, params: &mut Params) {
+        for (k, v) in t.iter() {
+            let key = format!("model.{}", k.get_ref());
+            let Some(spec) = schema::option_spec(k.get_ref()) else {
+                let keys = schema::OPTIONS.iter().map(|o| o.key);
+                self.unknown(k.span().start, &key, k.get_ref(), keys, "[model]");
+                continue;
+            };
+            let allowed = spec
+                .values
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            match v.get_ref() {
+                DeValue::String(w) if (spec.set)(&mut params.model, w) => {}
+                DeValue::String(w) => self.push(
+                    v.span().start,
+                    &key,
+                    format!("\"{w}\" is not an option; allowed {allowed}"),
+                ),
+                other => self.push(
+                    v.span().start,
+                    &key,
+                    format!("expected a string, found {}; allowed {allowed}", other.type_str()),
+                ),
+            }
+        }
+    }
+
     fn population(&mut self, t: &DeTable) -> Option<Population> {
         let mut pop = Population::default();
         let mut ok = true;
@@ -645,7 +681,7 @@ impl Cx<'_> {
 
     fn cross_checks(&mut self, scn: &Scenario, practices_given: Option<usize>) {
         let p = &scn.params;
-        if scn.population.is_none() && p.ccg.localities > p.ccg.practices {
+        if scn.population.is_none() && p.ccg.localities as usize > p.ccg.practices as usize {
             let off = self.text.find("localities").unwrap_or(0);
             self.push(
                 off,

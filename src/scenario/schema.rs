@@ -48,11 +48,94 @@ impl Spec {
     }
 }
 
+/// How a leader comes to leave a post besides the end of a term (`[model] leader_exit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LeaderExit {
+    /// A smooth monthly quit hazard rising with burnout and workload (default).
+    #[default]
+    Hazard,
+    /// Step down when burnout exceeds `behaviour.burnout_limit` (v1).
+    Threshold,
+}
+
+/// How the sanction penalty acts on a practice (`[model] sanction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Sanction {
+    /// A conditional threat: the penalty falls on non-compliers, who avoid it by
+    /// complying; paying it breeds hostility but does not enter the drive (default).
+    #[default]
+    Conditional,
+    /// The penalty adds to the financial pressure that lowers the drive (v1: it
+    /// traps disengaged practices instead of deterring).
+    Pressure,
+}
+
+/// Structural options where evidence cannot decide between two forms of a
+/// mechanism: the `[model]` table. Fixed for a run (events cannot change them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct ModelOptions {
+    pub leader_exit: LeaderExit,
+    pub sanction: Sanction,
+}
+
+/// One `[model]` key: its name, allowed words (the first is the default) and meaning.
+pub struct OptionSpec {
+    pub key: &'static str,
+    pub values: &'static [&'static str],
+    pub doc: &'static str,
+    pub set: fn(&mut ModelOptions, &str) -> bool,
+    pub get: fn(&ModelOptions) -> &'static str,
+}
+
+/// The `[model]` table's keys.
+pub static OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        key: "leader_exit",
+        values: &["hazard", "threshold"],
+        doc: "how a leader leaves mid-term: a smooth monthly quit hazard rising with burnout and workload, or stepping down when burnout passes behaviour.burnout_limit (v1)",
+        set: |m, v| {
+            m.leader_exit = match v {
+                "hazard" => LeaderExit::Hazard,
+                "threshold" => LeaderExit::Threshold,
+                _ => return false,
+            };
+            true
+        },
+        get: |m| match m.leader_exit {
+            LeaderExit::Hazard => "hazard",
+            LeaderExit::Threshold => "threshold",
+        },
+    },
+    OptionSpec {
+        key: "sanction",
+        values: &["conditional", "pressure"],
+        doc: "how the sanction penalty acts: a conditional threat that compliance avoids (the penalty paid breeds hostility), or added financial pressure that lowers the drive (v1)",
+        set: |m, v| {
+            m.sanction = match v {
+                "conditional" => Sanction::Conditional,
+                "pressure" => Sanction::Pressure,
+                _ => return false,
+            };
+            true
+        },
+        get: |m| match m.sanction {
+            Sanction::Conditional => "conditional",
+            Sanction::Pressure => "pressure",
+        },
+    },
+];
+
+pub fn option_spec(key: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.key == key)
+}
+
 macro_rules! params {
     ($( $section:ident : $Section:ident { $( $field:ident : $kind:ident = $default:expr, [$min:expr, $max:expr], $dynamic:ident, $unit:expr, $doc:expr; )* } )*) => {
         /// All model parameters, grouped by scenario section.
         #[derive(Debug, Clone, PartialEq, Serialize)]
-        pub struct Params { $( pub $section: $Section, )* }
+        pub struct Params { $( pub $section: $Section, )* pub model: ModelOptions }
 
         $(
             #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,7 +144,7 @@ macro_rules! params {
 
         impl Default for Params {
             fn default() -> Self {
-                Params { $( $section: $Section { $( $field: params!(@from $kind, $default), )* }, )* }
+                Params { $( $section: $Section { $( $field: params!(@from $kind, $default), )* }, )* model: ModelOptions::default() }
             }
         }
 
@@ -104,22 +187,25 @@ macro_rules! params {
 params! {
     ccg: Ccg {
         practices: int = 40, [1, 1000], fixed, "practices", "member practices in the CCG (ignored when [population] is given)";
-        localities: int = 4, [1, 100], fixed, "groups", "locality groups; practices are split into them evenly";
+        localities: int = 0, [0, 100], fixed, "groups", "locality groups; 0 (default) = practices / locality_size rounded half away from zero (at least 1); practices are split into them evenly";
+        locality_size: float = 10.0, [2, 100], fixed, "practices", "typical practices per locality when `localities` = 0 (real CCGs: about 8-15)";
         allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
         initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
         launch_goodwill: float = 0.5, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
-        leader_posts_base: int = 4, [0, 100], fixed, "posts", "GP leadership posts every CCG has";
-        leader_posts_per_practice: float = 0.1, [0, 1], fixed, "posts per practice", "extra leadership posts per member practice";
-        succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): faster, fresher replacements";
+        governing_body_gps: int = 4, [0, 100], fixed, "posts", "GP seats on the governing body; leadership posts = these + one lead per locality (at most one per practice)";
+        term_months: int = 36, [1, 10000], fixed, "months", "term of a leadership post; at its end the leader stands again or leaves";
+        succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): deputies make replacement faster and smoother";
         list_size_median: float = 6200.0, [100, 100000], fixed, "patients", "median practice list size (lognormal)";
         list_size_sigma: float = 0.55, [0, 2], fixed, "log-sd", "spread of practice list sizes (sd of log list size)";
+        patients_per_gp: float = 1794.0, [100, 100000], fixed, "patients per FTE GP", "list size per full-time GP; a practice has max(1, list / this) GPs";
         share_conflicted: float = 0.3, [0, 1], fixed, "share", "chance a practice also provides services the CCG commissions";
     }
     constitution: Constitution {
         sanctions: float = 0.2, [0, 1], dynamic, "0-1", "sanction intensity: 0 = peer-led, 1 = draconian sanctions";
         dispute_procedure: bool = 1, [0, 1], dynamic, "yes/no", "explicit dispute procedure in the constitution (halves the threat of sanctions)";
         lmc_engagement: float = 0.5, [0, 1], dynamic, "0-1", "commitment to engage the Local Medical Committee";
-        peer_review: float = 0.3, [0, 1], dynamic, "0-1", "small-group, face-to-face peer review";
+        peer_review: float = 0.3, [0, 1], dynamic, "0-1", "small-group peer review of practices' work";
+        face_to_face: float = 1.0, [0, 1], dynamic, "share", "share of peer review held in face-to-face meetings (the rest by paper or data alone)";
     }
     co_commissioning: CoCommissioning {
         level: int = 0, [0, 3], dynamic, "level", "co-commissioning of primary care: 0 none, 1 greater involvement, 2 joint, 3 delegated";
@@ -148,7 +234,11 @@ params! {
         eng_ownership: float = 1.8, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
         eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
         eng_credibility: float = 2.5, [0, 20], dynamic, "logit", "b_c: weight of credibility";
-        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by sanctions";
+        eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by the threat of sanctions (deterrence)";
+        own_penalty: float = 1.0, [0, 20], dynamic, "logit", "a_pen: hostility of a practice toward the CCG per unit of penalty it pays";
+        peer_review_effect: float = 1.0, [0, 5], dynamic, "multiplier", "strength of peer review on voice and on the drive (0 removes it)";
+        peer_group_size: float = 8.0, [1, 1000], dynamic, "practices", "locality size up to which peer review works fully; larger groups dilute it as size^-1";
+        eng_peer_review: float = 0.5, [0, 20], dynamic, "logit", "b_pr: drive from the locality's effective peer review";
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
         eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
@@ -161,29 +251,56 @@ params! {
         cut_scale: float = 0.15, [0.01, 10], dynamic, "logit", "tau: spread of the ordered logit";
         workload_base_sd: float = 0.1, [0, 1], fixed, "share of capacity", "spread of practices' own workload (mean 0.9)";
         workload_noise: float = 0.03, [0, 1], dynamic, "sd", "monthly noise in workload";
+        capacity_exponent: float = 0.5, [0, 3], dynamic, "exponent", "how much more CCG work weighs on practices with fewer GPs: work x (4.22 / GPs)^this";
         meeting_cost: float = 0.05, [0, 1], dynamic, "share of capacity", "workload of taking part in the CCG";
         lead_cost: float = 0.15, [0, 1], dynamic, "share of capacity", "workload of a leadership role";
         finance_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which finance pressure moves toward its target";
-        sanction_penalty: float = 0.4, [0, 1], dynamic, "0-1", "financial penalty on disengaged practices at full sanctions";
+        sanction_penalty: float = 0.4, [0, 1], dynamic, "0-1", "financial penalty on practices that do not comply (not engaged) at full sanctions";
         engagement_incentive: float = 0.1, [0, 1], dynamic, "0-1", "financial relief for engaged practices";
         functions_load: float = 0.05, [0, 1], dynamic, "per level", "support diverted to new functions per co-commissioning level";
         contractual_threat: float = 0.05, [0, 1], dynamic, "per level", "threat from a more contractual relationship per co-commissioning level";
+        cocomm_investment: float = 0.05, [0, 1], dynamic, "per level", "financial relief to practices per co-commissioning level (primary-care money and services the CCG can direct)";
+        coi_stall: float = 0.5, [0, 5], dynamic, "per unit conflict", "share of performance lost to decisions stalled by conflicts of interest";
         burnout_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
         burnout_base: float = -0.1, [-20, 20], dynamic, "logit", "baseline of the burnout target";
         burnout_workload: float = 2.0, [0, 20], dynamic, "logit", "weight of a leader's workload above capacity";
         burnout_support: float = 1.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
         burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
         burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
-        burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down";
-        fill_rate: float = 0.2, [0, 1], dynamic, "per month", "chance a vacant post is filled in a month without succession planning";
-        fill_rate_succession: float = 0.6, [0, 1], dynamic, "per month", "the same with full succession planning";
+        burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down (leader_exit = \"threshold\" only)";
+        quit_rate: float = 0.01, [0, 1], dynamic, "per month", "q0: monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
+        quit_burnout: float = 3.0, [0, 20], dynamic, "log-rate", "q_b: rise of the quit hazard with burnout";
+        quit_workload: float = 3.0, [0, 20], dynamic, "log-rate", "q_w: rise of the quit hazard with workload above capacity";
+        restand: float = 0.8, [0, 1], dynamic, "0-1", "chance a leader at the end of a term stands again, times (1 - burnout)";
+        new_leader_burnout: float = 0.1, [0, 1], dynamic, "0-1", "burnout of a newly appointed leader";
+        vacancy_load: float = 1.0, [0, 10], dynamic, "multiplier", "extra lead work on the remaining leaders per unit share of posts vacant";
+        fill_rate: float = 0.3, [0, 1], dynamic, "per month", "chance a vacant post is offered to a candidate in a month without succession planning";
+        fill_rate_succession: float = 0.9, [0, 1], dynamic, "per month", "the same with full succession planning";
+        recruit_base: float = 1.5, [-20, 20], dynamic, "logit", "willingness of a candidate at full capacity to take a post";
+        recruit_workload: float = 6.0, [0, 50], dynamic, "logit", "fall of willingness with the candidate's workload above capacity (the pool shrinks)";
+        perf_engagement_weight: float = 0.8, [0, 1], dynamic, "share", "w_E: weight of GP engagement in performance (the rest is managerial and commissioning-support capacity)";
         perf_engagement: float = 4.0, [0.1, 10], dynamic, "exponent", "e1: steepness of the critical-mass curve of engaged share in performance";
         perf_half: float = 0.2, [0.01, 10], dynamic, "share", "h: engaged list share at which the engagement term of performance is half way (critical mass)";
-        perf_support: float = 0.1, [0, 5], dynamic, "exponent", "e2: weight of support capacity";
+        perf_support: float = 1.0, [0, 5], dynamic, "exponent", "e2: exponent of support capacity in the managerial term";
         perf_leaders: float = 0.5, [0, 5], dynamic, "exponent", "e3: weight of leadership posts filled";
         perf_noise: float = 0.02, [0, 0.5], dynamic, "sd", "monthly noise in performance";
         credibility_rate: float = 0.1, [0, 1], dynamic, "per month", "k_c: speed at which credibility follows performance";
         narrative_weight: float = 0.5, [0, 1], dynamic, "per month", "credibility moved per month by a narrative of strength 1";
+    }
+    ccg_finance: CcgFinance {
+        spend_gain: float = 0.2, [0, 5], dynamic, "share of allocation per year", "surplus per year per unit of performance above break-even (negative below: overspend)";
+        breakeven: float = 0.5, [0, 1], dynamic, "0-1", "performance at which the CCG spends exactly its allocation";
+        deficit_support: float = 2.0, [0, 20], dynamic, "per unit deficit", "support capacity lost per unit of cumulative deficit (share of annual allocation)";
+        deficit_squeeze: float = 1.0, [0, 20], dynamic, "per unit deficit", "financial pressure passed to practices per unit of cumulative deficit";
+        premium_max: float = 5.0, [0, 20], dynamic, "GBP per head", "quality premium at full performance, paid each April unless the CCG is in deficit";
+        premium_relief: float = 0.1, [0, 1], dynamic, "0-1", "financial relief to practices from a full quality premium (shared with general practice)";
+    }
+    intervention: Intervention {
+        rate: float = 0.08, [0, 1], dynamic, "per month", "chance per month that NHS England intervenes in a CCG that has failed (0 = never)";
+        months: int = 12, [1, 1200], dynamic, "months", "how long an intervention (legal directions) stays in force";
+        turnaround: float = 0.5, [0, 1], dynamic, "share of support", "support capacity a turnaround team restores while in force";
+        leadership_change: float = 1.0, [0, 1], dynamic, "share", "share of leaders replaced by fresh appointees when NHS England intervenes";
+        threat: float = 0.5, [0, 5], dynamic, "threat units", "imposed control while in force: added to the threat that erodes ownership";
     }
     failure: Failure {
         engaged_line: float = 0.35, [0, 1], dynamic, "share", "engaged share below which a CCG is failing";
@@ -242,6 +359,16 @@ pub fn markdown_table() -> String {
                 s.doc
             ));
         }
+    }
+    out.push_str("\n## [model]\n\nStructural options (words, not numbers); fixed for a run.\n\n| key | default | allowed | meaning |\n|---|---|---|---|\n");
+    for o in OPTIONS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            o.key,
+            o.values[0],
+            o.values.join(", "),
+            o.doc
+        ));
     }
     out
 }
