@@ -56,10 +56,7 @@ pub fn run(a: ValidateArgs) -> Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        let ids: Vec<String> = failed
-            .iter()
-            .map(|c| c.pattern.clone())
-            .collect();
+        let ids: Vec<String> = failed.iter().map(|c| c.pattern.clone()).collect();
         Err(Error::Refused(format!(
             "validation failed: {} counted check{} failed (table lines {}); see FAIL above",
             failed.len(),

@@ -225,7 +225,9 @@ pub fn finance_target(p: &Params, engaged: bool, premium: f64, deficit: f64) -> 
         0.0
     };
     let incentive = if engaged { b.engagement_incentive } else { 0.0 };
-    (p.environment.funding_squeeze - incentive - f.premium_relief * premium_share
+    (p.environment.funding_squeeze
+        - incentive
+        - f.premium_relief * premium_share
         - b.cocomm_investment * p.co_commissioning.level as f64
         + f.deficit_squeeze * deficit)
         .clamp(0.0, 1.0)
@@ -360,8 +362,8 @@ pub fn performance(
 ) -> f64 {
     let b = &p.behaviour;
     let we = b.perf_engagement_weight;
-    let delivery =
-        we * engagement_term(p, engaged_list_share, pw) + (1.0 - we) * pw.support.of(support, b.perf_support);
+    let delivery = we * engagement_term(p, engaged_list_share, pw)
+        + (1.0 - we) * pw.support.of(support, b.perf_support);
     delivery * pw.filled.of(posts_filled, b.perf_leaders) * (1.0 - b.coi_stall * conflict).max(0.0)
 }
 

@@ -372,7 +372,9 @@ impl Ccg {
                 .zip(ps.leader[..n].iter().zip(&ps.disposition[..n]))
                 .zip(&ps.penalty[..n])
             {
-                *t = eq::logistic(self.loc_logit[l as usize][leader as usize] + d - own_penalty * pen);
+                *t = eq::logistic(
+                    self.loc_logit[l as usize][leader as usize] + d - own_penalty * pen,
+                );
             }
         }
 
@@ -432,8 +434,8 @@ impl Ccg {
                     x > b.burnout_limit
                 };
                 tenure[i] += 1;
-                let leave = quit
-                    || (tenure[i] >= term && rng.unit() >= eq::restand_probability(p, x));
+                let leave =
+                    quit || (tenure[i] >= term && rng.unit() >= eq::restand_probability(p, x));
                 if tenure[i] >= term {
                     tenure[i] = 0;
                 }

@@ -416,7 +416,10 @@ impl Cx<'_> {
                 other => self.push(
                     v.span().start,
                     &key,
-                    format!("expected a string, found {}; allowed {allowed}", other.type_str()),
+                    format!(
+                        "expected a string, found {}; allowed {allowed}",
+                        other.type_str()
+                    ),
                 ),
             }
         }

@@ -41,7 +41,7 @@ pub const MIN_REPLICATES: u32 = 30;
 #[derive(Debug, Clone)]
 pub struct Lab {
     pub replicates: u32,
-    pub overrides: Vec<(&'static str, f64)>,
+    pub overrides: Overrides,
     /// Replaces every bundled scenario's seed (paired scenarios stay paired).
     pub seed: Option<u64>,
 }
@@ -50,7 +50,7 @@ impl Default for Lab {
     fn default() -> Self {
         Lab {
             replicates: DEFAULT_REPLICATES,
-            overrides: Vec::new(),
+            overrides: Overrides::default(),
             seed: None,
         }
     }
@@ -137,11 +137,7 @@ impl Lab {
         if let Some(seed) = self.seed {
             scn.seed = seed;
         }
-        for &(path, v) in &self.overrides {
-            if let Some(s) = schema::spec(path) {
-                (s.set)(&mut scn.params, v);
-            }
-        }
+        self.overrides.apply(&mut scn.params);
         scn
     }
 
@@ -167,9 +163,10 @@ impl Lab {
 
     /// This lab with more overrides applied after its own (a null model or a
     /// mutation: the same path as `ccgsim validate --set`).
-    pub fn with(&self, more: &[(&'static str, f64)]) -> Lab {
+    pub fn with(&self, more: &Overrides) -> Lab {
         let mut lab = self.clone();
-        lab.overrides.extend_from_slice(more);
+        lab.overrides.params.extend_from_slice(&more.params);
+        lab.overrides.options.extend_from_slice(&more.options);
         lab
     }
 
@@ -205,10 +202,52 @@ pub fn window_mean(r: &RunRecord, from: u32, to: u32, col: impl Fn(&Observation)
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
+/// Overrides given with `ccgsim validate --set` (or by a null model or a
+/// mutation): parameter values, and `[model]` options by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// (parameter path, value), applied in order.
+    pub params: Vec<(&'static str, f64)>,
+    /// (`[model]` key, option word), applied in order.
+    pub options: Vec<(&'static str, &'static str)>,
+}
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty() && self.options.is_empty()
+    }
+
+    /// Apply every override to `p` (events still apply on top of parameters).
+    pub fn apply(&self, p: &mut crate::scenario::Params) {
+        for &(path, v) in &self.params {
+            if let Some(s) = schema::spec(path) {
+                (s.set)(p, v);
+            }
+        }
+        for &(key, word) in &self.options {
+            if let Some(o) = schema::option_spec(key) {
+                (o.set)(&mut p.model, word);
+            }
+        }
+    }
+
+    /// Each override as `path = value`, in the order given.
+    pub fn describe(&self) -> Vec<String> {
+        let params = self.params.iter().map(|(p, v)| format!("{p} = {v}"));
+        let options = self
+            .options
+            .iter()
+            .map(|(k, w)| format!("model.{k} = \"{w}\""));
+        params.chain(options).collect()
+    }
+}
+
 /// Parse `path=value` overrides (as given to `ccgsim validate --set`), with the
-/// same type and range rules as a scenario file.
-pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
+/// same type and range rules as a scenario file. `model.<key>=<option>` picks a
+/// `[model]` option (quotes around the word are optional).
+pub fn parse_overrides(items: &[String]) -> Result<Overrides> {
     let mut out = Vec::new();
+    let mut options = Vec::new();
     let mut diags = Vec::new();
     for item in items {
         let Some((path, value)) = item.split_once('=') else {
@@ -220,6 +259,32 @@ pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
             continue;
         };
         let path = path.trim();
+        if let Some(key) = path.strip_prefix("model.") {
+            let word = value.trim().trim_matches('"');
+            match schema::option_spec(key) {
+                Some(o) => match o.values.iter().find(|w| **w == word) {
+                    Some(w) => options.push((o.key, *w)),
+                    None => diags.push(Diagnostic::unplaced(
+                        "--set",
+                        path,
+                        format!(
+                            "`{word}` is not an option; allowed {}",
+                            o.values.join(" or ")
+                        ),
+                    )),
+                },
+                None => {
+                    let hint = crate::error::nearest(key, schema::OPTIONS.iter().map(|o| o.key))
+                        .map_or(String::new(), |n| format!("; did you mean `model.{n}`?"));
+                    diags.push(Diagnostic::unplaced(
+                        "--set",
+                        path,
+                        format!("unknown [model] option{hint}"),
+                    ));
+                }
+            }
+            continue;
+        }
         let Some(spec) = schema::spec(path) else {
             let hint = crate::error::nearest(path, schema::SPECS.iter().map(|s| s.path))
                 .map_or(String::new(), |n| format!("; did you mean `{n}`?"));
@@ -247,12 +312,12 @@ pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
             Err(m) => diags.push(Diagnostic::unplaced("--set", spec.path, m)),
         }
     }
+    let overrides = Overrides {
+        params: out,
+        options,
+    };
     let mut p = crate::scenario::Params::default();
-    for &(path, v) in &out {
-        if let Some(s) = schema::spec(path) {
-            (s.set)(&mut p, v);
-        }
-    }
+    overrides.apply(&mut p);
     let b = &p.behaviour;
     if diags.is_empty() && !(b.cut_1 < b.cut_2 && b.cut_2 < b.cut_3) {
         diags.push(Diagnostic::unplaced(
@@ -265,7 +330,7 @@ pub fn parse_overrides(items: &[String]) -> Result<Vec<(&'static str, f64)>> {
         ));
     }
     if diags.is_empty() {
-        Ok(out)
+        Ok(overrides)
     } else {
         Err(Error::Invalid(diags))
     }

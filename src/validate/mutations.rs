@@ -27,12 +27,14 @@ impl Mutation {
     }
 }
 
-/// Every mutation of the suite (issue #14), one mechanism each.
+/// Every mutation of the suite (issue #14), one mechanism each: the v1 list of
+/// the issue and one for each v2 mechanism (docs/ODD.md §10 names the parameter
+/// or switch that removes it).
 pub const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "sanctions-keep-ownership",
-        removes: "sanctions don't erode ownership (threat has no weight in the ownership target)",
-        sets: &["behaviour.own_threat=0"],
+        removes: "sanctions don't erode ownership (neither the threat nor the penalty paid lowers the ownership target)",
+        sets: &["behaviour.own_threat=0", "behaviour.own_penalty=0"],
         caught_by: "4",
     },
     Mutation {
@@ -43,30 +45,50 @@ pub const MUTATIONS: &[Mutation] = &[
     },
     Mutation {
         name: "credibility-frozen",
-        removes: "credibility never moves toward performance (only a narrative moves it)",
-        sets: &["behaviour.credibility_rate=0"],
+        removes: "credibility never moves (neither performance nor a narrative moves it)",
+        sets: &[
+            "behaviour.credibility_rate=0",
+            "behaviour.narrative_weight=0",
+        ],
         caught_by: "5",
     },
     Mutation {
         name: "credibility-ignores-performance",
-        removes: "credibility follows a performance that engagement does not move",
-        sets: &["behaviour.perf_engagement=0.1", "behaviour.perf_half=10"],
+        removes: "credibility does not follow performance (only a narrative moves it)",
+        sets: &["behaviour.credibility_rate=0"],
         caught_by: "5",
     },
     Mutation {
         name: "no-burnout",
-        removes: "leaders never burn out (burnout target pinned near 0)",
+        removes: "leaders never burn out (burnout stays at a new leader's level)",
+        sets: &["behaviour.burnout_rate=0", "behaviour.burnout_noise=0"],
+        caught_by: "6",
+    },
+    Mutation {
+        name: "no-peer-review",
+        removes: "peer review has no effect on voice or drive",
+        sets: &["behaviour.peer_review_effect=0"],
+        caught_by: "7",
+    },
+    Mutation {
+        name: "peer-review-not-small-groups",
+        removes: "peer review works the same in any group size and without face-to-face meetings",
         sets: &[
-            "behaviour.burnout_base=-20",
-            "behaviour.burnout_workload=0",
-            "behaviour.burnout_support=0",
+            "behaviour.peer_group_size=1000",
+            "constitution.face_to_face=1",
         ],
-        caught_by: "3",
+        caught_by: "7",
     },
     Mutation {
         name: "no-sanction-penalty",
         removes: "sanctions carry no financial penalty",
         sets: &["behaviour.sanction_penalty=0"],
+        caught_by: "4",
+    },
+    Mutation {
+        name: "sanction-as-pressure",
+        removes: "the penalty traps instead of deterring (v1: it adds to the financial pressure that lowers the drive)",
+        sets: &["model.sanction=pressure"],
         caught_by: "4",
     },
     Mutation {
@@ -89,8 +111,18 @@ pub const MUTATIONS: &[Mutation] = &[
     },
     Mutation {
         name: "leaders-never-step-down",
-        removes: "no leader leaves a post",
-        sets: &["behaviour.burnout_limit=1"],
+        removes: "no leader leaves a post (no quits, no end of term, no leadership change)",
+        sets: &[
+            "behaviour.quit_rate=0",
+            "ccg.term_months=10000",
+            "intervention.leadership_change=0",
+        ],
+        caught_by: "3",
+    },
+    Mutation {
+        name: "leader-exit-threshold",
+        removes: "leaders leave only past a burnout threshold (v1), not by a smooth hazard",
+        sets: &["model.leader_exit=threshold"],
         caught_by: "3",
     },
     Mutation {
@@ -98,5 +130,74 @@ pub const MUTATIONS: &[Mutation] = &[
         removes: "vacant leadership posts stay empty",
         sets: &["behaviour.fill_rate=0", "behaviour.fill_rate_succession=0"],
         caught_by: "3",
+    },
+    Mutation {
+        name: "recruitment-ignores-workload",
+        removes: "the pool of willing candidates does not shrink when workload is high",
+        sets: &["behaviour.recruit_workload=0"],
+        caught_by: "6",
+    },
+    Mutation {
+        name: "vacancies-load-no-one",
+        removes: "vacant posts add nothing to the remaining leaders' load",
+        sets: &["behaviour.vacancy_load=0"],
+        caught_by: "3",
+    },
+    Mutation {
+        name: "no-succession-effect",
+        removes: "succession planning neither speeds replacement nor relieves burnout",
+        sets: &[
+            "behaviour.fill_rate_succession=0.2",
+            "behaviour.burnout_succession=0",
+        ],
+        caught_by: "3",
+    },
+    Mutation {
+        name: "no-intervention",
+        removes: "NHS England never intervenes in a failed CCG",
+        sets: &["intervention.rate=0"],
+        caught_by: "5",
+    },
+    Mutation {
+        name: "no-co-commissioning-benefit",
+        removes: "co-commissioning brings no primary-care money or services into general practice",
+        sets: &["behaviour.cocomm_investment=0"],
+        caught_by: "8",
+    },
+    Mutation {
+        name: "no-conflict-stall",
+        removes: "conflicts of interest do not stall decisions",
+        sets: &["behaviour.coi_stall=0"],
+        caught_by: "8",
+    },
+    Mutation {
+        name: "performance-ignores-support",
+        removes: "performance depends on GP engagement only, not on managerial and commissioning support",
+        sets: &["behaviour.perf_engagement_weight=1"],
+        caught_by: "6",
+    },
+    Mutation {
+        name: "no-ccg-finance",
+        removes: "the CCG's balance never moves (no deficit, no deficit cuts)",
+        sets: &["ccg_finance.spend_gain=0"],
+        caught_by: "4",
+    },
+    Mutation {
+        name: "no-quality-premium",
+        removes: "no quality premium",
+        sets: &["ccg_finance.premium_max=0"],
+        caught_by: "4",
+    },
+    Mutation {
+        name: "no-gp-capacity",
+        removes: "small practices have as much slack for CCG work as large ones",
+        sets: &["behaviour.capacity_exponent=0"],
+        caught_by: "2",
+    },
+    Mutation {
+        name: "fixed-localities",
+        removes: "four localities whatever the CCG's size (v1) instead of about ten practices each",
+        sets: &["ccg.localities=4"],
+        caught_by: "2",
     },
 ];

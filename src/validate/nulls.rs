@@ -33,10 +33,10 @@ pub const NULLS: &[NullModel] = &[
     NullModel {
         pattern: 5,
         claim: "hysteresis comes from credibility following performance",
-        null: "credibility does not follow performance: performance is held near its \
-               full-engagement value whatever the engagement (critical-mass curve flattened), \
-               so credibility recovers once the narrative stops",
-        sets: &["behaviour.perf_engagement=0.1", "behaviour.perf_half=10"],
+        null: "credibility does not follow engagement: performance, which credibility \
+               follows, no longer depends on GP engagement (only on support, posts and \
+               stalled decisions), so the engagement → performance → credibility loop is cut",
+        sets: &["behaviour.perf_engagement_weight=0"],
     },
     NullModel {
         pattern: 9,
@@ -76,7 +76,10 @@ impl NullContrast {
         let sets = self.spec.sets.join(", ");
         Check {
             pattern: format!("N{}", self.spec.pattern),
-            claim: format!("Null model for pattern {}: {}", self.spec.pattern, self.spec.claim),
+            claim: format!(
+                "Null model for pattern {}: {}",
+                self.spec.pattern, self.spec.claim
+            ),
             source: source(self.spec.pattern).into(),
             scenario: self.scenario.clone(),
             measure: match &self.error {
@@ -127,9 +130,14 @@ fn measure(lab: &Lab, n: u8) -> (Vec<f64>, Estimate, bool) {
     let (xs, holds): (Vec<f64>, fn(&Estimate, f64) -> bool) = match n {
         2 => {
             let (a, b) = YEAR_2013;
-            let xs = paired(lab, "ccg-size-small.toml", "ccg-size-large.toml", a, b, |o| {
-                o.ownership_members
-            });
+            let xs = paired(
+                lab,
+                "ccg-size-small.toml",
+                "ccg-size-large.toml",
+                a,
+                b,
+                |o| o.ownership_members,
+            );
             (xs, |e: &Estimate, _| holds(e, Direction::Positive))
         }
         5 => {
@@ -170,7 +178,11 @@ fn words(lab: &Lab, n: u8) -> (String, String, String) {
         5 => {
             let (start, duration, _) = narrative_of(lab);
             let stop = start + duration;
-            let line = lab.scenario("failure-narrative.toml").params.failure.engaged_line;
+            let line = lab
+                .scenario("failure-narrative.toml")
+                .params
+                .failure
+                .engaged_line;
             (
                 "failure-narrative.toml".into(),
                 format!(

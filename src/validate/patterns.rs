@@ -239,6 +239,10 @@ fn pattern_3(lab: &Lab) -> Vec<Check> {
     let (a, b) = YEAR_2014;
     let lacking = lab.window(&scn, a, b, col(|o| o.leaders_lacking_support));
     let filled = lab.window(&scn, 13, 24, col(|o| o.leaders / o.leader_posts));
+    let stepdowns = lab.window(&scn, 1, 24, col(|o| o.leader_stepdowns));
+    let succ = lab.scenario("leadership-succession.toml");
+    let none = lab.scenario("leadership-no-succession.toml");
+    let vacant = |s| lab.window(s, 1, 60, col(|o| o.leader_vacancies / o.leader_posts));
     vec![
         paired(
             3,
@@ -269,6 +273,26 @@ fn pattern_3(lab: &Lab) -> Vec<Check> {
             &filled,
             MIN_POSTS_FILLED,
             true,
+        ),
+        against_line(
+            3,
+            claim,
+            SEED_004,
+            "baseline.toml",
+            "leaders leaving their posts (quit, term ended, replaced), per month, months 1–24",
+            &stepdowns,
+            0.0,
+            true,
+        ),
+        paired(
+            3,
+            claim,
+            SEED_004,
+            "leadership-succession.toml vs leadership-no-succession.toml",
+            "share of posts vacant, succession planning − none, months 1–60",
+            &vacant(&succ),
+            &vacant(&none),
+            Direction::Negative,
         ),
     ]
 }
@@ -462,6 +486,7 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
     let end_narr = lab.window(&narr, ea, eb, col(|o| o.engaged_share));
     let (ha, hb) = (stop + 18, (stop + 24).min(narr.months));
     let after = lab.window(&narr, ha, hb, col(|o| o.engaged_share));
+    let intervened = lab.window(&narr, stop, narr.months, col(|o| o.intervention));
     let mut checks = vec![
         against_line(
             5,
@@ -499,6 +524,19 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
             &after,
             line,
             false,
+        ),
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml",
+            &format!(
+                "share of months with NHS England intervention in force after the narrative (months {stop}–{})",
+                narr.months
+            ),
+            &intervened,
+            0.0,
+            true,
         ),
     ];
     let sweep = sweep_narrative(lab, &sweep_strengths());
@@ -564,7 +602,16 @@ fn pattern_6(lab: &Lab) -> Vec<Check> {
     let w = |s, f: fn(&Observation) -> f64| lab.window(s, 30, 60, f);
     let sc = "running-cost-cut.toml vs baseline.toml";
     let row = |id: &str, measure: &str, f: fn(&Observation) -> f64, dir| {
-        paired(id, claim, SEED_004, sc, measure, &w(&cut, f), &w(&base, f), dir)
+        paired(
+            id,
+            claim,
+            SEED_004,
+            sc,
+            measure,
+            &w(&cut, f),
+            &w(&base, f),
+            dir,
+        )
     };
     vec![
         row(
@@ -645,9 +692,28 @@ fn pattern_8(lab: &Lab) -> Vec<Check> {
     let w = |s, f: fn(&Observation) -> f64| lab.window(s, 36, 60, f);
     let lay_sc = "co-commissioning-lay-scrutiny.toml vs co-commissioning.toml";
     let lay_row = |id: &str, measure: &str, f: fn(&Observation) -> f64, dir| {
-        paired(id, claim, SEED_004, lay_sc, measure, &w(&lay, f), &w(&co, f), dir)
+        paired(
+            id,
+            claim,
+            SEED_004,
+            lay_sc,
+            measure,
+            &w(&lay, f),
+            &w(&co, f),
+            dir,
+        )
     };
     vec![
+        paired(
+            8,
+            claim,
+            SEED_004,
+            "co-commissioning.toml vs baseline.toml",
+            "financial pressure on practices (primary-care money the CCG can direct), level 3 − level 0, months 36–60",
+            &w(&co, |o| o.finance),
+            &w(&base, |o| o.finance),
+            Direction::Negative,
+        ),
         lay_row(
             "8",
             "member ownership, lay scrutiny − none, months 36–60",
@@ -718,7 +784,9 @@ fn pattern_9(lab: &Lab) -> Vec<Check> {
             claim,
             SEED_000,
             sc,
-            &format!("engaged share, bunched − spread, months {a}–{b} (equal total QIPP load: 3.6 capacity-months each)"),
+            &format!(
+                "engaged share, bunched − spread, months {a}–{b} (equal total QIPP load: 3.6 capacity-months each)"
+            ),
             &win(&bunched, |o| o.engaged_share),
             &win(&spread, |o| o.engaged_share),
             Direction::Negative,
@@ -728,7 +796,9 @@ fn pattern_9(lab: &Lab) -> Vec<Check> {
             claim,
             SEED_000,
             sc,
-            &format!("sanity (set by the QIPP schedule): peak mean workload, bunched − spread, months {a}–{b}"),
+            &format!(
+                "sanity (set by the QIPP schedule): peak mean workload, bunched − spread, months {a}–{b}"
+            ),
             &peak_w(&bunched),
             &peak_w(&spread),
             Direction::Positive,
@@ -738,7 +808,9 @@ fn pattern_9(lab: &Lab) -> Vec<Check> {
             claim,
             SEED_000,
             sc,
-            &format!("sanity (set by the QIPP schedule): work beyond capacity summed over months {a}–{b}, bunched − spread"),
+            &format!(
+                "sanity (set by the QIPP schedule): work beyond capacity summed over months {a}–{b}, bunched − spread"
+            ),
             &over(&bunched),
             &over(&spread),
             Direction::Positive,

@@ -8,7 +8,7 @@ pub struct Report {
     pub replicates: u32,
     /// The seed given with `--seed`, if any (otherwise each scenario's own).
     pub seed: Option<u64>,
-    pub overrides: Vec<(&'static str, f64)>,
+    pub overrides: super::Overrides,
     pub checks: Vec<Check>,
     /// Each emergent pattern in the model and in its null model.
     pub nulls: Vec<NullContrast>,
@@ -89,7 +89,10 @@ impl Report {
              {fp}/{fnn} calibration figures within tolerance"
         );
         if pn > 0 {
-            let _ = write!(line, ", {pp}/{pn} out-of-sample predictions hit (not counted)");
+            let _ = write!(
+                line,
+                ", {pp}/{pn} out-of-sample predictions hit (not counted)"
+            );
         }
         let _ = write!(
             line,
@@ -144,8 +147,9 @@ impl Report {
         if !self.overrides.is_empty() {
             let list: Vec<String> = self
                 .overrides
+                .describe()
                 .iter()
-                .map(|(p, v)| format!("`{p} = {v}`"))
+                .map(|o| format!("`{o}`"))
                 .collect();
             let _ = writeln!(
                 s,
@@ -257,7 +261,10 @@ impl Report {
                 }
             );
         }
-        let _ = writeln!(s, "\n## Calibration figures (fit; MODEL.md §6 and §8, 2013–14)\n");
+        let _ = writeln!(
+            s,
+            "\n## Calibration figures (fit; MODEL.md §6 and §8, 2013–14)\n"
+        );
         table(&mut s, self.figures(), false);
         let _ = writeln!(
             s,
