@@ -5,7 +5,7 @@
 //! pattern the null reproduces does not need the feedback.
 
 use super::patterns::{
-    Direction, QIPP_WINDOW, SEED_000, SEED_001, SEED_002, YEAR_2013, narrative_of,
+    Direction, END, QIPP_WINDOW, SEED_000, SEED_001, SEED_002, YEAR_2013, narrative_of,
 };
 use super::{Check, Estimate, Lab, parse_overrides};
 
@@ -144,8 +144,9 @@ fn measure(lab: &Lab, n: u8) -> (Vec<f64>, Estimate, bool) {
             let (start, duration, _) = narrative_of(lab);
             let stop = start + duration;
             let narr = lab.scenario("failure-narrative.toml");
-            let (ha, hb) = (stop + 18, (stop + 24).min(narr.months));
-            let xs = lab.window(&narr, ha, hb, |o| o.engaged_share);
+            let (ea, eb) = END;
+            debug_assert!(ea > stop);
+            let xs = lab.window(&narr, ea, eb, |o| o.engaged_share);
             (xs, |e: &Estimate, line: f64| e.hi < line)
         }
         9 => {
@@ -186,9 +187,11 @@ fn words(lab: &Lab, n: u8) -> (String, String, String) {
             (
                 "failure-narrative.toml".into(),
                 format!(
-                    "engaged share 18–24 months after the narrative stopped (months {}–{})",
-                    stop + 18,
-                    stop + 24
+                    "engaged share at the end of the run, {}–{} months after the narrative stopped (months {}–{})",
+                    END.0 - stop,
+                    END.1 - stop,
+                    END.0,
+                    END.1
                 ),
                 format!("< {line}, 95% CI below: it stays low"),
             )

@@ -531,6 +531,20 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
             SEED_002,
             "failure-narrative.toml",
             &format!(
+                "engaged share at the end of the run, {}–{} months after the narrative stopped (months {ea}–{eb})",
+                ea - stop,
+                eb - stop
+            ),
+            &end_narr,
+            line,
+            false,
+        ),
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml",
+            &format!(
                 "share of months with NHS England intervention in force after the narrative (months {stop}–{})",
                 narr.months
             ),
