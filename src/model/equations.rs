@@ -348,22 +348,31 @@ pub fn engagement_term(p: &Params, engaged_list_share: f64, pw: &mut Powers) -> 
     (1.0 + hk) * ek / (ek + hk)
 }
 
-/// `performance = (w_E·g(E) + (1 − w_E)·S^e2) · posts_filled^e3 · max(0, 1 − stall·coi)`
-/// (noise is added by the caller): GP engagement and managerial/commissioning
-/// support both deliver; vacant posts and decisions stalled by conflicts of
-/// interest cost performance.
+/// `performance = min(1, w_E·g(E) + (1 − w_E)·S^e2 + turnaround·intervening)
+/// · posts_filled^e3 · max(0, 1 − stall·coi)` (noise is added by the caller): GP
+/// engagement and managerial/commissioning support both deliver, and so does an
+/// NHS England turnaround team while an intervention is in force; vacant posts
+/// and decisions stalled by conflicts of interest cost performance.
 pub fn performance(
     p: &Params,
     engaged_list_share: f64,
     support: f64,
     posts_filled: f64,
     conflict: f64,
+    intervening: bool,
     pw: &mut Powers,
 ) -> f64 {
     let b = &p.behaviour;
     let we = b.perf_engagement_weight;
-    let delivery = we * engagement_term(p, engaged_list_share, pw)
-        + (1.0 - we) * pw.support.of(support, b.perf_support);
+    let turnaround = if intervening {
+        p.intervention.turnaround
+    } else {
+        0.0
+    };
+    let delivery = (we * engagement_term(p, engaged_list_share, pw)
+        + (1.0 - we) * pw.support.of(support, b.perf_support)
+        + turnaround)
+        .min(1.0);
     delivery * pw.filled.of(posts_filled, b.perf_leaders) * (1.0 - b.coi_stall * conflict).max(0.0)
 }
 

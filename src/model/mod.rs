@@ -580,6 +580,7 @@ impl Ccg {
             self.support,
             filled,
             self.conflict,
+            self.intervening,
             &mut self.powers,
         ) + noise)
             .clamp(0.0, 1.0);

@@ -49,7 +49,7 @@ observables! {
     allowance_per_head: "running-cost allowance (GBP per head per year)",
     leader_stepdowns: "leaders who left their post this month: quit, term ended without standing again, or replaced by NHS England (count)",
     leader_vacancies: "leadership posts unfilled at month end (count)",
-    influence_members: "share of members without a role who feel able to influence the CCG (at least somewhat engaged and ownership > 0.5)",
+    influence_members: "share of members without a role who feel able to influence the CCG (at least somewhat engaged, ownership above behaviour.influence_line)",
     intervention: "NHS England intervention (legal directions, turnaround) in force this month (0/1)",
     in_failure: "CCG in a failed state: below both failure lines for at least failure.months months (0/1)",
     ccg_balance: "CCG's cumulative surplus (+) or deficit (-), share of its annual allocation",
@@ -81,6 +81,7 @@ impl Observation {
         let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
         let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
         let mut influence = 0u32;
+        let influence_line = p.behaviour.influence_line;
         for i in 0..n {
             let is_leader = leader[i];
             let (l, m) = (is_leader as u32, !is_leader as u32);
@@ -97,7 +98,7 @@ impl Observation {
             burnout += if is_leader { burnout_of[i] } else { 0.0 };
             let is_engaged = (engagement[i] >= 1) as u32;
             engaged += is_engaged;
-            influence += agree & is_engaged & m;
+            influence += (own > influence_line) as u32 & is_engaged & m;
             high += is_high;
             workload += workload_of[i];
             overload += (workload_of[i] - 1.0).max(0.0);

@@ -89,42 +89,44 @@ pub struct OptionSpec {
     pub get: fn(&ModelOptions) -> &'static str,
 }
 
+/// One `OptionSpec` from the option's field, enum and (word, variant) pairs,
+/// the default first.
+macro_rules! option {
+    ($key:literal, $field:ident, $Enum:ident, [$( ($word:literal, $variant:ident) ),+], $doc:literal) => {
+        OptionSpec {
+            key: $key,
+            values: &[$( $word ),+],
+            doc: $doc,
+            set: |m, v| {
+                m.$field = match v {
+                    $( $word => $Enum::$variant, )+
+                    _ => return false,
+                };
+                true
+            },
+            get: |m| match m.$field {
+                $( $Enum::$variant => $word, )+
+            },
+        }
+    };
+}
+
 /// The `[model]` table's keys.
 pub static OPTIONS: &[OptionSpec] = &[
-    OptionSpec {
-        key: "leader_exit",
-        values: &["hazard", "threshold"],
-        doc: "how a leader leaves mid-term: a smooth monthly quit hazard rising with burnout and workload, or stepping down when burnout passes behaviour.burnout_limit (v1)",
-        set: |m, v| {
-            m.leader_exit = match v {
-                "hazard" => LeaderExit::Hazard,
-                "threshold" => LeaderExit::Threshold,
-                _ => return false,
-            };
-            true
-        },
-        get: |m| match m.leader_exit {
-            LeaderExit::Hazard => "hazard",
-            LeaderExit::Threshold => "threshold",
-        },
-    },
-    OptionSpec {
-        key: "sanction",
-        values: &["conditional", "pressure"],
-        doc: "how the sanction penalty acts: a conditional threat that compliance avoids (the penalty paid breeds hostility), or added financial pressure that lowers the drive (v1)",
-        set: |m, v| {
-            m.sanction = match v {
-                "conditional" => Sanction::Conditional,
-                "pressure" => Sanction::Pressure,
-                _ => return false,
-            };
-            true
-        },
-        get: |m| match m.sanction {
-            Sanction::Conditional => "conditional",
-            Sanction::Pressure => "pressure",
-        },
-    },
+    option!(
+        "leader_exit",
+        leader_exit,
+        LeaderExit,
+        [("hazard", Hazard), ("threshold", Threshold)],
+        "how a leader leaves mid-term: a smooth monthly quit hazard rising with burnout and workload, or stepping down when burnout passes behaviour.burnout_limit (v1)"
+    ),
+    option!(
+        "sanction",
+        sanction,
+        Sanction,
+        [("conditional", Conditional), ("pressure", Pressure)],
+        "how the sanction penalty acts: a conditional threat that compliance avoids (the penalty paid breeds hostility), or added financial pressure that lowers the drive (v1)"
+    ),
 ];
 
 pub fn option_spec(key: &str) -> Option<&'static OptionSpec> {
@@ -191,8 +193,8 @@ params! {
         locality_size: float = 10.0, [2, 100], fixed, "practices", "typical practices per locality when `localities` = 0 (real CCGs: about 8-15)";
         allowance_per_head: float = 25.0, [0, 100], dynamic, "GBP per head per year", "running-cost allowance";
         initial_credibility: float = 0.95, [0, 1], fixed, "share", "members' shared belief at month 0 that the CCG will succeed";
-        launch_goodwill: float = 0.5, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
-        governing_body_gps: int = 4, [0, 100], fixed, "posts", "GP seats on the governing body; leadership posts = these + one lead per locality (at most one per practice)";
+        launch_goodwill: float = 0.25, [-10, 10], fixed, "logit", "goodwill toward the new CCG at launch: shifts month-0 ownership, then erodes at the ownership rate";
+        governing_body_gps: int = 3, [0, 100], fixed, "posts", "GP seats on the governing body; leadership posts = these + one lead per locality (at most one per practice)";
         term_months: int = 36, [1, 10000], fixed, "months", "term of a leadership post; at its end the leader stands again or leaves";
         succession_planning: float = 0.0, [0, 1], dynamic, "0-1", "strength of succession planning (0 none, 1 full): deputies make replacement faster and smoother";
         list_size_median: float = 6200.0, [100, 100000], fixed, "patients", "median practice list size (lognormal)";
@@ -222,32 +224,33 @@ params! {
         ownership_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which ownership moves toward its target";
         ownership_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in ownership";
         ownership_sd: float = 1.0, [0, 5], fixed, "logit", "sd of practices' fixed dispositions toward the CCG (shift of the ownership target)";
-        own_base: float = -3.0, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
+        own_base: float = -2.8, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
         own_voice: float = 1.45, [0, 20], dynamic, "logit", "a_v: weight of voice";
         own_credibility: float = 1.5, [0, 20], dynamic, "logit", "a_c: weight of credibility";
         own_peer: float = 1.0, [0, 20], dynamic, "logit", "a_p: weight of locality mean ownership";
         own_threat: float = 1.5, [0, 20], dynamic, "logit", "a_s: weight of threat (sanctions, contractual relationship)";
         own_conflict: float = 0.7, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
+        influence_line: float = 0.38, [0, 1], dynamic, "0-1", "observation line: an engaged member with ownership above it feels able to influence the CCG (fitted to the 2014 survey)";
         voice_base: float = 0.25, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
         voice_ref_practices: float = 12.0, [1, 1000], dynamic, "practices", "N_ref: CCG size at which voice equals v0";
         voice_size_exponent: float = 0.3, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
-        eng_ownership: float = 1.8, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
+        eng_ownership: float = 3.0, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
         eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
-        eng_credibility: float = 2.5, [0, 20], dynamic, "logit", "b_c: weight of credibility";
+        eng_credibility: float = 3.2, [0, 20], dynamic, "logit", "b_c: weight of credibility";
         eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by the threat of sanctions (deterrence)";
-        own_penalty: float = 1.0, [0, 20], dynamic, "logit", "a_pen: hostility of a practice toward the CCG per unit of penalty it pays";
+        own_penalty: float = 3.0, [0, 20], dynamic, "logit", "a_pen: hostility of a practice toward the CCG per unit of penalty it pays";
         peer_review_effect: float = 1.0, [0, 5], dynamic, "multiplier", "strength of peer review on voice and on the drive (0 removes it)";
-        peer_group_size: float = 8.0, [1, 1000], dynamic, "practices", "locality size up to which peer review works fully; larger groups dilute it as size^-1";
+        peer_group_size: float = 12.0, [1, 1000], dynamic, "practices", "locality size up to which peer review works fully; larger groups dilute it as size^-1";
         eng_peer_review: float = 0.5, [0, 20], dynamic, "logit", "b_pr: drive from the locality's effective peer review";
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
         eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
-        eng_leader: float = 1.6, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
-        eng_burnout: float = 2.0, [0, 20], dynamic, "logit", "b_b: weight of a leader's burnout";
+        eng_leader: float = 3.5, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
+        eng_burnout: float = 4.0, [0, 20], dynamic, "logit", "b_b: weight of a leader's burnout";
         threshold_sd: float = 0.8, [0, 5], fixed, "logit", "sd of personal participation thresholds";
-        cut_1: float = 3.0, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
-        cut_2: float = 3.9, [-20, 20], dynamic, "logit", "c2: cut point for at least moderately engaged";
-        cut_3: float = 4.8, [-20, 20], dynamic, "logit", "c3: cut point for highly engaged";
+        cut_1: float = 4.25, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
+        cut_2: float = 5.1, [-20, 20], dynamic, "logit", "c2: cut point for at least moderately engaged";
+        cut_3: float = 6.6, [-20, 20], dynamic, "logit", "c3: cut point for highly engaged";
         cut_scale: float = 0.15, [0.01, 10], dynamic, "logit", "tau: spread of the ordered logit";
         workload_base_sd: float = 0.1, [0, 1], fixed, "share of capacity", "spread of practices' own workload (mean 0.9)";
         workload_noise: float = 0.03, [0, 1], dynamic, "sd", "monthly noise in workload";
@@ -262,13 +265,13 @@ params! {
         cocomm_investment: float = 0.05, [0, 1], dynamic, "per level", "financial relief to practices per co-commissioning level (primary-care money and services the CCG can direct)";
         coi_stall: float = 0.5, [0, 5], dynamic, "per unit conflict", "share of performance lost to decisions stalled by conflicts of interest";
         burnout_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
-        burnout_base: float = -0.1, [-20, 20], dynamic, "logit", "baseline of the burnout target";
+        burnout_base: float = 0.0, [-20, 20], dynamic, "logit", "baseline of the burnout target";
         burnout_workload: float = 2.0, [0, 20], dynamic, "logit", "weight of a leader's workload above capacity";
         burnout_support: float = 1.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
         burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
         burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
         burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down (leader_exit = \"threshold\" only)";
-        quit_rate: float = 0.01, [0, 1], dynamic, "per month", "q0: monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
+        quit_rate: float = 0.011, [0, 1], dynamic, "per month", "q0: monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
         quit_burnout: float = 3.0, [0, 20], dynamic, "log-rate", "q_b: rise of the quit hazard with burnout";
         quit_workload: float = 3.0, [0, 20], dynamic, "log-rate", "q_w: rise of the quit hazard with workload above capacity";
         restand: float = 0.8, [0, 1], dynamic, "0-1", "chance a leader at the end of a term stands again, times (1 - burnout)";
@@ -298,7 +301,7 @@ params! {
     intervention: Intervention {
         rate: float = 0.08, [0, 1], dynamic, "per month", "chance per month that NHS England intervenes in a CCG that has failed (0 = never)";
         months: int = 12, [1, 1200], dynamic, "months", "how long an intervention (legal directions) stays in force";
-        turnaround: float = 0.5, [0, 1], dynamic, "share of support", "support capacity a turnaround team restores while in force";
+        turnaround: float = 0.3, [0, 1], dynamic, "share", "a turnaround team's capacity while in force: support restored (S up to 1) and share of the improvement target it delivers itself";
         leadership_change: float = 1.0, [0, 1], dynamic, "share", "share of leaders replaced by fresh appointees when NHS England intervenes";
         threat: float = 0.5, [0, 5], dynamic, "threat units", "imposed control while in force: added to the threat that erodes ownership";
     }

@@ -14,7 +14,7 @@ mod report;
 
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
-pub use figures::figures;
+pub use figures::{figures, predictions};
 pub use mutations::{MUTATIONS, Mutation};
 pub use nulls::{NULLS, NullContrast, NullModel, null_contrasts};
 pub use patterns::{
@@ -179,6 +179,7 @@ impl Lab {
         let nulls = null_contrasts(self);
         checks.extend(nulls.iter().map(NullContrast::check));
         checks.extend(figures(self));
+        checks.extend(predictions(self));
         Report {
             replicates: self.replicates,
             seed: self.seed,

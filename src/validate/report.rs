@@ -71,6 +71,11 @@ impl Report {
         self.failures().is_empty()
     }
 
+    /// Out-of-sample predictions (MODEL.md §8, 2015–16): reported, not counted.
+    pub fn predictions(&self) -> impl Iterator<Item = &Check> {
+        self.group(Group::Prediction)
+    }
+
     /// One line summarising the verdicts.
     pub fn summary(&self) -> String {
         let count = |g| {
@@ -268,7 +273,12 @@ impl Report {
         table(&mut s, self.figures(), false);
         let _ = writeln!(
             s,
-            "\n## 2015–16 figures (out-of-sample predictions; MODEL.md §8)\n"
+            "\n## 2015–16 figures (out-of-sample predictions; MODEL.md §8)\n\n\
+             Never fitted: the model's national values for January–July 2016 (months 33–39 \
+             of england-2013.toml, after the April 2015 running-cost cut and co-commissioning) \
+             beside the observed figures. A prediction is a hit when the model's mean lies \
+             within ± 0.08 of the observed value; a miss is reported, not tuned away, and \
+             does not count toward the verdict.\n"
         );
         if self.group(Group::Prediction).next().is_none() {
             let _ = writeln!(s, "None computed by this build.");

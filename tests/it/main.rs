@@ -8,6 +8,7 @@ mod determinism;
 mod docs;
 mod extremes;
 mod faults;
+mod mechanisms;
 mod model_invariants;
 mod mutations;
 mod odd_doc;

@@ -21,11 +21,25 @@ const LEADER_COLUMNS: [&str; 5] = [
 fn is_unit(col: &str) -> bool {
     !matches!(
         col,
-        "leaders" | "leader_posts" | "workload" | "overload" | "allowance_per_head" | "narrative"
+        "leaders"
+            | "leader_posts"
+            | "workload"
+            | "overload"
+            | "allowance_per_head"
+            | "narrative"
+            | "leader_stepdowns"
+            | "leader_vacancies"
+            | "ccg_balance"
+            | "quality_premium"
+            | "localities"
     )
 }
 
-const MEMBER_COLUMNS: [&str; 2] = ["ownership_members", "ownership_agree_members"];
+const MEMBER_COLUMNS: [&str; 3] = [
+    "ownership_members",
+    "ownership_agree_members",
+    "influence_members",
+];
 
 /// Leader (member) figures are undefined, and NaN, only when no leader (member) exists.
 fn check(o: &Observation, practices: u32, ctx: &str) {
@@ -46,6 +60,7 @@ fn check(o: &Observation, practices: u32, ctx: &str) {
         }
     }
     assert!((-1.0..=1.0).contains(&o.narrative), "{ctx}");
+    assert!((-1.0..=1.0).contains(&o.ccg_balance), "{ctx}");
     assert!(o.workload >= 0.0 && o.leaders <= o.leader_posts, "{ctx}");
 }
 
@@ -55,7 +70,7 @@ fn every_share_stays_in_unit_interval_over_many_seeds_and_settings() {
         "",
         "[constitution]\nsanctions = 1.0\ndispute_procedure = false\n[environment]\nfunding_squeeze = 1.0\nqipp = 3.0\n",
         "[co_commissioning]\nlevel = 3\n[ccg]\nallowance_per_head = 0\nsuccession_planning = 1\n",
-        "[ccg]\npractices = 1\nlocalities = 1\nleader_posts_base = 0\nleader_posts_per_practice = 0\n",
+        "[ccg]\npractices = 1\nlocalities = 1\ngoverning_body_gps = 0\n",
         "[environment]\nnarrative = -1.0\n[behaviour]\nrevision_rate = 1.0\nownership_noise = 0.5\nburnout_noise = 0.5\nperf_noise = 0.5\n",
         "[population]\npractices = [2, 150]\n[ccg]\nlocalities = 100\n",
     ];

@@ -65,3 +65,50 @@ fn odd_lists_every_output_column() {
         .collect();
     assert!(missing.is_empty(), "missing output columns: {missing:?}");
 }
+
+#[test]
+fn odd_lists_every_structural_option_with_its_values() {
+    let doc = odd();
+    for o in ccgsim::scenario::schema::OPTIONS {
+        let cells = row(&doc, o.key).unwrap_or_else(|| panic!("[model] {} missing", o.key));
+        for v in o.values {
+            assert!(
+                cells[1].contains(&format!("\"{v}\"")),
+                "[model] {}: value {v} missing from ODD §7.10",
+                o.key
+            );
+        }
+        assert!(
+            cells[1].starts_with(&format!("`\"{}\"`", o.values[0])),
+            "[model] {}: the default ({}) must be listed first",
+            o.key,
+            o.values[0]
+        );
+    }
+}
+
+#[test]
+fn odd_refers_to_nothing_outside_the_repository() {
+    let doc = odd();
+    for bad in ["/work/", "../shared", "MODEL.md"] {
+        assert!(!doc.contains(bad), "docs/ODD.md refers to {bad}");
+    }
+}
+
+#[test]
+fn odd_names_a_removal_for_every_mechanism_parameter_it_cites() {
+    // Every parameter named in the §10 removal table exists.
+    let doc = odd();
+    let start = doc.find("## 10.").expect("ODD has §10");
+    let section = &doc[start..];
+    let end = section[5..].find("\n## ").map_or(section.len(), |e| e + 5);
+    for cell in section[..end].split('`').skip(1).step_by(2) {
+        let path = cell.split(" = ").next().unwrap_or("");
+        if path.contains('.') && !path.contains(' ') {
+            assert!(
+                SPECS.iter().any(|s| s.path == path),
+                "§10 names {path}, which is not a parameter"
+            );
+        }
+    }
+}

@@ -176,7 +176,7 @@ fn england_2013_structure_and_figures() {
         .into_iter()
         .filter(|c| c.scenario.starts_with("england-2013"))
         .collect();
-    assert_eq!(checks.len(), 7);
+    assert_eq!(checks.len(), 13);
     assert_all(&checks);
 }
 
