@@ -15,7 +15,7 @@ mod report;
 pub use bundled::BUNDLED;
 pub use ci::Estimate;
 pub use figures::{figures, predictions};
-pub use mutations::{MUTATIONS, Mutation};
+pub use mutations::{MUTATION_REPLICATES, MUTATIONS, Mutation};
 pub use nulls::{NULLS, NullContrast, NullModel, null_contrasts};
 pub use patterns::{
     MAX_BETWEEN, MIN_FALL, MIN_STEP_RATIO, SweepPoint, between_share, pattern, step_ratios,

@@ -124,10 +124,13 @@ fn paired(
     xa.iter().zip(&xb).map(|(x, y)| x - y).collect()
 }
 
+/// A criterion on an estimate, given the failure line.
+type Criterion = fn(&Estimate, f64) -> bool;
+
 /// Measure pattern `n`'s emergent claim under `lab`: per-replicate values,
 /// their estimate and whether the pattern's criterion holds.
 fn measure(lab: &Lab, n: u8) -> (Vec<f64>, Estimate, bool) {
-    let (xs, holds): (Vec<f64>, fn(&Estimate, f64) -> bool) = match n {
+    let (xs, holds): (Vec<f64>, Criterion) = match n {
         2 => {
             let (a, b) = YEAR_2013;
             let xs = paired(

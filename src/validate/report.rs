@@ -242,11 +242,11 @@ impl Report {
         let _ = writeln!(
             s,
             "Each mutation removes one mechanism through the overrides shown (the same \
-             path as `--set`). `tests/it/mutations.rs` runs `ccgsim validate --replicates {} \
-             …` with each and asserts exit code 1 with the listed check failing, and exit \
+             path as `--set`). `tests/it/mutations.rs` runs `ccgsim validate --replicates {}` \
+             with each and asserts exit code 1 with the listed check failing, and exit \
              code 0 for the unmutated model; `.ci/run` runs it with the rest of the tests. \
              Reproduce any line with its command.\n",
-            super::MIN_REPLICATES
+            super::MUTATION_REPLICATES
         );
         let _ = writeln!(
             s,

@@ -8,8 +8,8 @@
 use crate::common::{ccgsim, stderr};
 use ccgsim::validate::{self, MUTATIONS, Mutation};
 
-/// Replicates per experiment in the suite (the fewest a claim may rest on).
-const REPLICATES: u32 = validate::MIN_REPLICATES;
+/// Replicates per experiment in the suite.
+const REPLICATES: u32 = validate::MUTATION_REPLICATES;
 
 fn validate_with(sets: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
