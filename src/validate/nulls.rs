@@ -65,9 +65,20 @@ pub struct NullContrast {
 }
 
 impl NullContrast {
-    /// The claim beats its null.
+    /// The model's effect is larger than the null's, paired by replicate, in the
+    /// pattern's direction (95% CI of model − null on that side of zero), so a
+    /// null that fails only for want of power does not count as beaten.
+    pub fn model_beats_null(&self) -> bool {
+        match self.spec.pattern {
+            2 => self.difference.above_zero(),
+            _ => self.difference.below_zero(),
+        }
+    }
+
+    /// The claim beats its null: the pattern holds in the model, fails in the
+    /// null, and the model's effect exceeds the null's.
     pub fn pass(&self) -> bool {
-        self.error.is_none() && self.model_holds && !self.null_holds
+        self.error.is_none() && self.model_holds && !self.null_holds && self.model_beats_null()
     }
 
     /// The table line: the null's estimate, passing when the pattern holds in the
@@ -94,7 +105,7 @@ impl NullContrast {
             },
             estimate: self.null,
             criterion: format!(
-                "pattern ({}) holds in the model and fails in the null",
+                "pattern ({}) holds in the model and fails in the null; model − null on the pattern's side of 0 (95% CI)",
                 self.criterion
             ),
             pass: self.pass(),

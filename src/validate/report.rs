@@ -214,7 +214,9 @@ impl Report {
             s,
             "A pattern claimed to emerge from a feedback must hold in the model and fail \
              in the same model with that feedback cut (the overrides shown, applied to \
-             every scenario as `--set` does).\n"
+             every scenario as `--set` does), and the model's effect must exceed the \
+             null's, paired by replicate (so a null that fails only for want of power \
+             is not counted as beaten).\n"
         );
         let _ = writeln!(
             s,
