@@ -235,8 +235,8 @@ impl Ccg {
                     0.0,
                 );
             }
-            for l in 0..self.localities {
-                self.loc_ownership[l] = sum[l] / f64::max(self.loc_count[l], 1.0);
+            for ((o, s), &c) in self.loc_ownership.iter_mut().zip(&sum).zip(&self.loc_count) {
+                *o = s / f64::max(c, 1.0);
             }
         }
         for i in 0..n {

@@ -37,6 +37,11 @@ fn assert_sane(plan: &Plan) {
                         | "narrative"
                         | "workload"
                         | "overload"
+                        | "leader_stepdowns"
+                        | "leader_vacancies"
+                        | "ccg_balance"
+                        | "quality_premium"
+                        | "localities"
                 ) {
                     assert!((0.0..=1.0).contains(&v), "run {i} month {t}: {name} = {v}");
                 }

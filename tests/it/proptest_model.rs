@@ -186,7 +186,10 @@ fn check_observation(o: &Observation, practices: u32, t: usize) {
                 | "leaders_lacking_support"
                 | "leader_burnout"
         );
-        let member_col = matches!(*name, "ownership_members" | "ownership_agree_members");
+        let member_col = matches!(
+            *name,
+            "ownership_members" | "ownership_agree_members" | "influence_members"
+        );
         if v.is_nan() {
             assert!(
                 (leader_col && leaders == 0.0) || (member_col && leaders == practices as f64),
@@ -196,7 +199,11 @@ fn check_observation(o: &Observation, practices: u32, t: usize) {
         }
         assert!(v.is_finite(), "month {t}: {name} = {v}");
         match *name {
-            "leaders" | "leader_posts" | "allowance_per_head" => {}
+            "leaders" | "leader_posts" | "allowance_per_head" | "leader_stepdowns"
+            | "leader_vacancies" | "quality_premium" | "localities" => {
+                assert!(v >= 0.0, "month {t}: {name} = {v}")
+            }
+            "ccg_balance" => assert!((-1.0..=1.0).contains(&v), "month {t}: {name} = {v}"),
             "narrative" => assert!((-1.0..=1.0).contains(&v), "month {t}: {name} = {v}"),
             "workload" | "overload" => assert!(v >= 0.0, "month {t}: {name} = {v}"),
             _ => assert!(

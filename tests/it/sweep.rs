@@ -476,8 +476,8 @@ fn sweep_file_errors_are_located_and_exit_2() {
             "exactly one design section",
         ),
         (
-            "base = \"base.toml\"\n[grid]\n\"ccg.practices\" = [2, 20]\n",
-            "at design point 0 (ccg.practices = 2): 4 localities for 2 practices",
+            "base = \"base.toml\"\n[grid]\n\"ccg.localities\" = [4]\n\"ccg.practices\" = [2, 20]\n",
+            "4 localities for 2 practices",
         ),
         (
             "base = \"nowhere.toml\"\n[grid]\n\"ccg.practices\" = [2, 20]\n",
