@@ -98,7 +98,7 @@ pub const MUTATIONS: &[Mutation] = &[
         name: "sanction-as-pressure",
         removes: "the penalty traps instead of deterring (v1: it adds to the financial pressure that lowers the drive)",
         sets: &["model.sanction=pressure"],
-        caught_by: "4",
+        caught_by: "N5",
     },
     Mutation {
         name: "no-overload-convexity",
@@ -195,7 +195,7 @@ pub const MUTATIONS: &[Mutation] = &[
         name: "no-quality-premium",
         removes: "no quality premium",
         sets: &["ccg_finance.premium_max=0"],
-        caught_by: "5",
+        caught_by: "N5",
     },
     Mutation {
         name: "no-gp-capacity",
