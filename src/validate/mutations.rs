@@ -23,6 +23,11 @@ pub struct Mutation {
     /// of that pattern), "N2"/"N5"/"N9" (a null-model contrast) or "F" (a
     /// calibration figure).
     pub caught_by: &'static str,
+    /// Whether the last measured run (at [`MUTATION_REPLICATES`]) caught it
+    /// with that check. `false` marks a mechanism too weak for any check to
+    /// see: the suite fails on it until the mechanism is fixed (never by
+    /// loosening a check).
+    pub caught: bool,
 }
 
 impl Mutation {
@@ -45,12 +50,14 @@ pub const MUTATIONS: &[Mutation] = &[
         removes: "sanctions don't erode ownership (neither the threat nor the penalty paid lowers the ownership target)",
         sets: &["behaviour.own_threat=0", "behaviour.own_penalty=0"],
         caught_by: "4",
+        caught: true,
     },
     Mutation {
         name: "no-voice-dilution",
         removes: "a member's voice does not fall with CCG size",
         sets: &["behaviour.voice_size_exponent=0"],
         caught_by: "2",
+        caught: true,
     },
     Mutation {
         name: "credibility-frozen",
@@ -60,24 +67,28 @@ pub const MUTATIONS: &[Mutation] = &[
             "behaviour.narrative_weight=0",
         ],
         caught_by: "5",
+        caught: true,
     },
     Mutation {
         name: "credibility-ignores-performance",
         removes: "credibility does not follow performance (only a narrative moves it)",
         sets: &["behaviour.credibility_rate=0"],
         caught_by: "5",
+        caught: true,
     },
     Mutation {
         name: "no-burnout",
         removes: "leaders never burn out (burnout stays at a new leader's level)",
         sets: &["behaviour.burnout_rate=0", "behaviour.burnout_noise=0"],
         caught_by: "6",
+        caught: true,
     },
     Mutation {
         name: "no-peer-review",
         removes: "peer review has no effect on voice or drive",
         sets: &["behaviour.peer_review_effect=0"],
         caught_by: "7",
+        caught: true,
     },
     Mutation {
         name: "peer-review-not-small-groups",
@@ -87,36 +98,42 @@ pub const MUTATIONS: &[Mutation] = &[
             "constitution.face_to_face=1",
         ],
         caught_by: "7",
+        caught: false,
     },
     Mutation {
         name: "no-sanction-penalty",
         removes: "sanctions carry no financial penalty",
         sets: &["behaviour.sanction_penalty=0"],
         caught_by: "4",
+        caught: false,
     },
     Mutation {
         name: "sanction-as-pressure",
         removes: "the penalty traps instead of deterring (v1: it adds to the financial pressure that lowers the drive)",
         sets: &["model.sanction=pressure"],
         caught_by: "N5",
+        caught: true,
     },
     Mutation {
         name: "no-overload-convexity",
         removes: "the response to work beyond capacity is linear",
         sets: &["behaviour.eng_overload=0"],
         caught_by: "9",
+        caught: true,
     },
     Mutation {
         name: "no-peer-effects",
         removes: "the locality's ownership and engagement do not move a practice",
         sets: &["behaviour.eng_peer=0", "behaviour.own_peer=0"],
         caught_by: "5",
+        caught: true,
     },
     Mutation {
         name: "sanctions-buy-no-compliance",
         removes: "sanctions add nothing to the drive to engage",
         sets: &["behaviour.eng_sanctions=0"],
         caught_by: "4",
+        caught: true,
     },
     Mutation {
         name: "leaders-never-step-down",
@@ -127,30 +144,35 @@ pub const MUTATIONS: &[Mutation] = &[
             "intervention.leadership_change=0",
         ],
         caught_by: "3",
+        caught: true,
     },
     Mutation {
         name: "leader-exit-threshold",
         removes: "leaders leave only past a burnout threshold (v1), not by a smooth hazard",
         sets: &["model.leader_exit=threshold"],
         caught_by: "3",
+        caught: true,
     },
     Mutation {
         name: "posts-never-refilled",
         removes: "vacant leadership posts stay empty",
         sets: &["behaviour.fill_rate=0", "behaviour.fill_rate_succession=0"],
         caught_by: "3",
+        caught: true,
     },
     Mutation {
         name: "recruitment-ignores-workload",
         removes: "the pool of willing candidates does not shrink when workload is high",
         sets: &["behaviour.recruit_workload=0"],
         caught_by: "6",
+        caught: false,
     },
     Mutation {
         name: "vacancies-load-no-one",
         removes: "vacant posts add nothing to the remaining leaders' load",
         sets: &["behaviour.vacancy_load=0"],
         caught_by: "3",
+        caught: false,
     },
     Mutation {
         name: "no-succession-effect",
@@ -160,53 +182,62 @@ pub const MUTATIONS: &[Mutation] = &[
             "behaviour.burnout_succession=0",
         ],
         caught_by: "3",
+        caught: true,
     },
     Mutation {
         name: "no-intervention",
         removes: "NHS England never intervenes in a failed CCG",
         sets: &["intervention.rate=0"],
         caught_by: "5",
+        caught: true,
     },
     Mutation {
         name: "no-co-commissioning-benefit",
         removes: "co-commissioning brings no primary-care money or services into general practice",
         sets: &["behaviour.cocomm_investment=0"],
         caught_by: "8",
+        caught: true,
     },
     Mutation {
         name: "no-conflict-stall",
         removes: "conflicts of interest do not stall decisions",
         sets: &["behaviour.coi_stall=0"],
         caught_by: "8",
+        caught: false,
     },
     Mutation {
         name: "performance-ignores-support",
         removes: "performance depends on GP engagement only, not on managerial and commissioning support",
         sets: &["behaviour.perf_engagement_weight=1"],
         caught_by: "6",
+        caught: false,
     },
     Mutation {
         name: "no-ccg-finance",
         removes: "the CCG's balance never moves (no deficit, no deficit cuts)",
         sets: &["ccg_finance.spend_gain=0"],
         caught_by: "4",
+        caught: false,
     },
     Mutation {
         name: "no-quality-premium",
         removes: "no quality premium",
         sets: &["ccg_finance.premium_max=0"],
         caught_by: "N5",
+        caught: true,
     },
     Mutation {
         name: "no-gp-capacity",
         removes: "small practices have as much slack for CCG work as large ones",
         sets: &["behaviour.capacity_exponent=0"],
         caught_by: "F",
+        caught: true,
     },
     Mutation {
         name: "fixed-localities",
         removes: "four localities whatever the CCG's size (v1) instead of about ten practices each",
         sets: &["ccg.localities=4"],
         caught_by: "N2",
+        caught: true,
     },
 ];

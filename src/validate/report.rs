@@ -261,10 +261,19 @@ impl Report {
                 m.name,
                 m.removes,
                 m.command(),
-                match m.caught_by {
-                    "F" => "a calibration figure".to_string(),
-                    id if id.starts_with('N') => format!("null model of pattern {}", &id[1..]),
-                    id => format!("pattern {id}"),
+                {
+                    let check = match m.caught_by {
+                        "F" => "a calibration figure".to_string(),
+                        id if id.starts_with('N') => format!("null model of pattern {}", &id[1..]),
+                        id => format!("pattern {id}"),
+                    };
+                    if m.caught {
+                        check
+                    } else {
+                        format!(
+                            "**not caught** (expected: {check}; the mechanism is too weak for any check to see)"
+                        )
+                    }
                 }
             );
         }
