@@ -15,6 +15,9 @@ pub struct ValidateArgs {
     /// Write the table as Markdown here, e.g. docs/VALIDATION.md
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists (otherwise an existing file is refused)
+    #[arg(long)]
+    force: bool,
     /// Override a parameter in every scenario, e.g. --set behaviour.eng_peer=2.5 (repeatable)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
@@ -43,12 +46,43 @@ pub fn run(a: ValidateArgs) -> Result<()> {
         seed: a.seed,
         posterior: ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?,
     };
+    if let Some(path) = &a.out {
+        refuse_existing(path, a.force)?;
+    }
     let pool = engine::pool(a.threads)?;
     let report = pool.install(|| lab.validate());
     print!("{}", report.to_text());
     if let Some(path) = a.out {
         write_atomically(&path, report.to_markdown().as_bytes())?;
         ccgsim::outln!("wrote {}", path.display());
+    }
+    let failed = report.failures();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        let ids: Vec<String> = failed.iter().map(|c| c.pattern.clone()).collect();
+        Err(Error::Refused(format!(
+            "validation failed: {} counted check{} failed (table lines {}); see FAIL above",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            ids.join("; ")
+        )))
+    }
+}
+
+/// `--out` never replaces an existing file unless `--force` is given.
+fn refuse_existing(path: &std::path::Path, force: bool) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {} is a folder; give a file name, e.g. docs/VALIDATION.md",
+            path.display()
+        )));
+    }
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "--out {} exists; add --force to replace it",
+            path.display()
+        )));
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The validation table, for the terminal and as docs/VALIDATION.md.
 
-use super::{Check, Estimate};
+use super::{Check, Estimate, Group, NullContrast};
 use std::fmt::Write;
 
 #[derive(Debug, Clone)]
@@ -8,8 +8,10 @@ pub struct Report {
     pub replicates: u32,
     /// The seed given with `--seed`, if any (otherwise each scenario's own).
     pub seed: Option<u64>,
-    pub overrides: Vec<(&'static str, f64)>,
+    pub overrides: super::Overrides,
     pub checks: Vec<Check>,
+    /// Each emergent pattern in the model and in its null model.
+    pub nulls: Vec<NullContrast>,
 }
 
 fn num(x: f64) -> String {
@@ -32,62 +34,95 @@ pub fn estimate_text(e: &Estimate) -> String {
 }
 
 impl Report {
-    /// Pattern numbers 1–9 with whether all their checks pass.
+    /// Pattern numbers 1–9 with whether all their counted checks (behavioural
+    /// checks and the null model, not sanity checks) pass.
     pub fn patterns(&self) -> Vec<(String, bool)> {
-        (1..=9)
+        (1..=9u8)
             .map(|n| {
-                let id = n.to_string();
                 let pass = self
                     .checks
                     .iter()
-                    .filter(|c| c.pattern == id)
+                    .filter(|c| c.counts() && c.group() != Group::Fit)
+                    .filter(|c| c.pattern_number() == Some(n))
                     .all(|c| c.pass);
-                (id, pass)
+                (n.to_string(), pass)
             })
             .collect()
     }
 
+    pub fn group(&self, g: Group) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(move |c| c.group() == g)
+    }
+
     pub fn figures(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.pattern == "F")
+        self.group(Group::Fit)
     }
 
-    /// Out-of-sample predictions (MODEL.md §8, 2015–16): reported, not required.
-    pub fn predictions(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.pattern == "P")
-    }
-
-    pub fn all_pass(&self) -> bool {
+    /// The counted checks that fail.
+    pub fn failures(&self) -> Vec<&Check> {
         self.checks
             .iter()
-            .filter(|c| c.pattern != "P")
-            .all(|c| c.pass)
+            .filter(|c| c.counts() && !c.pass)
+            .collect()
+    }
+
+    /// Every counted check passes (sanity checks and predictions do not count).
+    pub fn all_pass(&self) -> bool {
+        self.failures().is_empty()
+    }
+
+    /// Out-of-sample predictions (MODEL.md §8, 2015–16): reported, not counted.
+    pub fn predictions(&self) -> impl Iterator<Item = &Check> {
+        self.group(Group::Prediction)
     }
 
     /// One line summarising the verdicts.
     pub fn summary(&self) -> String {
+        let count = |g| {
+            let all: Vec<&Check> = self.group(g).collect();
+            (all.iter().filter(|c| c.pass).count(), all.len())
+        };
         let p = self.patterns();
         let passed = p.iter().filter(|x| x.1).count();
-        let figs: Vec<&Check> = self.figures().collect();
-        let fpass = figs.iter().filter(|c| c.pass).count();
-        let preds: Vec<&Check> = self.predictions().collect();
-        let hits = preds.iter().filter(|c| c.pass).count();
-        format!(
-            "{passed}/9 patterns pass, {fpass}/{} calibration figures within tolerance, {hits}/{} out-of-sample predictions hit ({} replicates per experiment)",
-            figs.len(),
-            preds.len(),
+        let (cp, cn) = count(Group::Pattern);
+        let (np, nn) = count(Group::Null);
+        let (fp, fnn) = count(Group::Fit);
+        let (pp, pn) = count(Group::Prediction);
+        let (sp, sn) = count(Group::Sanity);
+        let mut line = format!(
+            "{passed}/9 patterns pass ({cp}/{cn} behavioural checks, {np}/{nn} beat their null model), \
+             {fp}/{fnn} calibration figures within tolerance"
+        );
+        if pn > 0 {
+            let _ = write!(
+                line,
+                ", {pp}/{pn} out-of-sample predictions hit (not counted)"
+            );
+        }
+        let _ = write!(
+            line,
+            ", {sp}/{sn} sanity checks (not counted); verdict: {} ({} replicates per experiment)",
+            if self.all_pass() { "PASS" } else { "FAIL" },
             self.replicates
-        )
+        );
+        line
     }
 
     /// A plain table for the terminal.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for c in &self.checks {
+            let verdict = match (c.counts(), c.pass) {
+                (true, true) => "PASS",
+                (true, false) => "FAIL",
+                (false, true) => "ok",
+                (false, false) => "miss",
+            };
             let _ = writeln!(
                 s,
                 "{:>2} {:4} {} | {} | {} {}",
                 c.pattern,
-                if c.pass { "PASS" } else { "FAIL" },
+                verdict,
                 c.measure,
                 c.scenario,
                 estimate_text(&c.estimate),
@@ -117,8 +152,9 @@ impl Report {
         if !self.overrides.is_empty() {
             let list: Vec<String> = self
                 .overrides
+                .describe()
                 .iter()
-                .map(|(p, v)| format!("`{p} = {v}`"))
+                .map(|o| format!("`{o}`"))
                 .collect();
             let _ = writeln!(
                 s,
@@ -140,6 +176,17 @@ impl Report {
              15–21; end of run = months 54–60.\n",
             self.replicates
         );
+        let _ = writeln!(
+            s,
+            "Three groups follow, each with its interval: the **patterns** (behavioural \
+             checks and null models; they count), the **calibration figures** (fit: the \
+             figures the parameters were tuned to; they count), and the **2015–16 figures** \
+             (out-of-sample predictions: never used in fitting, reported as hit or miss, \
+             not counted). Lines marked *sanity* check an input or an identity (a result \
+             that would hold for any coefficients); they are shown for completeness and \
+             do not count toward the verdict. `ccgsim validate` exits 0 when every counted \
+             check passes and 1 otherwise.\n"
+        );
         let _ = writeln!(s, "## Patterns\n");
         let _ = writeln!(s, "| pattern | verdict |\n|---|---|");
         for (id, pass) in self.patterns() {
@@ -154,25 +201,101 @@ impl Report {
                 if pass { "pass" } else { "**FAIL**" }
             );
         }
-        let _ = writeln!(s, "\n## Pattern experiments\n");
+        let _ = writeln!(s, "\n### Pattern experiments\n");
         table(
             &mut s,
             self.checks
                 .iter()
-                .filter(|c| c.pattern != "F" && c.pattern != "P"),
+                .filter(|c| matches!(c.group(), Group::Pattern | Group::Sanity)),
             true,
         );
-        let _ = writeln!(s, "\n## Calibration figures (MODEL.md §6)\n");
+        let _ = writeln!(s, "\n### Null models\n");
+        let _ = writeln!(
+            s,
+            "A pattern claimed to emerge from a feedback must hold in the model and fail \
+             in the same model with that feedback cut (the overrides shown, applied to \
+             every scenario as `--set` does), and the model's effect must exceed the \
+             null's, paired by replicate (so a null that fails only for want of power \
+             is not counted as beaten).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| # | claim | null model (overrides) | measure | criterion | model [95% CI] | null [95% CI] | model − null, paired [95% CI] | verdict |\n|---|---|---|---|---|---|---|---|---|"
+        );
+        for n in &self.nulls {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} (`{}`) | {} | {} | {} (holds: {}) | {} (holds: {}) | {} | {} |",
+                n.spec.pattern,
+                n.spec.claim,
+                n.spec.null,
+                n.spec.sets.join("`, `"),
+                n.measure,
+                n.criterion,
+                estimate_text(&n.model),
+                if n.model_holds { "yes" } else { "no" },
+                estimate_text(&n.null),
+                if n.null_holds { "yes" } else { "no" },
+                estimate_text(&n.difference),
+                if n.pass() { "pass" } else { "**FAIL**" }
+            );
+        }
+        let _ = writeln!(s, "\n### Mutation suite\n");
+        let _ = writeln!(
+            s,
+            "Each mutation removes one mechanism through the overrides shown (the same \
+             path as `--set`). `tests/it/mutations.rs` runs `ccgsim validate --replicates {}` \
+             with each and asserts exit code 1 with the listed check failing, and exit \
+             code 0 for the unmutated model; `.ci/run` runs it with the rest of the tests. \
+             Reproduce any line with its command.\n",
+            super::MUTATION_REPLICATES
+        );
+        let _ = writeln!(
+            s,
+            "| mutation | mechanism removed | command | caught by |\n|---|---|---|---|"
+        );
+        for m in super::MUTATIONS {
+            let _ = writeln!(
+                s,
+                "| {} | {} | `{}` | {} |",
+                m.name,
+                m.removes,
+                m.command(),
+                {
+                    let check = match m.caught_by {
+                        "F" => "a calibration figure".to_string(),
+                        id if id.starts_with('N') => format!("null model of pattern {}", &id[1..]),
+                        id => format!("pattern {id}"),
+                    };
+                    if m.caught {
+                        check
+                    } else {
+                        format!(
+                            "**not caught** (expected: {check}; the mechanism is too weak for any check to see)"
+                        )
+                    }
+                }
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n## Calibration figures (fit; MODEL.md §6 and §8, 2013–14)\n"
+        );
         table(&mut s, self.figures(), false);
         let _ = writeln!(
             s,
-            "\n## Out-of-sample predictions (2015–16, MODEL.md §8)\n\n\
+            "\n## 2015–16 figures (out-of-sample predictions; MODEL.md §8)\n\n\
              Never fitted: the model's national values for January–July 2016 (months 33–39 \
              of england-2013.toml, after the April 2015 running-cost cut and co-commissioning) \
              beside the observed figures. A prediction is a hit when the model's mean lies \
-             within ± 0.08 of the observed value; a miss is reported, not tuned away.\n"
+             within ± 0.08 of the observed value; a miss is reported, not tuned away, and \
+             does not count toward the verdict.\n"
         );
-        table(&mut s, self.predictions(), false);
+        if self.group(Group::Prediction).next().is_none() {
+            let _ = writeln!(s, "None computed by this build.");
+        } else {
+            table(&mut s, self.group(Group::Prediction), false);
+        }
         let _ = writeln!(s, "\nSources (full citations in docs/SOURCES.md):\n");
         let mut sources: Vec<&str> = self
             .checks
@@ -220,7 +343,14 @@ fn table<'a>(s: &mut String, checks: impl Iterator<Item = &'a Check>, with_patte
             c.measure.replace('|', "/"),
             estimate_text(&c.estimate),
             c.criterion,
-            if c.pass { "pass" } else { "**FAIL**" }
+            match (c.group(), c.pass) {
+                (Group::Sanity, true) => "sanity: ok",
+                (Group::Sanity, false) => "sanity: **miss**",
+                (Group::Prediction, true) => "hit",
+                (Group::Prediction, false) => "**miss**",
+                (_, true) => "pass",
+                (_, false) => "**FAIL**",
+            }
         );
     }
 }

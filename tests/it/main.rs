@@ -12,6 +12,7 @@ mod faults;
 mod hostile;
 mod mechanisms;
 mod model_invariants;
+mod mutations;
 mod odd_doc;
 mod patterns;
 mod plots;
