@@ -7,6 +7,7 @@
 //! (tidy CSV, manifest) ; [`run`] ties them together for the `run` command.
 
 pub mod compare;
+pub mod hysteresis;
 pub mod engine;
 pub mod error;
 pub mod model;

@@ -1,9 +1,11 @@
 //! `ccgsim plot …`: figures from finished results (compare, sweep) and the
-//! teaching hysteresis figure. Each writes PNG + SVG into a new folder.
+//! teaching hysteresis figure (its experiment run first). Each writes PNG +
+//! SVG + CSV of the plotted values into a new folder, with a manifest.
 
 use ccgsim::error::{Error, Result};
+use ccgsim::hysteresis::{self as experiment, Design};
 use ccgsim::output::ResultDir;
-use ccgsim::plot::{self, compare, hysteresis, sweep};
+use ccgsim::plot::{self, PlotManifest, compare, hysteresis, sweep};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,8 @@ pub enum PlotCommand {
         #[command(flatten)]
         out: OutArgs,
     },
-    /// Engaged share as a failure narrative is raised step by step, then lowered
+    /// Run the hysteresis experiment (a failure narrative raised step by step,
+    /// then lowered) and draw engaged share against narrative strength
     Hysteresis(HysteresisArgs),
 }
 
@@ -45,9 +48,11 @@ pub struct HysteresisArgs {
     /// Narrative strengths from 0 to --max-strength, inclusive
     #[arg(long, default_value_t = 21)]
     steps: u32,
-    /// Strongest failure narrative (0–1); the calibrated model tips near 0.1
-    #[arg(long, default_value_t = 0.4)]
-    max_strength: f64,
+    /// Strongest failure narrative (0–1) [default: about twice the strength at
+    /// which engagement collapses in a quick pilot (strengths 0 to 1, the way up
+    /// only), so the collapse fills the figure; with the calibrated defaults 0.1]
+    #[arg(long)]
+    max_strength: Option<f64>,
     /// Months the CCG spends at each strength before it is measured
     #[arg(long, default_value_t = 36)]
     months_per_step: u32,
@@ -57,6 +62,9 @@ pub struct HysteresisArgs {
     /// Override the seed
     #[arg(long)]
     seed: Option<u64>,
+    /// Worker threads (0 = one per core); results do not depend on it
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     #[command(flatten)]
     out: OutArgs,
 }
@@ -65,42 +73,75 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
     match cmd {
         PlotCommand::Compare { results, out } => {
             let dirs: Vec<&Path> = results.iter().map(PathBuf::as_path).collect();
-            let samples = dirs
-                .iter()
-                .map(|d| compare::read_result(d))
-                .collect::<Result<Vec<_>>>()?;
             let target = out
                 .out
                 .clone()
                 .unwrap_or_else(|| default_compare_out(&dirs));
-            write_all(&target, out.force, compare::figures(&samples, &dirs))
+            let dir = ResultDir::create(&target, out.force)?;
+            let samples = dirs
+                .iter()
+                .map(|d| compare::read_result(d))
+                .collect::<Result<Vec<_>>>()?;
+            let inputs = dirs.iter().map(|d| d.display().to_string()).collect();
+            write_all(dir, "plot compare", inputs, compare::figures(&samples, &dirs), &[])
         }
         PlotCommand::Sweep { dir, out } => {
-            let stats = sweep::read_stats(&dir.join("stats.csv"))?;
             let target = out.out.clone().unwrap_or_else(|| dir.join("plots"));
-            write_all(&target, out.force, sweep::figures(&stats)?)
+            let stats = sweep::read_stats(&dir.join("stats.csv"))?;
+            let figs = sweep::figures(&stats)?;
+            let folder = ResultDir::create(&target, out.force)?;
+            let inputs = vec![dir.join("stats.csv").display().to_string()];
+            write_all(folder, "plot sweep", inputs, figs, &[])
         }
         PlotCommand::Hysteresis(a) => {
-            let mut setup = match &a.scenario {
-                Some(path) => hysteresis::Setup::from_scenario(&crate::cli::load(path)?),
-                None => hysteresis::Setup::default(),
+            let mut design = match &a.scenario {
+                Some(path) => Design::from_scenario(&crate::cli::load(path)?),
+                None => Design::defaults(),
             };
             if let Some(s) = a.seed {
-                setup.seed = s;
+                design.seed = s;
             }
-            setup.levels = hysteresis::levels(a.steps, a.max_strength)?;
-            setup.months_per_step = check(a.months_per_step, 1, 1200, "--months-per-step")?;
-            setup.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
-            let result = hysteresis::compute(&setup);
+            design.months_per_step = check(a.months_per_step, 1, 1200, "--months-per-step")?;
+            design.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
+            if let Some(m) = a.max_strength {
+                experiment::levels(a.steps, m)?;
+            }
             let target = a
                 .out
                 .out
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("output").join("hysteresis"));
+            let pool = ccgsim::engine::pool(a.threads)?;
+            let dir = ResultDir::create(&target, a.out.force)?;
+            let max = match a.max_strength {
+                Some(m) => m,
+                None => {
+                    let (max, tip) = pool.install(|| experiment::auto_max_strength(&design))?;
+                    eprintln!(
+                        "pilot: {}; strengths 0 to {max}",
+                        match tip {
+                            Some(t) => format!("engagement tips at strength {t}"),
+                            None => "engagement does not tip up to strength 1".into(),
+                        }
+                    );
+                    max
+                }
+            };
+            design.levels = experiment::levels(a.steps, max)?;
+            let rows = pool.install(|| experiment::run(&design))?;
+            let summary = experiment::Summary::of(&design, &rows);
+            let inputs = vec![
+                a.scenario
+                    .as_ref()
+                    .map_or("model defaults".into(), |p| p.display().to_string()),
+            ];
+            let runs = experiment::runs_csv(&rows);
             write_all(
-                &target,
-                a.out.force,
-                vec![hysteresis::figure(&setup, &result)],
+                dir,
+                "plot hysteresis",
+                inputs,
+                vec![hysteresis::figure(&design, &summary)],
+                &[("hysteresis_runs.csv", runs, rows.len() as u64)],
             )
         }
     }
@@ -115,18 +156,30 @@ fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {
     Ok(v)
 }
 
-/// Write figures of one type into a new folder, atomically.
-fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Result<()> {
-    let dir = ResultDir::create(target, force)?;
+/// Write figures of one type (PNG, SVG and CSV each), any extra tables, and a
+/// manifest listing them into the new folder `dir`, then move it into place.
+fn write_all<F: plot::Figure>(
+    dir: ResultDir,
+    kind: &str,
+    inputs: Vec<String>,
+    figs: Vec<F>,
+    extra: &[(&str, Vec<u8>, u64)],
+) -> Result<()> {
+    let mut manifest = PlotManifest::new(kind, inputs);
     for f in &figs {
-        plot::save(f, dir.staging())?;
+        manifest.add(dir.staging(), &plot::save(f, dir.staging())?);
     }
-    finish(dir, figs.len())
-}
-
-fn finish(dir: ResultDir, n: usize) -> Result<()> {
+    for (name, bytes, rows) in extra {
+        let saved = plot::render::save_file(dir.staging(), name, bytes, *rows)?;
+        manifest.add(dir.staging(), &[saved]);
+    }
+    manifest.write(dir.staging())?;
     let path = dir.commit()?;
-    println!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
+    println!(
+        "wrote {} figure(s) as PNG and SVG, with the plotted values as CSV, into {}",
+        figs.len(),
+        path.display()
+    );
     Ok(())
 }
 

@@ -4,6 +4,9 @@
 //! - [`sweep`]: tipping-point heatmaps and outcome-vs-parameter curves;
 //! - [`hysteresis`]: engagement as a failure narrative is raised then lowered.
 //!
+//! Every figure is saved by [`save`] as PNG, SVG and a CSV of the plotted values
+//! (its [`Figure::data`], tidy long format), all listed in a manifest.
+//!
 //! Shared pieces: [`style`] (font, sizes, colours), [`render`] (one figure →
 //! PNG + SVG), [`chart`] and [`timefig`] (drawing), [`sample`] (bounded-memory
 //! quantiles over many runs).
@@ -17,6 +20,9 @@ pub mod run_figures;
 pub mod sample;
 pub mod style;
 pub mod sweep;
+mod sweep_data;
+pub mod table;
 pub mod timefig;
 
-pub use render::{Figure, Rendered, render, save};
+pub use render::{Figure, PlotManifest, Rendered, render, save};
+pub use table::{Cell, Table};
