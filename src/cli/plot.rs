@@ -48,9 +48,9 @@ pub struct HysteresisArgs {
     /// Narrative strengths from 0 to --max-strength, inclusive
     #[arg(long, default_value_t = 21)]
     steps: u32,
-    /// Strongest failure narrative (0–1) [default: about twice the strength at
-    /// which engagement collapses in a quick pilot (strengths 0 to 1, the way up
-    /// only), so the collapse fills the figure; with the calibrated defaults 0.1]
+    /// Strongest failure narrative (0–1) [default: twice the strength at which
+    /// engagement falls below half in a quick pilot (strengths 0 to 1, the way up
+    /// only), rounded up, so the collapse fills the figure; printed when run]
     #[arg(long)]
     max_strength: Option<f64>,
     /// Months the CCG spends at each strength before it is measured

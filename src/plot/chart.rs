@@ -47,7 +47,8 @@ pub fn look(i: usize, every: usize) -> Look {
         dash: DASHES[i % 4],
         glyph: Some(GLYPHS[i % 4]),
         every,
-        offset: (i * every / 4.max(1)) % every,
+        // Spread the glyphs of up to four series evenly between each other's.
+        offset: (i * every / 4) % every,
         hollow: i % 2 == 1,
     }
 }
@@ -61,6 +62,8 @@ pub struct Header<'a> {
     pub extra: &'a [String],
     /// Line looks of the keys (same order); empty = plain lines.
     pub looks: Vec<Look>,
+    /// Keys per legend row: one row while it fits the width with a margin.
+    legend_rows: Vec<std::ops::Range<usize>>,
 }
 
 const LINE: u32 = 24;
@@ -82,6 +85,7 @@ impl<'a> Header<'a> {
             keys,
             extra,
             looks: Vec::new(),
+            legend_rows: legend_rows(area, keys, area.dim_in_pixel().0 as i32),
         }
     }
 
@@ -92,7 +96,11 @@ impl<'a> Header<'a> {
     }
 
     pub fn height(&self) -> u32 {
-        let legend = if self.keys.is_empty() { 0 } else { 34 };
+        let legend = if self.keys.is_empty() {
+            0
+        } else {
+            34 * self.legend_rows.len() as u32
+        };
         60 + LINE * (self.notes.len() + self.extra.len()) as u32 + legend
     }
 
@@ -110,8 +118,8 @@ impl<'a> Header<'a> {
             area.draw_text(line, &style::note().pos(centre), (w / 2, y))?;
             y += LINE as i32;
         }
-        if !self.keys.is_empty() {
-            draw_legend(area, self.keys, &self.looks, w, y + 14)?;
+        for row in &self.legend_rows {
+            draw_legend(area, &self.keys[row.clone()], &self.looks[row.start.min(self.looks.len())..], w, y + 14)?;
             y += 34;
         }
         for line in self.extra {
@@ -148,6 +156,36 @@ pub fn wrap<DB: DrawingBackend>(
     lines
 }
 
+const SWATCH: i32 = 52;
+const KEY_GAP: i32 = 10;
+const KEY_PAD: i32 = 30;
+
+/// Split the keys into rows no wider than `w` less a margin of 30 px each side.
+fn legend_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    w: i32,
+) -> Vec<std::ops::Range<usize>> {
+    let font = style::label();
+    let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut width = 0;
+    for (i, k) in keys.iter().enumerate() {
+        let tw = area.estimate_text_size(&k.label, &font).map_or(0, |s| s.0 as i32);
+        let kw = SWATCH + KEY_GAP + tw;
+        match rows.last_mut() {
+            Some(r) if width + KEY_PAD + kw <= w - 60 => {
+                r.end = i + 1;
+                width += KEY_PAD + kw;
+            }
+            _ => {
+                rows.push(i..i + 1);
+                width = kw;
+            }
+        }
+    }
+    rows
+}
+
 /// Keys centred on one row at height `y`.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -157,7 +195,11 @@ fn draw_legend<DB: DrawingBackend>(
     y: i32,
 ) -> DrawResult<(), DB> {
     let font = style::label().color(&style::INK);
-    let (swatch, gap, pad) = (if looks.is_empty() { 34 } else { 52 }, 10, 30);
+    let (swatch, gap, pad) = (
+        if looks.is_empty() { 34 } else { SWATCH },
+        KEY_GAP,
+        KEY_PAD,
+    );
     let widths: Vec<i32> = keys
         .iter()
         .map(|k| {
@@ -335,7 +377,7 @@ pub fn draw_glyph<DB: DrawingBackend>(
     colour: RGBColor,
     hollow: bool,
 ) -> DrawResult<(), DB> {
-    let r = 6;
+    let r = 5;
     let (x, y) = p;
     let shape: Vec<(i32, i32)> = match g {
         Glyph::Circle => {

@@ -265,6 +265,7 @@ pub fn figures(results: &[ResultSample], dirs: &[&Path]) -> Vec<TimeFigure> {
                             with_90: false,
                             line_width: 3,
                             look: chart::look(i, run_figures::marker_every(months)),
+                            edged: true,
                         })
                         .collect(),
                 }],

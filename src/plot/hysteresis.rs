@@ -135,7 +135,7 @@ impl Figure for HysteresisFigure {
             .margin_right(45)
             .x_label_area_size(70)
             .y_label_area_size(90)
-            .build_cartesian_2d(-0.02 * max..1.02 * max, -0.015..1.015)?;
+            .build_cartesian_2d(-0.02 * max..1.02 * max, -0.04..1.04)?;
         ch.configure_mesh()
             .x_desc(X_LABEL)
             .y_desc("share of practices engaged (0–1)")
@@ -161,8 +161,8 @@ impl Figure for HysteresisFigure {
         }
         // The tipping point: a thin grey line and its value, under the data.
         if let Some(t) = self.summary.tipping_point() {
-            let (px, top) = ch.backend_coord(&(t, 1.015));
-            let (_, bottom) = ch.backend_coord(&(t, -0.015));
+            let (px, top) = ch.backend_coord(&(t, 1.04));
+            let (_, bottom) = ch.backend_coord(&(t, -0.04));
             root.draw(&PathElement::new(
                 vec![(px, top), (px, bottom)],
                 style::EVENT.stroke_width(1),

@@ -322,6 +322,7 @@ impl RunFigures {
                                 } else {
                                     Look::default()
                                 },
+                                edged: false,
                             })
                             .collect(),
                     }]
@@ -339,6 +340,7 @@ impl RunFigures {
                                     with_90: false,
                                     line_width: 3,
                                     look: chart::look(c, marker_every(self.months)),
+                                    edged: false,
                                 })
                                 .collect(),
                         })
@@ -372,9 +374,9 @@ impl RunFigures {
     }
 }
 
-/// Months between glyphs on a line: about a dozen glyphs across the axis.
+/// Months between glyphs on a line: about eight glyphs across the axis.
 pub fn marker_every(months: u32) -> usize {
-    (months as usize / 12).max(1)
+    (months as usize / 8).max(1)
 }
 
 /// Event markers of a scenario: the event's own label, or one made from what it

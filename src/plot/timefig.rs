@@ -24,6 +24,9 @@ pub struct BandSeries {
     pub line_width: u32,
     /// Dashes and glyphs (default: a plain solid line).
     pub look: Look,
+    /// Edge the 50 % band with thin lines in the series' dashes (for
+    /// overlapping bands of several scenarios).
+    pub edged: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -220,7 +223,7 @@ impl Figure for TimeFigure {
             }
             // Styled series edge their bands in their own dashes, so where
             // bands overlap each one's extent can still be read.
-            for s in panel.series.iter().filter(|s| s.look != Look::default()) {
+            for s in panel.series.iter().filter(|s| s.edged) {
                 let n = s.bands.len().min(x.len());
                 let edge = Look {
                     glyph: None,
@@ -372,29 +375,30 @@ impl EventLabels {
 /// at `right`. Row 0 is just above the data; a label sits right of its event
 /// (left of it when it would run past `right`) in the lowest row where it
 /// overlaps no other label and no other event's connecting line crosses it
-/// (a connector runs from the data up to its own label's row).
+/// (a connector runs from the data up to its own label's row). Labels are
+/// placed from the rightmost event leftwards, so a long label climbs over the
+/// connectors of the events it spans instead of blocking them.
 pub fn layout_labels(items: &[(i32, i32)], right: i32) -> Vec<(usize, i32)> {
     const GAP: i32 = 8;
     let mut placed: Vec<(usize, i32, i32, i32)> = Vec::new(); // (row, px, left, right)
-    let mut out = Vec::new();
-    for &(px, tw) in items {
+    let mut out = vec![(0, 0); items.len()];
+    for (k, &(px, tw)) in items.iter().enumerate().rev() {
         let left = if px + 6 + tw <= right { px + 6 } else { px - 6 - tw };
         let end = left + tw;
-        let mut row = 0;
-        loop {
-            let clash = placed.iter().any(|&(r, opx, ol, or)| {
+        let clash = |row: usize| {
+            placed.iter().any(|&(r, opx, ol, or)| {
                 let same_row = r == row && left < or + GAP && ol < end + GAP;
                 let its_line_crosses_me = r > row && opx >= left - GAP && opx <= end + GAP;
                 let my_line_crosses_it = r < row && px >= ol - GAP && px <= or + GAP;
                 same_row || its_line_crosses_me || my_line_crosses_it
-            });
-            if !clash {
-                break;
-            }
-            row += 1;
-        }
+            })
+        };
+        // Above every placed label only this connector can clash (events less
+        // than a few pixels apart); then the label takes that top row.
+        let top = placed.iter().map(|p| p.0 + 1).max().unwrap_or(0);
+        let row = (0..=top).find(|&r| !clash(r)).unwrap_or(top);
         placed.push((row, px, left, end));
-        out.push((row, left));
+        out[k] = (row, left);
     }
     out
 }
@@ -471,6 +475,11 @@ mod tests {
             }
         }
         assert_eq!(rows[3].0, 0, "a far event stays on the first row");
+        // A long label whose span covers the next event's line (this used to
+        // leave no free row at all).
+        let rows = layout_labels(&[(100, 400), (200, 100)], 1000);
+        assert_eq!(rows[1].0, 0);
+        assert_eq!(rows[0].0, 1);
         // A label that would run past the right edge goes left of its event.
         assert_eq!(layout_labels(&[(980, 100)], 1000), vec![(0, 874)]);
     }
