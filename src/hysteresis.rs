@@ -58,8 +58,11 @@ pub struct Design {
 impl Design {
     /// The model's defaults (one CCG of the default size, seed 1).
     pub fn defaults() -> Design {
-        let base = crate::scenario::parse("[scenario]\nname = \"model defaults\"\n", Path::new("defaults"))
-            .expect("an empty scenario is valid");
+        let base = crate::scenario::parse(
+            "[scenario]\nname = \"model defaults\"\n",
+            Path::new("defaults"),
+        )
+        .expect("an empty scenario is valid");
         Design::from_scenario(&base)
     }
 

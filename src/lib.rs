@@ -7,9 +7,9 @@
 //! (tidy CSV, manifest) ; [`run`] ties them together for the `run` command.
 
 pub mod compare;
-pub mod hysteresis;
 pub mod engine;
 pub mod error;
+pub mod hysteresis;
 pub mod model;
 pub mod output;
 pub mod plot;

@@ -53,7 +53,7 @@ pub struct HysteresisArgs {
     /// only), rounded up, so the collapse fills the figure; printed when run]
     #[arg(long)]
     max_strength: Option<f64>,
-    /// Months the CCG spends at each strength before it is measured
+    /// Months the CCG spends at each strength before it is measured (1–240)
     #[arg(long, default_value_t = 36)]
     months_per_step: u32,
     /// CCGs followed through the whole cycle
@@ -83,7 +83,13 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
                 .map(|d| compare::read_result(d))
                 .collect::<Result<Vec<_>>>()?;
             let inputs = dirs.iter().map(|d| d.display().to_string()).collect();
-            write_all(dir, "plot compare", inputs, compare::figures(&samples, &dirs), &[])
+            write_all(
+                dir,
+                "plot compare",
+                inputs,
+                compare::figures(&samples, &dirs),
+                &[],
+            )
         }
         PlotCommand::Sweep { dir, out } => {
             let target = out.out.clone().unwrap_or_else(|| dir.join("plots"));
@@ -101,7 +107,7 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
             if let Some(s) = a.seed {
                 design.seed = s;
             }
-            design.months_per_step = check(a.months_per_step, 1, 1200, "--months-per-step")?;
+            design.months_per_step = check(a.months_per_step, 1, 240, "--months-per-step")?;
             design.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
             if let Some(m) = a.max_strength {
                 experiment::levels(a.steps, m)?;

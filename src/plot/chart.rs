@@ -41,7 +41,12 @@ pub enum Glyph {
 /// each with its own glyph (the i-th series' glyphs offset by i points).
 pub fn look(i: usize, every: usize) -> Look {
     const DASHES: [Option<(u32, u32)>; 4] = [None, Some((14, 7)), Some((4, 5)), Some((18, 6))];
-    const GLYPHS: [Glyph; 4] = [Glyph::Circle, Glyph::Triangle, Glyph::Square, Glyph::Diamond];
+    const GLYPHS: [Glyph; 4] = [
+        Glyph::Circle,
+        Glyph::Triangle,
+        Glyph::Square,
+        Glyph::Diamond,
+    ];
     let every = every.max(1);
     Look {
         dash: DASHES[i % 4],
@@ -119,7 +124,13 @@ impl<'a> Header<'a> {
             y += LINE as i32;
         }
         for row in &self.legend_rows {
-            draw_legend(area, &self.keys[row.clone()], &self.looks[row.start.min(self.looks.len())..], w, y + 14)?;
+            draw_legend(
+                area,
+                &self.keys[row.clone()],
+                &self.looks[row.start.min(self.looks.len())..],
+                w,
+                y + 14,
+            )?;
             y += 34;
         }
         for line in self.extra {
@@ -170,7 +181,9 @@ fn legend_rows<DB: DrawingBackend>(
     let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
     let mut width = 0;
     for (i, k) in keys.iter().enumerate() {
-        let tw = area.estimate_text_size(&k.label, &font).map_or(0, |s| s.0 as i32);
+        let tw = area
+            .estimate_text_size(&k.label, &font)
+            .map_or(0, |s| s.0 as i32);
         let kw = SWATCH + KEY_GAP + tw;
         match rows.last_mut() {
             Some(r) if width + KEY_PAD + kw <= w - 60 => {
@@ -195,11 +208,7 @@ fn draw_legend<DB: DrawingBackend>(
     y: i32,
 ) -> DrawResult<(), DB> {
     let font = style::label().color(&style::INK);
-    let (swatch, gap, pad) = (
-        if looks.is_empty() { 34 } else { SWATCH },
-        KEY_GAP,
-        KEY_PAD,
-    );
+    let (swatch, gap, pad) = (if looks.is_empty() { 34 } else { SWATCH }, KEY_GAP, KEY_PAD);
     let widths: Vec<i32> = keys
         .iter()
         .map(|k| {
@@ -312,8 +321,17 @@ pub fn styled_line<DB: DrawingBackend, X: Ranged<ValueType = XV>, XV: Copy + 'st
     if let Some(g) = look.glyph {
         let every = look.every.max(1);
         for run in &runs {
-            for i in run.clone().filter(|i| (i + every - look.offset % every) % every == 0) {
-                draw_glyph(root, chart.backend_coord(&(x[i], y[i])), g, colour, look.hollow)?;
+            for i in run
+                .clone()
+                .filter(|i| (i + every - look.offset % every) % every == 0)
+            {
+                draw_glyph(
+                    root,
+                    chart.backend_coord(&(x[i], y[i])),
+                    g,
+                    colour,
+                    look.hollow,
+                )?;
             }
         }
     }
@@ -339,7 +357,10 @@ pub fn dashed_path<DB: DrawingBackend>(
     let (on, period) = (on as f64, (on + off).max(1) as f64);
     let mut travelled = 0.0;
     for w in pts.windows(2) {
-        let (a, b) = ((w[0].0 as f64, w[0].1 as f64), (w[1].0 as f64, w[1].1 as f64));
+        let (a, b) = (
+            (w[0].0 as f64, w[0].1 as f64),
+            (w[1].0 as f64, w[1].1 as f64),
+        );
         let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
         if len == 0.0 {
             continue;
@@ -381,15 +402,37 @@ pub fn draw_glyph<DB: DrawingBackend>(
     let (x, y) = p;
     let shape: Vec<(i32, i32)> = match g {
         Glyph::Circle => {
-            let fill = if hollow { WHITE.filled() } else { colour.filled() };
+            let fill = if hollow {
+                WHITE.filled()
+            } else {
+                colour.filled()
+            };
             area.draw(&Circle::new(p, r, fill))?;
             return area.draw(&Circle::new(p, r, colour.stroke_width(2)));
         }
-        Glyph::Square => vec![(x - r + 1, y - r + 1), (x + r - 1, y - r + 1), (x + r - 1, y + r - 1), (x - r + 1, y + r - 1)],
-        Glyph::Triangle => vec![(x, y - r - 1), (x + r + 1, y + r - 1), (x - r - 1, y + r - 1)],
-        Glyph::Diamond => vec![(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)],
+        Glyph::Square => vec![
+            (x - r + 1, y - r + 1),
+            (x + r - 1, y - r + 1),
+            (x + r - 1, y + r - 1),
+            (x - r + 1, y + r - 1),
+        ],
+        Glyph::Triangle => vec![
+            (x, y - r - 1),
+            (x + r + 1, y + r - 1),
+            (x - r - 1, y + r - 1),
+        ],
+        Glyph::Diamond => vec![
+            (x, y - r - 1),
+            (x + r + 1, y),
+            (x, y + r + 1),
+            (x - r - 1, y),
+        ],
     };
-    let fill = if hollow { WHITE.filled() } else { colour.filled() };
+    let fill = if hollow {
+        WHITE.filled()
+    } else {
+        colour.filled()
+    };
     area.draw(&Polygon::new(shape.clone(), fill))?;
     let mut outline = shape.clone();
     outline.push(shape[0]);

@@ -170,8 +170,16 @@ impl Figure for HysteresisFigure {
             let label = format!("tips at {}", chart::tick_label(t));
             let font = style::text(style::NOTE_PX).color(&style::INK);
             let tw = root.estimate_text_size(&label, &font)?.0 as i32;
-            let left = if px + 6 + tw <= rect.2 { px + 6 } else { px - 6 - tw };
-            root.draw_text(&label, &font.pos(Pos::new(HPos::Left, VPos::Top)), (left, top + 4))?;
+            let left = if px + 6 + tw <= rect.2 {
+                px + 6
+            } else {
+                px - 6 - tw
+            };
+            root.draw_text(
+                &label,
+                &font.pos(Pos::new(HPos::Left, VPos::Top)),
+                (left, top + 4),
+            )?;
         }
         for &(b, colour, look, width) in &drawn {
             let (x, _, med, _) = branch(&self.summary, b);
@@ -214,4 +222,3 @@ fn arrowhead(from: (i32, i32), to: (i32, i32), colour: RGBColor) -> Polygon<(i32
         colour.filled(),
     )
 }
-

@@ -116,10 +116,7 @@ pub const FIGURES: [FigureSpec; 6] = [
         y_label: "share (0–1)",
         series: &[
             ("posts_filled", "leadership posts filled"),
-            (
-                "leaders_lacking_support",
-                "leaders lacking time or support",
-            ),
+            ("leaders_lacking_support", "leaders lacking time or support"),
         ],
         y_range: Some((0.0, 1.0)),
         from_zero: true,

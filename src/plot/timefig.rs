@@ -171,7 +171,11 @@ impl Figure for TimeFigure {
             .map(|&(r, _)| r + 1)
             .max()
             .unwrap_or(0);
-        let strip = if rows == 0 { 0 } else { rows as i32 * row_h + 6 };
+        let strip = if rows == 0 {
+            0
+        } else {
+            rows as i32 * row_h + 6
+        };
         let heading_h = if self.panels.iter().any(|p| p.heading.is_some()) {
             32
         } else {
@@ -383,7 +387,11 @@ pub fn layout_labels(items: &[(i32, i32)], right: i32) -> Vec<(usize, i32)> {
     let mut placed: Vec<(usize, i32, i32, i32)> = Vec::new(); // (row, px, left, right)
     let mut out = vec![(0, 0); items.len()];
     for (k, &(px, tw)) in items.iter().enumerate().rev() {
-        let left = if px + 6 + tw <= right { px + 6 } else { px - 6 - tw };
+        let left = if px + 6 + tw <= right {
+            px + 6
+        } else {
+            px - 6 - tw
+        };
         let end = left + tw;
         let clash = |row: usize| {
             placed.iter().any(|&(r, opx, ol, or)| {
@@ -430,7 +438,10 @@ fn draw_events<DB: DrawingBackend>(
         if let Some(until) = m.until {
             let (qx, _) = ch.backend_coord(&(until as i32, y1));
             let qx = qx.clamp(px + 2, rect.2);
-            root.draw(&Rectangle::new([(px, top), (qx, bottom)], style::WINDOW.filled()))?;
+            root.draw(&Rectangle::new(
+                [(px, top), (qx, bottom)],
+                style::WINDOW.filled(),
+            ))?;
             for edge in [px, qx] {
                 root.draw(&PathElement::new(
                     vec![(edge, top), (edge, bottom)],
@@ -471,7 +482,10 @@ mod tests {
                 assert!(!(ri == rj && li < ej && lj < ei), "{i} and {j} overlap");
                 // j's connector (px_j) crosses label i when j sits higher.
                 let pxj = items[j].0;
-                assert!(!(rj > ri && pxj >= li && pxj <= ei), "line {j} crosses label {i}");
+                assert!(
+                    !(rj > ri && pxj >= li && pxj <= ei),
+                    "line {j} crosses label {i}"
+                );
             }
         }
         assert_eq!(rows[3].0, 0, "a far event stays on the first row");

@@ -432,7 +432,11 @@ fn assert_listed(manifest: &Path, dir: &Path, prefix: &str) -> serde_json::Value
             blake3::hash(&bytes).to_hex().to_string(),
             "{name}"
         );
-        assert_eq!(info["bytes"].as_u64().unwrap(), bytes.len() as u64, "{name}");
+        assert_eq!(
+            info["bytes"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "{name}"
+        );
     }
     let mut figures = 0;
     for e in std::fs::read_dir(dir).unwrap() {
@@ -459,17 +463,27 @@ fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     for c in &h {
         assert!(
-            c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+            c.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
             "{c} is not snake_case"
         );
     }
     r.records()
-        .map(|rec| h.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect())
+        .map(|rec| {
+            h.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
 fn num(s: &str) -> f64 {
-    if s.is_empty() { f64::NAN } else { s.parse().unwrap() }
+    if s.is_empty() {
+        f64::NAN
+    } else {
+        s.parse().unwrap()
+    }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -509,8 +523,16 @@ fn run_figures_have_their_plotted_values_beside_them_in_the_manifest() {
     }
     // Leaders are drawn as a share of posts filled: within 0..1.
     let leaders = csv_rows(&out.join("plots/leaders.csv"));
-    assert!(leaders.iter().any(|r| r["panel"] == "leadership posts filled"));
-    assert!(leaders.iter().all(|r| (0.0..=1.0).contains(&num(&r["median"]))));
+    assert!(
+        leaders
+            .iter()
+            .any(|r| r["panel"] == "leadership posts filled")
+    );
+    assert!(
+        leaders
+            .iter()
+            .all(|r| (0.0..=1.0).contains(&num(&r["median"])))
+    );
 }
 
 #[test]
@@ -521,24 +543,42 @@ fn compare_and_sweep_folders_list_figures_and_their_csvs() {
     run(scenario(POPULATION), &options(b.clone(), 2, false)).unwrap();
     let out = tmp.path().join("cmp");
     let o = ccgsim(&[
-        "plot", "compare", a.to_str().unwrap(), b.to_str().unwrap(), "--out", out.to_str().unwrap(),
+        "plot",
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = assert_listed(&out.join("manifest.json"), &out, "");
     assert_eq!(m["kind"], "plot compare");
     assert!(m["complete"].as_bool().unwrap());
     let rows = csv_rows(&out.join("engaged_share.csv"));
-    let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["series"].as_str()).collect();
-    assert_eq!(names.into_iter().collect::<Vec<_>>(), vec!["cut-test", "population-test"]);
+    let names: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["series"].as_str()).collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        vec!["cut-test", "population-test"]
+    );
     // The CSV equals the figure's own table (the values drawn).
-    let results = [compare::read_result(&a).unwrap(), compare::read_result(&b).unwrap()];
+    let results = [
+        compare::read_result(&a).unwrap(),
+        compare::read_result(&b).unwrap(),
+    ];
     let figs = compare::figures(&results, &[a.as_path(), b.as_path()]);
-    assert!(std::fs::read(out.join("engaged_share.csv")).unwrap() == plot::Figure::data(&figs[0]).csv());
+    assert!(
+        std::fs::read(out.join("engaged_share.csv")).unwrap() == plot::Figure::data(&figs[0]).csv()
+    );
 
     let sw = tmp.path().join("sweep");
     std::fs::create_dir(&sw).unwrap();
     let points: Vec<Vec<f64>> = (0..5).map(|i| vec![0.2 * i as f64]).collect();
-    std::fs::write(sw.join("stats.csv"), stats_csv(&["environment.qipp"], &points)).unwrap();
+    std::fs::write(
+        sw.join("stats.csv"),
+        stats_csv(&["environment.qipp"], &points),
+    )
+    .unwrap();
     let o = ccgsim(&["plot", "sweep", sw.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_listed(&sw.join("plots/manifest.json"), &sw.join("plots"), "");
@@ -553,7 +593,12 @@ fn compare_and_sweep_folders_list_figures_and_their_csvs() {
     // ...and those are the sweep's own numbers.
     let text = std::fs::read_to_string(sw.join("stats.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let j = rdr.headers().unwrap().iter().position(|h| h == "failure_probability").unwrap();
+    let j = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "failure_probability")
+        .unwrap();
     for (r, rec) in fp.iter().zip(rdr.records()) {
         assert!(close(num(&r["mean"]), num(&rec.unwrap()[j])));
     }
@@ -565,16 +610,34 @@ fn hysteresis_is_an_experiment_whose_range_covers_the_tipping_point() {
     let run_h = |threads: &str, name: &str| {
         let out = tmp.path().join(name);
         let o = ccgsim(&[
-            "plot", "hysteresis", "--steps", "11", "--months-per-step", "24", "--replicates", "8",
-            "--threads", threads, "--out", out.to_str().unwrap(),
+            "plot",
+            "hysteresis",
+            "--steps",
+            "11",
+            "--months-per-step",
+            "24",
+            "--replicates",
+            "8",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         out
     };
     let (one, two) = (run_h("1", "h1"), run_h("2", "h2"));
     // Same bytes on any thread count.
-    for f in ["hysteresis.png", "hysteresis.svg", "hysteresis.csv", "hysteresis_runs.csv"] {
-        assert!(std::fs::read(one.join(f)).unwrap() == std::fs::read(two.join(f)).unwrap(), "{f}");
+    for f in [
+        "hysteresis.png",
+        "hysteresis.svg",
+        "hysteresis.csv",
+        "hysteresis_runs.csv",
+    ] {
+        assert!(
+            std::fs::read(one.join(f)).unwrap() == std::fs::read(two.join(f)).unwrap(),
+            "{f}"
+        );
     }
     let m = assert_listed(&one.join("manifest.json"), &one, "");
     assert_eq!(m["files"]["hysteresis_runs.csv"]["rows"], 21 * 8);
@@ -600,8 +663,15 @@ fn hysteresis_is_an_experiment_whose_range_covers_the_tipping_point() {
         .collect();
     assert_eq!(up.len(), 11);
     let max = up.last().unwrap().0;
-    let tip = up.iter().find(|p| p.1 < 0.5 * up[0].1).expect("engagement tips").0;
-    assert!(tip > up[1].0 - 1e-12 && tip <= 0.75 * max, "tip {tip}, range 0–{max}");
+    let tip = up
+        .iter()
+        .find(|p| p.1 < 0.5 * up[0].1)
+        .expect("engagement tips")
+        .0;
+    assert!(
+        tip > up[1].0 - 1e-12 && tip <= 0.75 * max,
+        "tip {tip}, range 0–{max}"
+    );
     // The easing branch is drawn from the same table, and is collapsed at 0:
     // engagement does not come back (hysteresis).
     let down0 = rows
