@@ -316,12 +316,20 @@ pub fn round_up(v: f64) -> f64 {
     if !(v > 0.0) {
         return 0.0;
     }
-    let p = 10f64.powf(v.log10().floor());
+    // Divide by a power of ten below 1, so 1.5 / 10 is the double nearest 0.15.
+    let e = v.log10().floor() as i32;
+    let scale = |m: f64| {
+        if e < 0 {
+            m / 10f64.powi(-e)
+        } else {
+            m * 10f64.powi(e)
+        }
+    };
     [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
-        .iter()
-        .map(|m| m * p)
+        .into_iter()
+        .map(scale)
         .find(|&c| c >= v * (1.0 - 1e-12))
-        .unwrap_or(10.0 * p)
+        .unwrap_or(scale(10.0))
 }
 
 #[cfg(test)]

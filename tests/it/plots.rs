@@ -99,6 +99,23 @@ fn assert_data_drawn(r: &plot::Rendered, min_share: f64, what: &str) {
     }
 }
 
+/// Each of `colours` is drawn exactly on more than `min` pixels of the first
+/// plot area.
+fn assert_colours_drawn(r: &plot::Rendered, colours: &[plotters::style::RGBColor], min: usize) {
+    let (w, _, rgb) = decode(&r.png);
+    let rect = r.plot_areas[0];
+    for c in colours {
+        let mut found = 0;
+        for y in rect.1..rect.3 {
+            for x in rect.0..rect.2 {
+                let i = 3 * (y as usize * w as usize + x as usize);
+                found += (rgb[i] == c.0 && rgb[i + 1] == c.1 && rgb[i + 2] == c.2) as usize;
+            }
+        }
+        assert!(found > min, "colour {c:?} drawn on {found} pixels");
+    }
+}
+
 /// `t` as plotters writes it into SVG text.
 fn xml(t: &str) -> String {
     t.replace('&', "&amp;")
@@ -243,18 +260,7 @@ fn compare_overlays_scenarios_in_distinct_colours() {
     let figs = compare::figures(&results, &[a.as_path(), b.as_path()]);
     let r = plot::render(&figs[0]).unwrap();
     assert_data_drawn(&r, 0.005, "compare");
-    let (w, _, rgb) = decode(&r.png);
-    let rect = r.plot_areas[0];
-    for c in [style::colour(0), style::colour(1)] {
-        let mut found = 0;
-        for y in rect.1..rect.3 {
-            for x in rect.0..rect.2 {
-                let i = 3 * (y as usize * w as usize + x as usize);
-                found += (rgb[i] == c.0 && rgb[i + 1] == c.1 && rgb[i + 2] == c.2) as usize;
-            }
-        }
-        assert!(found > 200, "colour {c:?} drawn on {found} pixels");
-    }
+    assert_colours_drawn(&r, &[style::colour(0), style::colour(1)], 200);
     // The file from the command equals the in-memory rendering.
     assert!(std::fs::read(out.join("engaged_share.png")).unwrap() == r.png);
 }
@@ -715,16 +721,5 @@ fn both_hysteresis_branches_show_where_they_coincide() {
     }
     let r = plot::render(&hysteresis::figure(&design, &Summary { rows })).unwrap();
     assert_data_drawn(&r, 0.005, "hysteresis");
-    let (w, _, rgb) = decode(&r.png);
-    let rect = r.plot_areas[0];
-    for c in [style::colour(0), style::colour(1)] {
-        let mut found = 0;
-        for y in rect.1..rect.3 {
-            for x in rect.0..rect.2 {
-                let i = 3 * (y as usize * w as usize + x as usize);
-                found += (rgb[i] == c.0 && rgb[i + 1] == c.1 && rgb[i + 2] == c.2) as usize;
-            }
-        }
-        assert!(found > 300, "colour {c:?} drawn on {found} pixels");
-    }
+    assert_colours_drawn(&r, &[style::colour(0), style::colour(1)], 300);
 }
