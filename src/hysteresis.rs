@@ -313,7 +313,7 @@ pub fn auto_max_strength(design: &Design) -> Result<(f64, Option<f64>)> {
 
 /// The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of ten that is ≥ `v`.
 pub fn round_up(v: f64) -> f64 {
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return 0.0;
     }
     // Divide by a power of ten below 1, so 1.5 / 10 is the double nearest 0.15.
