@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod engine;
 pub mod error;
+pub mod hysteresis;
 pub mod model;
 pub mod output;
 pub mod plot;

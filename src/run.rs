@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
-use crate::output::{FileInfo, Manifest, ResultDir, space, tables};
+use crate::output::{Manifest, ResultDir, space, tables};
 use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
@@ -114,14 +114,9 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         let plots = dir.staging().join("plots");
         for f in pool.install(|| figs.write(&plots))? {
             let name = f.path.strip_prefix(dir.staging()).unwrap_or(&f.path);
-            manifest.files.insert(
-                name.to_string_lossy().replace('\\', "/"),
-                FileInfo {
-                    rows: 0,
-                    bytes: f.bytes,
-                    blake3: f.blake3,
-                },
-            );
+            manifest
+                .files
+                .insert(name.to_string_lossy().replace('\\', "/"), f.info());
         }
     }
     manifest.complete = true;

@@ -426,7 +426,24 @@
       canvas.height = Math.round(H * dpr);
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const m = { l: 64, r: 18, t: 66, b: 54 };
+    // Legend rows first: entries wrap before the right margin, so the legend
+    // never runs into the canvas edge on a narrow (projector) layout.
+    ctx.font = '15px system-ui, "DejaVu Sans", sans-serif';
+    const legendRows = [[]];
+    {
+      let lx = 64;
+      for (const s of SERIES) {
+        const w = 40 + ctx.measureText(s.label).width;
+        if (legendRows[legendRows.length - 1].length && lx + w > W - 18 - 8) {
+          legendRows.push([]);
+          lx = 64;
+        }
+        legendRows[legendRows.length - 1].push({ s, x: lx, w });
+        lx += w + 22;
+      }
+    }
+    const rowH = 22;
+    const m = { l: 64, r: 18, t: 66 + (legendRows.length - 1) * rowH, b: 54 };
     const pw = W - m.l - m.r;
     const ph = H - m.t - m.b;
     const horizon = Math.max(state.horizon, d.months, 1);
@@ -545,22 +562,28 @@
     ctx.font = '15px system-ui, "DejaVu Sans", sans-serif';
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
-    let x = m.l;
-    const y = 50;
-    for (const s of SERIES) {
-      ctx.save();
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = 3.2;
-      ctx.setLineDash(s.dash);
-      ctx.beginPath();
-      ctx.moveTo(x, y);
-      ctx.lineTo(x + 34, y);
-      ctx.stroke();
-      ctx.restore();
-      ctx.fillStyle = '#1a1a1a';
-      ctx.fillText(s.label, x + 40, y);
-      x += 40 + ctx.measureText(s.label).width + 22;
-    }
+    let right = 0;
+    legendRows.forEach((row, r) => {
+      const y = 50 + r * rowH;
+      for (const { s, x, w } of row) {
+        ctx.save();
+        ctx.strokeStyle = s.color;
+        ctx.lineWidth = 3.2;
+        ctx.setLineDash(s.dash);
+        ctx.beginPath();
+        ctx.moveTo(x, y);
+        ctx.lineTo(x + 34, y);
+        ctx.stroke();
+        ctx.restore();
+        ctx.fillStyle = '#1a1a1a';
+        ctx.fillText(s.label, x + 40, y);
+        right = Math.max(right, x + w);
+      }
+    });
+    // Where the legend was drawn (CSS pixels), for the browser test.
+    state.legendBox = {
+      left: m.l, right, top: 40, bottom: 60 + (legendRows.length - 1) * rowH, width: W,
+    };
     if (d.futures.length > 1) {
       ctx.fillStyle = '#4a4a4a';
       ctx.textAlign = 'right';

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::plot::chart::{self, Key};
 use crate::plot::render::{self, DrawResult, Figure, Rect, Saved};
 use crate::plot::style;
+use crate::plot::table::Table;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -98,6 +99,22 @@ impl Figure for Marginals {
     }
     fn title(&self) -> String {
         "Posterior of each calibrated parameter against its prior".into()
+    }
+    fn data(&self) -> Table {
+        // The weighted particles the histograms are drawn from.
+        let mut t = Table::new(&["parameter", "particle", "value", "weight", "generation"]);
+        for (k, prior) in self.priors.iter().enumerate() {
+            for (i, (p, &w)) in self.particles.iter().zip(&self.weights).enumerate() {
+                t.push(vec![
+                    prior.path.as_str().into(),
+                    i.into(),
+                    p[k].into(),
+                    w.into(),
+                    self.generation.into(),
+                ]);
+            }
+        }
+        t
     }
     fn size(&self) -> (u32, u32) {
         let (c, r) = grid(self.priors.len());
@@ -201,6 +218,29 @@ impl Figure for Pair {
     }
     fn size(&self) -> (u32, u32) {
         (900, 820)
+    }
+    fn data(&self) -> Table {
+        let mut t = Table::new(&[
+            "particle",
+            "x_parameter",
+            "x",
+            "y_parameter",
+            "y",
+            "weight",
+            "correlation",
+        ]);
+        for (i, (p, &w)) in self.particles.iter().zip(&self.weights).enumerate() {
+            t.push(vec![
+                i.into(),
+                self.priors[0].path.as_str().into(),
+                p[self.dims[0]].into(),
+                self.priors[1].path.as_str().into(),
+                p[self.dims[1]].into(),
+                w.into(),
+                self.correlation.into(),
+            ]);
+        }
+        t
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<Vec<Rect>, DB> {

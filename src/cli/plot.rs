@@ -1,9 +1,11 @@
 //! `ccgsim plot …`: figures from finished results (compare, sweep) and the
-//! teaching hysteresis figure. Each writes PNG + SVG into a new folder.
+//! teaching hysteresis figure (its experiment run first). Each writes PNG +
+//! SVG + CSV of the plotted values into a new folder, with a manifest.
 
 use ccgsim::error::{Error, Result};
+use ccgsim::hysteresis::{self as experiment, Design};
 use ccgsim::output::ResultDir;
-use ccgsim::plot::{self, compare, hysteresis, sensitivity, sweep};
+use ccgsim::plot::{self, PlotManifest, compare, hysteresis, sensitivity, sweep};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -25,7 +27,8 @@ pub enum PlotCommand {
         #[command(flatten)]
         out: OutArgs,
     },
-    /// Engaged share as a failure narrative is raised step by step, then lowered
+    /// Run the hysteresis experiment (a failure narrative raised step by step,
+    /// then lowered) and draw engaged share against narrative strength
     Hysteresis(HysteresisArgs),
 }
 
@@ -46,10 +49,12 @@ pub struct HysteresisArgs {
     /// Narrative strengths from 0 to --max-strength, inclusive
     #[arg(long, default_value_t = 21)]
     steps: u32,
-    /// Strongest failure narrative (0–1); the calibrated model tips near 0.1
-    #[arg(long, default_value_t = 0.4)]
-    max_strength: f64,
-    /// Months the CCG spends at each strength before it is measured
+    /// Strongest failure narrative (0–1) [default: twice the strength at which
+    /// engagement falls below half in a quick pilot (strengths 0 to 1, the way up
+    /// only), rounded up, so the collapse fills the figure; printed when run]
+    #[arg(long)]
+    max_strength: Option<f64>,
+    /// Months the CCG spends at each strength before it is measured (1–240)
     #[arg(long, default_value_t = 36)]
     months_per_step: u32,
     /// CCGs followed through the whole cycle
@@ -58,6 +63,9 @@ pub struct HysteresisArgs {
     /// Override the seed
     #[arg(long)]
     seed: Option<u64>,
+    /// Worker threads (0 = one per core); results do not depend on it
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     #[command(flatten)]
     out: OutArgs,
 }
@@ -66,38 +74,74 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
     match cmd {
         PlotCommand::Compare { results, out } => {
             let dirs: Vec<&Path> = results.iter().map(PathBuf::as_path).collect();
-            let samples = dirs
-                .iter()
-                .map(|d| compare::read_result(d))
-                .collect::<Result<Vec<_>>>()?;
             let target = out
                 .out
                 .clone()
                 .unwrap_or_else(|| default_compare_out(&dirs));
-            write_all(&target, out.force, compare::figures(&samples, &dirs))
+            let dir = ResultDir::create_for(&target, out.force, "plot")?;
+            let samples = dirs
+                .iter()
+                .map(|d| compare::read_result(d))
+                .collect::<Result<Vec<_>>>()?;
+            let inputs = dirs.iter().map(|d| d.display().to_string()).collect();
+            write_all(
+                dir,
+                "plot compare",
+                inputs,
+                compare::figures(&samples, &dirs),
+                &[],
+            )
         }
         PlotCommand::Sweep { dir, out } => sweep_figures(&dir, out.out.clone(), out.force),
         PlotCommand::Hysteresis(a) => {
-            let mut setup = match &a.scenario {
-                Some(path) => hysteresis::Setup::from_scenario(&crate::cli::load(path)?),
-                None => hysteresis::Setup::default(),
+            let mut design = match &a.scenario {
+                Some(path) => Design::from_scenario(&crate::cli::load(path)?),
+                None => Design::defaults(),
             };
             if let Some(s) = a.seed {
-                setup.seed = s;
+                design.seed = s;
             }
-            setup.levels = hysteresis::levels(a.steps, a.max_strength)?;
-            setup.months_per_step = check(a.months_per_step, 1, 1200, "--months-per-step")?;
-            setup.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
-            let result = hysteresis::compute(&setup);
+            design.months_per_step = check(a.months_per_step, 1, 240, "--months-per-step")?;
+            design.replicates = check(a.replicates, 1, 100_000, "--replicates")?;
+            if let Some(m) = a.max_strength {
+                experiment::levels(a.steps, m)?;
+            }
             let target = a
                 .out
                 .out
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("output").join("hysteresis"));
+            let pool = ccgsim::engine::pool(a.threads)?;
+            let dir = ResultDir::create_for(&target, a.out.force, "plot")?;
+            let max = match a.max_strength {
+                Some(m) => m,
+                None => {
+                    let (max, tip) = pool.install(|| experiment::auto_max_strength(&design))?;
+                    eprintln!(
+                        "pilot: {}; strengths 0 to {max}",
+                        match tip {
+                            Some(t) => format!("engagement tips at strength {t}"),
+                            None => "engagement does not tip up to strength 1".into(),
+                        }
+                    );
+                    max
+                }
+            };
+            design.levels = experiment::levels(a.steps, max)?;
+            let rows = pool.install(|| experiment::run(&design))?;
+            let summary = experiment::Summary::of(&design, &rows);
+            let inputs = vec![
+                a.scenario
+                    .as_ref()
+                    .map_or("model defaults".into(), |p| p.display().to_string()),
+            ];
+            let runs = experiment::runs_csv(&rows);
             write_all(
-                &target,
-                a.out.force,
-                vec![hysteresis::figure(&setup, &result)],
+                dir,
+                "plot hysteresis",
+                inputs,
+                vec![hysteresis::figure(&design, &summary)],
+                &[("hysteresis_runs.csv", runs, rows.len() as u64)],
             )
         }
     }
@@ -116,23 +160,30 @@ pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()
         design.as_deref(),
         Some("lhs" | "sobol" | "morris" | "sobol_indices")
     ) || stats.params.len() > 2;
+    let result = ResultDir::create_for(&target, force, "plot")?;
+    let inputs = vec![dir.join("stats.csv").display().to_string()];
     if !sampled {
-        return write_all(&target, force, sweep::figures(&stats)?);
+        return write_all(result, "plot sweep", inputs, sweep::figures(&stats)?, &[]);
     }
-    let result = ResultDir::create(&target, force)?;
     let mut figs = sensitivity::scatter_figures(&stats);
     let ix = dir.join(ccgsim::sweep::indices::INDICES);
     if ix.is_file() {
         let rows = sensitivity::read_indices(&ix)?;
         figs.extend(sensitivity::index_figures(&rows, &stats.runs_note()));
     }
-    for f in &figs {
-        plot::save(f, result.staging())?;
-    }
-    let prcc = result.staging().join(sensitivity::PRCC_CSV);
-    std::fs::write(&prcc, sensitivity::prcc_csv(&stats))
-        .map_err(|e| Error::io("write", &prcc, e))?;
-    finish(result, figs.len())
+    let prcc = sensitivity::prcc_csv(&stats);
+    let rows = prcc
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_sub(1) as u64;
+    write_all(
+        result,
+        "plot sweep",
+        inputs,
+        figs,
+        &[(sensitivity::PRCC_CSV, prcc.into(), rows)],
+    )
 }
 
 fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {
@@ -144,20 +195,30 @@ fn check(v: u32, lo: u32, hi: u32, flag: &str) -> Result<u32> {
     Ok(v)
 }
 
-/// Write figures of one type into a new folder, atomically.
-fn write_all<F: plot::Figure>(target: &Path, force: bool, figs: Vec<F>) -> Result<()> {
-    let dir = ResultDir::create_for(target, force, "plot")?;
+/// Write figures of one type (PNG, SVG and CSV each), any extra tables, and a
+/// manifest listing them into the new folder `dir`, then move it into place.
+fn write_all<F: plot::Figure>(
+    dir: ResultDir,
+    kind: &str,
+    inputs: Vec<String>,
+    figs: Vec<F>,
+    extra: &[(&str, Vec<u8>, u64)],
+) -> Result<()> {
+    let mut manifest = PlotManifest::new(kind, inputs);
     for f in &figs {
-        plot::save(f, dir.staging())?;
+        manifest.add(dir.staging(), &plot::save(f, dir.staging())?);
     }
-    finish(dir, figs.len())
-}
-
-fn finish(dir: ResultDir, n: usize) -> Result<()> {
-    // A manifest marks the folder as ccgsim's: `--force` may then replace it.
-    dir.write_listing_manifest("plot")?;
+    for (name, bytes, rows) in extra {
+        let saved = plot::render::save_file(dir.staging(), name, bytes, *rows)?;
+        manifest.add(dir.staging(), &[saved]);
+    }
+    manifest.write(dir.staging())?;
     let path = dir.commit()?;
-    ccgsim::outln!("wrote {n} figure(s) as PNG and SVG into {}", path.display());
+    ccgsim::outln!(
+        "wrote {} figure(s) as PNG and SVG, with the plotted values as CSV, into {}",
+        figs.len(),
+        path.display()
+    );
     Ok(())
 }
 

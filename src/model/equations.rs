@@ -193,7 +193,7 @@ pub fn ownership_logit_shared(p: &Params, common: f64, voice: f64, locality_owne
 /// The CCG part of workload before the practice's slack:
 /// `(meeting_cost·engaged + lead_cost·(1 + vacancy_load·vacant_share)·leader) / S`:
 /// one of four values in a month. CCG work grows as support capacity shrinks
-/// (with fewer CCG staff, clinical members do more of it themselves, seed 004),
+/// (with fewer CCG staff, clinical members do more of it themselves, [HolderRobertson2015]),
 /// and vacant posts load the remaining leaders.
 pub fn ccg_work(p: &Params, support: f64, vacant_share: f64, engaged: bool, leader: bool) -> f64 {
     let b = &p.behaviour;

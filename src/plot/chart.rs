@@ -14,6 +14,50 @@ pub struct Key {
     pub filled: bool,
 }
 
+/// How a series line is drawn besides its colour: dash pattern and marker
+/// glyphs, so series stay apart where they overlap and in greyscale print.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Look {
+    /// Pixels on, pixels off; `None` = solid.
+    pub dash: Option<(u32, u32)>,
+    pub glyph: Option<Glyph>,
+    /// A glyph on every `every`-th point (at least 1), starting at `offset`,
+    /// so the glyphs of different series do not sit on each other.
+    pub every: usize,
+    pub offset: usize,
+    /// Glyphs drawn white inside (hollow) rather than filled.
+    pub hollow: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Glyph {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+/// Distinct looks for series `i` of several: solid, dashed, dotted, dash-dot,
+/// each with its own glyph (the i-th series' glyphs offset by i points).
+pub fn look(i: usize, every: usize) -> Look {
+    const DASHES: [Option<(u32, u32)>; 4] = [None, Some((14, 7)), Some((4, 5)), Some((18, 6))];
+    const GLYPHS: [Glyph; 4] = [
+        Glyph::Circle,
+        Glyph::Triangle,
+        Glyph::Square,
+        Glyph::Diamond,
+    ];
+    let every = every.max(1);
+    Look {
+        dash: DASHES[i % 4],
+        glyph: Some(GLYPHS[i % 4]),
+        every,
+        // Spread the glyphs of up to four series evenly between each other's.
+        offset: (i * every / 4) % every,
+        hollow: i % 2 == 1,
+    }
+}
+
 /// The strip above the charts: title, grey note lines, a one-row legend (when
 /// there is more than one series) and extra lines (e.g. an event key).
 pub struct Header<'a> {
@@ -21,6 +65,10 @@ pub struct Header<'a> {
     pub notes: Vec<String>,
     pub keys: &'a [Key],
     pub extra: &'a [String],
+    /// Line looks of the keys (same order); empty = plain lines.
+    pub looks: Vec<Look>,
+    /// Keys per legend row: one row while it fits the width with a margin.
+    legend_rows: Vec<std::ops::Range<usize>>,
 }
 
 const LINE: u32 = 24;
@@ -41,11 +89,23 @@ impl<'a> Header<'a> {
             notes,
             keys,
             extra,
+            looks: Vec::new(),
+            legend_rows: legend_rows(area, keys, area.dim_in_pixel().0 as i32),
         }
     }
 
+    /// Draw the legend's lines with these looks (dashes, glyphs).
+    pub fn with_looks(mut self, looks: Vec<Look>) -> Header<'a> {
+        self.looks = looks;
+        self
+    }
+
     pub fn height(&self) -> u32 {
-        let legend = if self.keys.is_empty() { 0 } else { 34 };
+        let legend = if self.keys.is_empty() {
+            0
+        } else {
+            34 * self.legend_rows.len() as u32
+        };
         60 + LINE * (self.notes.len() + self.extra.len()) as u32 + legend
     }
 
@@ -63,8 +123,14 @@ impl<'a> Header<'a> {
             area.draw_text(line, &style::note().pos(centre), (w / 2, y))?;
             y += LINE as i32;
         }
-        if !self.keys.is_empty() {
-            draw_legend(area, self.keys, w, y + 14)?;
+        for row in &self.legend_rows {
+            draw_legend(
+                area,
+                &self.keys[row.clone()],
+                &self.looks[row.start.min(self.looks.len())..],
+                w,
+                y + 14,
+            )?;
             y += 34;
         }
         for line in self.extra {
@@ -101,15 +167,48 @@ pub fn wrap<DB: DrawingBackend>(
     lines
 }
 
+const SWATCH: i32 = 52;
+const KEY_GAP: i32 = 10;
+const KEY_PAD: i32 = 30;
+
+/// Split the keys into rows no wider than `w` less a margin of 30 px each side.
+fn legend_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+    w: i32,
+) -> Vec<std::ops::Range<usize>> {
+    let font = style::label();
+    let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut width = 0;
+    for (i, k) in keys.iter().enumerate() {
+        let tw = area
+            .estimate_text_size(&k.label, &font)
+            .map_or(0, |s| s.0 as i32);
+        let kw = SWATCH + KEY_GAP + tw;
+        match rows.last_mut() {
+            Some(r) if width + KEY_PAD + kw <= w - 60 => {
+                r.end = i + 1;
+                width += KEY_PAD + kw;
+            }
+            _ => {
+                rows.push(i..i + 1);
+                width = kw;
+            }
+        }
+    }
+    rows
+}
+
 /// Keys centred on one row at height `y`.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     keys: &[Key],
+    looks: &[Look],
     w: i32,
     y: i32,
 ) -> DrawResult<(), DB> {
     let font = style::label().color(&style::INK);
-    let (swatch, gap, pad) = (34, 10, 30);
+    let (swatch, gap, pad) = (if looks.is_empty() { 34 } else { SWATCH }, KEY_GAP, KEY_PAD);
     let widths: Vec<i32> = keys
         .iter()
         .map(|k| {
@@ -119,12 +218,17 @@ fn draw_legend<DB: DrawingBackend>(
         .collect();
     let total: i32 = widths.iter().sum::<i32>() + pad * (keys.len() as i32 - 1);
     let mut x = (w - total).max(10) / 2;
-    for (k, kw) in keys.iter().zip(widths) {
+    for (i, (k, kw)) in keys.iter().zip(widths).enumerate() {
         if k.filled {
             area.draw(&Rectangle::new(
                 [(x, y - 9), (x + swatch, y + 9)],
                 k.colour.filled(),
             ))?;
+        } else if let Some(l) = looks.get(i) {
+            dashed_path(area, &[(x, y), (x + swatch, y)], k.colour, 4, l.dash)?;
+            if let Some(g) = l.glyph {
+                draw_glyph(area, (x + swatch / 2, y), g, k.colour, l.hollow)?;
+            }
         } else {
             area.draw(&PathElement::new(
                 vec![(x, y), (x + swatch, y)],
@@ -195,6 +299,146 @@ pub fn line<DB: DrawingBackend, X: Ranged<ValueType = XV>, XV: Copy + 'static>(
     Ok(())
 }
 
+/// A line through `(x, y)` in `look` (dashes and glyphs, drawn in pixels on
+/// `root` so both formats match), broken where `y` is missing.
+pub fn styled_line<DB: DrawingBackend, X: Ranged<ValueType = XV>, XV: Copy + 'static>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    x: &[XV],
+    y: &[f64],
+    colour: RGBColor,
+    width: u32,
+    look: Look,
+) -> DrawResult<(), DB> {
+    let runs = finite_runs(x.len().min(y.len()), |i| y[i].is_finite());
+    for run in &runs {
+        let pts: Vec<(i32, i32)> = run
+            .clone()
+            .map(|i| chart.backend_coord(&(x[i], y[i])))
+            .collect();
+        dashed_path(root, &pts, colour, width, look.dash)?;
+    }
+    if let Some(g) = look.glyph {
+        let every = look.every.max(1);
+        for run in &runs {
+            for i in run
+                .clone()
+                .filter(|i| (i + every - look.offset % every) % every == 0)
+            {
+                draw_glyph(
+                    root,
+                    chart.backend_coord(&(x[i], y[i])),
+                    g,
+                    colour,
+                    look.hollow,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A polyline in pixels, solid or cut into `(on, off)` dashes that run on
+/// across its corners.
+pub fn dashed_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pts: &[(i32, i32)],
+    colour: RGBColor,
+    width: u32,
+    dash: Option<(u32, u32)>,
+) -> DrawResult<(), DB> {
+    let style = colour.stroke_width(width);
+    let Some((on, off)) = dash else {
+        if pts.len() == 1 {
+            return area.draw(&Circle::new(pts[0], width.max(2), colour.filled()));
+        }
+        return area.draw(&PathElement::new(pts.to_vec(), style));
+    };
+    let (on, period) = (on as f64, (on + off).max(1) as f64);
+    let mut travelled = 0.0;
+    for w in pts.windows(2) {
+        let (a, b) = (
+            (w[0].0 as f64, w[0].1 as f64),
+            (w[1].0 as f64, w[1].1 as f64),
+        );
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        if len == 0.0 {
+            continue;
+        }
+        let at = |d: f64| {
+            let t = (d / len).clamp(0.0, 1.0);
+            let p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            (p.0.round() as i32, p.1.round() as i32)
+        };
+        // Walk the segment from dash boundary to dash boundary.
+        let mut d = 0.0;
+        while d < len {
+            let phase = (travelled + d) % period;
+            let (drawing, left) = if phase < on {
+                (true, on - phase)
+            } else {
+                (false, period - phase)
+            };
+            let end = (d + left).min(len);
+            if drawing {
+                area.draw(&PathElement::new(vec![at(d), at(end)], style))?;
+            }
+            d = end;
+        }
+        travelled += len;
+    }
+    Ok(())
+}
+
+/// A marker glyph centred at `p` (pixels), about 12 px across.
+pub fn draw_glyph<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: (i32, i32),
+    g: Glyph,
+    colour: RGBColor,
+    hollow: bool,
+) -> DrawResult<(), DB> {
+    let r = 5;
+    let (x, y) = p;
+    let shape: Vec<(i32, i32)> = match g {
+        Glyph::Circle => {
+            let fill = if hollow {
+                WHITE.filled()
+            } else {
+                colour.filled()
+            };
+            area.draw(&Circle::new(p, r, fill))?;
+            return area.draw(&Circle::new(p, r, colour.stroke_width(2)));
+        }
+        Glyph::Square => vec![
+            (x - r + 1, y - r + 1),
+            (x + r - 1, y - r + 1),
+            (x + r - 1, y + r - 1),
+            (x - r + 1, y + r - 1),
+        ],
+        Glyph::Triangle => vec![
+            (x, y - r - 1),
+            (x + r + 1, y + r - 1),
+            (x - r - 1, y + r - 1),
+        ],
+        Glyph::Diamond => vec![
+            (x, y - r - 1),
+            (x + r + 1, y),
+            (x, y + r + 1),
+            (x - r - 1, y),
+        ],
+    };
+    let fill = if hollow {
+        WHITE.filled()
+    } else {
+        colour.filled()
+    };
+    area.draw(&Polygon::new(shape.clone(), fill))?;
+    let mut outline = shape.clone();
+    outline.push(shape[0]);
+    area.draw(&PathElement::new(outline, colour.stroke_width(2)))
+}
+
 /// Maximal index ranges where `ok(i)` holds.
 fn finite_runs(n: usize, ok: impl Fn(usize) -> bool) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -219,6 +463,12 @@ pub fn date_label(m: i32) -> String {
     ];
     let m = m.max(0) as i64 + 3; // months since January 2013
     format!("{} {}", NAMES[(m % 12) as usize], 2013 + m / 12)
+}
+
+/// Month `m` of a run as `YYYY-MM` (month 0 = 2013-04), for CSV files.
+pub fn iso_month(m: i32) -> String {
+    let m = m.max(0) as i64 + 3;
+    format!("{}-{:02}", 2013 + m / 12, m % 12 + 1)
 }
 
 /// Tick positions for a horizon of `months`: whole years where the axis is long
@@ -260,6 +510,8 @@ mod tests {
         assert_eq!(date_label(0), "Apr 2013");
         assert_eq!(date_label(9), "Jan 2014");
         assert_eq!(date_label(24), "Apr 2015");
+        assert_eq!(iso_month(0), "2013-04");
+        assert_eq!(iso_month(9), "2014-01");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! scenario. Each timeseries.csv is streamed once (it can be hundreds of MB) into
 //! the same bounded sample as during a run, pooling all CCGs of a result.
 
-use super::run_figures::SERIES;
+use super::chart;
+use super::run_figures::{self, SERIES};
 use super::sample::{Bands, Sample};
 use super::style;
 use super::timefig::{BandSeries, Panel, TimeFigure};
@@ -26,7 +27,7 @@ pub struct Observable {
     pub y_range: Option<(f64, f64)>,
 }
 
-pub const OBSERVABLES: [Observable; 7] = [
+pub const OBSERVABLES: [Observable; 8] = [
     Observable {
         column: "engaged_share",
         title: "Practices engaged with their CCG",
@@ -64,10 +65,16 @@ pub const OBSERVABLES: [Observable; 7] = [
         y_range: None,
     },
     Observable {
-        column: "leaders",
-        title: "GP leaders in post",
-        y_label: "leaders in post (count)",
-        y_range: None,
+        column: "posts_filled",
+        title: "Leadership posts filled",
+        y_label: "share of posts with a GP leader in post (0–1)",
+        y_range: Some((0.0, 1.0)),
+    },
+    Observable {
+        column: "leaders_lacking_support",
+        title: "GP leaders lacking time or support",
+        y_label: "share of leaders with burnout above 0.5 (0–1)",
+        y_range: Some((0.0, 1.0)),
     },
 ];
 
@@ -115,7 +122,9 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
             })
     };
     let (c_rep, c_ccg, c_month) = (col("replicate")?, col("ccg")?, col("month")?);
-    let c_series: Vec<usize> = SERIES.iter().map(|s| col(s)).collect::<Result<_>>()?;
+    let sources = run_figures::source_columns();
+    let c_sources: Vec<usize> = sources.iter().map(|s| col(s)).collect::<Result<_>>()?;
+    let mut values = vec![f64::NAN; sources.len()];
 
     let width_t = months as usize + 1;
     let mut sample = Sample::new(SERIES.len() * width_t);
@@ -161,16 +170,25 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
             run = Some(key);
             buf.fill(f32::NAN);
         }
-        for (s, &c) in c_series.iter().enumerate() {
+        for (k, &c) in c_sources.iter().enumerate() {
             let v = &rec[c];
-            buf[s * width_t + month] = if v.is_empty() {
-                f32::NAN
+            values[k] = if v.is_empty() {
+                f64::NAN
             } else {
                 std::str::from_utf8(v)
                     .ok()
                     .and_then(|t| t.parse().ok())
-                    .ok_or_else(|| bad(line, SERIES[s], "expected a number".into()))?
+                    .ok_or_else(|| bad(line, sources[k], "expected a number".into()))?
             };
+        }
+        let derived = run_figures::derive(|name| {
+            sources
+                .iter()
+                .position(|s| *s == name)
+                .map_or(f64::NAN, |k| values[k])
+        });
+        for (s, v) in derived.into_iter().enumerate() {
+            buf[s * width_t + month] = v as f32;
         }
     }
     if run.is_some() {
@@ -229,12 +247,12 @@ pub fn figures(results: &[ResultSample], dirs: &[&Path]) -> Vec<TimeFigure> {
                 stem: column.to_string(),
                 title: format!("{title}: scenarios compared"),
                 note: format!(
-                    "lines: median over all CCG-runs of each scenario ({} runs); bands: middle 50 %",
+                    "lines: median over all CCG-runs of each scenario ({} runs), told apart by colour, dashes and markers; bands: middle 50 %, edged in the line's dashes",
                     runs.join(" / ")
                 ),
                 y_label: y_label.to_string(),
                 y_range,
-                y_from_zero: column == "leaders",
+                y_from_zero: y_range.is_none(),
                 panels: vec![Panel {
                     heading: None,
                     series: results
@@ -246,7 +264,9 @@ pub fn figures(results: &[ResultSample], dirs: &[&Path]) -> Vec<TimeFigure> {
                             colour: style::colour(i),
                             bands: Bands::from_sample(&r.sample, j, r.months as usize + 1),
                             with_90: false,
-                            line_width: 3 + 2 * (results.len() - 1 - i).min(3) as u32,
+                            line_width: 3,
+                            look: chart::look(i, run_figures::marker_every(months)),
+                            edged: true,
                         })
                         .collect(),
                 }],

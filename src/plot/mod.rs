@@ -5,6 +5,9 @@
 //! - [`hysteresis`]: engagement as a failure narrative is raised then lowered;
 //! - [`sensitivity`]: Sobol and Morris indices, scatter panels with PRCC.
 //!
+//! Every figure is saved by [`save`] as PNG, SVG and a CSV of the plotted values
+//! (its [`Figure::data`], tidy long format), all listed in a manifest.
+//!
 //! Shared pieces: [`style`] (font, sizes, colours), [`render`] (one figure →
 //! PNG + SVG), [`chart`] and [`timefig`] (drawing), [`sample`] (bounded-memory
 //! quantiles over many runs).
@@ -19,6 +22,9 @@ pub mod sample;
 pub mod sensitivity;
 pub mod style;
 pub mod sweep;
+mod sweep_data;
+pub mod table;
 pub mod timefig;
 
-pub use render::{Figure, Rendered, render, save};
+pub use render::{Figure, PlotManifest, Rendered, render, save};
+pub use table::{Cell, Table};

@@ -3,6 +3,7 @@
 
 use super::pixels::Pixels;
 use super::style;
+use super::table::Table;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,6 +27,8 @@ pub trait Figure {
     }
     /// Draw on `root`; returns the data regions of its charts.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<Vec<Rect>, DB>;
+    /// The values drawn, as a tidy table (written as `<stem>.csv` by [`save`]).
+    fn data(&self) -> Table;
 }
 
 /// A figure rendered in memory.
@@ -81,25 +84,109 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Vec<u8> {
 /// A written figure file and what the manifest records about it.
 pub struct Saved {
     pub path: PathBuf,
+    /// Data rows (the CSV); 0 for images.
+    pub rows: u64,
     pub bytes: u64,
     pub blake3: String,
 }
 
-/// Render `fig` and write `<dir>/<stem>.png` and `.svg`. `dir` is a staging
-/// folder (see `output::ResultDir`), so a half-written figure is never visible.
+impl Saved {
+    /// The manifest entry: `rows`, `bytes`, `blake3`.
+    pub fn info(&self) -> crate::output::FileInfo {
+        crate::output::FileInfo {
+            rows: self.rows,
+            bytes: self.bytes,
+            blake3: self.blake3.clone(),
+        }
+    }
+}
+
+/// Render `fig` and write `<dir>/<stem>.png`, `.svg` and `.csv` (the plotted
+/// values, see [`Figure::data`]). `dir` is a staging folder (see
+/// `output::ResultDir`), so a half-written figure is never visible. Every
+/// figure goes through here, so every figure has its numbers beside it.
 pub fn save(fig: &impl Figure, dir: &Path) -> Result<Vec<Saved>> {
     let r = render(fig)?;
+    let table = fig.data();
+    let csv = table.csv();
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create plot folder", dir, e))?;
     let stem = fig.stem();
     let mut out = Vec::new();
-    for (ext, bytes) in [("png", r.png.as_slice()), ("svg", r.svg.as_bytes())] {
+    for (ext, bytes, rows) in [
+        ("png", r.png.as_slice(), 0),
+        ("svg", r.svg.as_bytes(), 0),
+        ("csv", csv.as_slice(), table.rows.len() as u64),
+    ] {
         let path = dir.join(format!("{stem}.{ext}"));
         std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
         out.push(Saved {
             path,
+            rows,
             bytes: bytes.len() as u64,
             blake3: blake3::hash(bytes).to_hex().to_string(),
         });
     }
     Ok(out)
+}
+
+/// `manifest.json` of a folder written by `ccgsim plot …`: what made it
+/// (command line, inputs) and every file in it (rows, bytes, BLAKE3), like a
+/// run's manifest lists its `plots/`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PlotManifest {
+    pub tool: String,
+    pub version: String,
+    /// Always `plot` (what `--force` and `check-result` go by).
+    pub kind: String,
+    /// `plot compare`, `plot sweep` or `plot hysteresis`.
+    pub figure: String,
+    pub command_line: Vec<String>,
+    /// Folders or files the figures were drawn from.
+    pub inputs: Vec<String>,
+    pub files: std::collections::BTreeMap<String, crate::output::FileInfo>,
+    pub complete: bool,
+}
+
+impl PlotManifest {
+    pub fn new(kind: &str, inputs: Vec<String>) -> PlotManifest {
+        PlotManifest {
+            tool: "ccgsim".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            kind: "plot".into(),
+            figure: kind.into(),
+            command_line: std::env::args().collect(),
+            inputs,
+            files: Default::default(),
+            complete: false,
+        }
+    }
+
+    /// Record written files under their path relative to `dir`.
+    pub fn add(&mut self, dir: &Path, saved: &[Saved]) {
+        for s in saved {
+            let name = s.path.strip_prefix(dir).unwrap_or(&s.path);
+            self.files
+                .insert(name.to_string_lossy().replace('\\', "/"), s.info());
+        }
+    }
+
+    /// Write `<dir>/manifest.json`, marked complete.
+    pub fn write(mut self, dir: &Path) -> Result<()> {
+        self.complete = true;
+        let path = dir.join("manifest.json");
+        let text = crate::output::manifest::sealed_json(&self);
+        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
+    }
+}
+
+/// Write `bytes` as `<dir>/<name>` and describe it for a manifest.
+pub fn save_file(dir: &Path, name: &str, bytes: &[u8], rows: u64) -> Result<Saved> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
+    Ok(Saved {
+        path,
+        rows,
+        bytes: bytes.len() as u64,
+        blake3: blake3::hash(bytes).to_hex().to_string(),
+    })
 }

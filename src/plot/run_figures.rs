@@ -3,6 +3,7 @@
 //! worker thread to a few series, and a bounded sample per CCG size class keeps
 //! what the quantiles need (see [`super::sample`]).
 
+use super::chart::{self, Look};
 use super::render;
 use super::sample::{Bands, Sample};
 use super::style;
@@ -13,16 +14,46 @@ use crate::scenario::{Event, Params, schema};
 use rayon::prelude::*;
 use std::path::Path;
 
-/// The observables kept per run, in storage order (Observation column names).
-pub const SERIES: [&str; 7] = [
+/// The series kept per run, in storage order: Observation column names, and
+/// `posts_filled`, the share of leadership posts with a leader in post
+/// (`leaders / leader_posts`; a count of leaders hardly moves and hides
+/// vacancies, a share shows them on the same 0–1 scale in every CCG size).
+pub const SERIES: [&str; 8] = [
     "engaged_share",
     "ownership_members",
     "ownership_leaders",
     "performance",
     "credibility",
     "workload",
-    "leaders",
+    "posts_filled",
+    "leaders_lacking_support",
 ];
+
+/// Observation columns the series are computed from.
+pub fn source_columns() -> Vec<&'static str> {
+    let mut cols: Vec<&'static str> = SERIES
+        .iter()
+        .copied()
+        .filter(|s| *s != "posts_filled")
+        .collect();
+    cols.extend(["leaders", "leader_posts"]);
+    cols
+}
+
+/// The series of one month from its observation columns (`get(column)`).
+pub fn derive(get: impl Fn(&str) -> f64) -> [f64; SERIES.len()] {
+    SERIES.map(|s| match s {
+        "posts_filled" => {
+            let posts = get("leader_posts");
+            if posts > 0.0 {
+                get("leaders") / posts
+            } else {
+                f64::NAN
+            }
+        }
+        c => get(c),
+    })
+}
 
 /// One figure: which series, how they are named, what the y axis means.
 pub struct FigureSpec {
@@ -81,10 +112,13 @@ pub const FIGURES: [FigureSpec; 6] = [
     },
     FigureSpec {
         stem: "leaders",
-        title: "GP leaders in post",
-        y_label: "leaders in post (count)",
-        series: &[("leaders", "leaders in post")],
-        y_range: None,
+        title: "GP leaders: posts filled, and leaders under strain",
+        y_label: "share (0–1)",
+        series: &[
+            ("posts_filled", "leadership posts filled"),
+            ("leaders_lacking_support", "leaders lacking time or support"),
+        ],
+        y_range: Some((0.0, 1.0)),
         from_zero: true,
     },
 ];
@@ -99,24 +133,18 @@ fn series_index(column: &str) -> usize {
 /// Reduce a finished run to the values the figures need: `SERIES.len()` series
 /// of `months + 1` values each, series-major (missing = NaN).
 pub fn reduce(rec: &RunRecord) -> Vec<f32> {
-    static COLS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
-    let cols = COLS.get_or_init(|| {
-        SERIES
+    let column = |name: &str| {
+        crate::model::Observation::COLUMNS
             .iter()
-            .map(|c| {
-                crate::model::Observation::COLUMNS
-                    .iter()
-                    .position(|k| k == c)
-                    .expect("SERIES are observation columns")
-            })
-            .collect()
-    });
+            .position(|k| *k == name)
+            .expect("source columns are observation columns")
+    };
     let n = rec.months.len();
     let mut out = vec![0f32; SERIES.len() * n];
     for (t, o) in rec.months.iter().enumerate() {
         let v = o.values();
-        for (s, &c) in cols.iter().enumerate() {
-            out[s * n + t] = v[c] as f32;
+        for (s, x) in derive(|c| v[column(c)]).into_iter().enumerate() {
+            out[s * n + t] = x as f32;
         }
     }
     out
@@ -150,12 +178,25 @@ impl SizeClasses {
                 labels: vec![label],
             };
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (sizes[i], i));
-        let mut class_of = vec![0; n];
-        for (rank, &i) in order.iter().enumerate() {
-            class_of[i] = rank * k / n;
-        }
+        // Thirds by rank, but CCGs of the same size always in the same class
+        // (the one holding the middle of their ranks), so the classes' size
+        // ranges never overlap; a class left empty is dropped.
+        let mut sorted = sizes.to_vec();
+        sorted.sort_unstable();
+        let class_of_size = |v: u32| {
+            let first = sorted.partition_point(|&x| x < v);
+            let last = sorted.partition_point(|&x| x <= v) - 1;
+            (first + last) / 2 * k / n
+        };
+        let raw: Vec<usize> = sizes.iter().map(|&v| class_of_size(v)).collect();
+        let mut used: Vec<usize> = raw.clone();
+        used.sort_unstable();
+        used.dedup();
+        let class_of: Vec<usize> = raw
+            .iter()
+            .map(|c| used.iter().position(|u| u == c).unwrap_or(0))
+            .collect();
+        let k = used.len();
         let names: &[&str] = if k == 2 {
             &["smaller", "larger"]
         } else {
@@ -214,6 +255,11 @@ impl RunFigures {
         }
     }
 
+    /// The size classes runs are grouped by.
+    pub fn classes(&self) -> &SizeClasses {
+        &self.classes
+    }
+
     /// Add run `index` of CCG `ccg`, reduced by [`reduce`].
     pub fn add(&mut self, index: u64, ccg: u32, values: &[f32]) {
         let c = self
@@ -268,6 +314,12 @@ impl RunFigures {
                                 bands: self.bands(0, col),
                                 with_90: true,
                                 line_width: 3,
+                                look: if f.series.len() > 1 {
+                                    chart::look(i, marker_every(self.months))
+                                } else {
+                                    Look::default()
+                                },
+                                edged: false,
                             })
                             .collect(),
                     }]
@@ -284,6 +336,8 @@ impl RunFigures {
                                     bands: self.bands(c, col),
                                     with_90: false,
                                     line_width: 3,
+                                    look: chart::look(c, marker_every(self.months)),
+                                    edged: false,
                                 })
                                 .collect(),
                         })
@@ -317,6 +371,11 @@ impl RunFigures {
     }
 }
 
+/// Months between glyphs on a line: about eight glyphs across the axis.
+pub fn marker_every(months: u32) -> usize {
+    (months as usize / 8).max(1)
+}
+
 /// Event markers of a scenario: the event's own label, or one made from what it
 /// changes (e.g. "allowance £25→£22").
 pub fn markers(plan: &Plan) -> Vec<Marker> {
@@ -331,6 +390,7 @@ pub fn markers(plan: &Plan) -> Vec<Marker> {
             };
             Marker {
                 month: ev.month,
+                until: ev.narrative.map(|n| ev.month + n.duration),
                 label: if ev.label.trim().is_empty() {
                     auto_label(ev, before)
                 } else {
@@ -409,6 +469,27 @@ mod tests {
         assert_eq!(SizeClasses::new(&[40]).len(), 1);
         assert_eq!(SizeClasses::new(&[40, 40, 40, 40]).len(), 1);
         assert_eq!(SizeClasses::new(&[10, 40]).len(), 2);
+    }
+
+    #[test]
+    fn ccgs_of_one_size_share_a_class_so_ranges_do_not_overlap() {
+        // Ranks alone would split the 28s between small and medium.
+        let sizes = [10, 20, 28, 28, 28, 30, 41, 41, 60];
+        let c = SizeClasses::new(&sizes);
+        let range = |k: usize| {
+            let v: Vec<u32> = (0..sizes.len())
+                .filter(|&i| c.class_of[i] == k)
+                .map(|i| sizes[i])
+                .collect();
+            (*v.iter().min().unwrap(), *v.iter().max().unwrap())
+        };
+        for k in 1..c.len() {
+            assert!(range(k - 1).1 < range(k).0, "{:?}", c.labels);
+        }
+        assert_eq!(c.len(), 3);
+        // Skewed sizes leave a class empty: it is dropped, names follow.
+        let c = SizeClasses::new(&[1, 2, 2, 2, 2, 2, 3]);
+        assert!(c.len() >= 2 && c.class_of.iter().all(|&k| k < c.len()));
     }
 
     #[test]

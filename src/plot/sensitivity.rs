@@ -9,6 +9,7 @@ use super::chart::{self, Key};
 use super::render::{DrawResult, Figure, Rect};
 use super::style;
 use super::sweep::{Stats, param_label};
+use super::table::Table;
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::tables::format_number;
 use crate::sweep::indices::prcc;
@@ -285,6 +286,64 @@ impl Figure for SensitivityFigure {
             SensitivityFigure::Scatter(f) => {
                 let rows = f.x.len().div_ceil(4).max(1) as u32;
                 (1400, 170 + 300 * rows)
+            }
+        }
+    }
+    fn data(&self) -> Table {
+        match self {
+            SensitivityFigure::Bars(f) => {
+                let mut t = Table::new(&["parameter", "index", "estimate", "ci_low", "ci_high"]);
+                for rows in [&f.s1, &f.st] {
+                    for r in rows.iter().flatten() {
+                        t.push(vec![
+                            r.parameter.as_str().into(),
+                            r.index.as_str().into(),
+                            r.estimate.into(),
+                            r.ci_low.into(),
+                            r.ci_high.into(),
+                        ]);
+                    }
+                }
+                t
+            }
+            SensitivityFigure::Morris(f) => {
+                let mut t = Table::new(&[
+                    "parameter",
+                    "mu_star",
+                    "mu_star_ci_low",
+                    "mu_star_ci_high",
+                    "sigma",
+                    "sigma_ci_low",
+                    "sigma_ci_high",
+                ]);
+                for (p, m, sd) in &f.points {
+                    t.push(vec![
+                        p.as_str().into(),
+                        m.estimate.into(),
+                        m.ci_low.into(),
+                        m.ci_high.into(),
+                        sd.estimate.into(),
+                        sd.ci_low.into(),
+                        sd.ci_high.into(),
+                    ]);
+                }
+                t
+            }
+            SensitivityFigure::Scatter(f) => {
+                // Every point of every panel (a panel draws at most 3,000 of them).
+                let mut t = Table::new(&["parameter", "x", "outcome", "y", "prcc"]);
+                for (k, xs) in f.x.iter().enumerate() {
+                    for (&x, &y) in xs.iter().zip(&f.y) {
+                        t.push(vec![
+                            f.labels[k].as_str().into(),
+                            x.into(),
+                            f.y_label.as_str().into(),
+                            y.into(),
+                            f.prcc.get(k).copied().unwrap_or(f64::NAN).into(),
+                        ]);
+                    }
+                }
+                t
             }
         }
     }

@@ -51,6 +51,9 @@ pub const INK: RGBColor = RGBColor(34, 34, 34);
 pub const GREY_TEXT: RGBColor = RGBColor(85, 85, 85);
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 pub const EVENT: RGBColor = RGBColor(110, 110, 110);
+/// Shading of an event's window (a narrative's months): neutral grey, so it
+/// never reads as a series.
+pub const WINDOW: RGBColor = RGBColor(234, 234, 234);
 
 /// Okabe & Ito (2008) colours, most distinguishable first; yellow is left out
 /// because thin yellow lines vanish on white.

@@ -358,6 +358,12 @@ impl Figure for SweepFigure {
             SweepFigure::Curve(c) => c.draw(root),
         }
     }
+    fn data(&self) -> super::Table {
+        match self {
+            SweepFigure::Heatmap(h) => h.data(),
+            SweepFigure::Curve(c) => c.data(),
+        }
+    }
 }
 
 /// Sorted distinct values and the cell edges around them (midpoints; the

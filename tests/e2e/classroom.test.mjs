@@ -201,7 +201,34 @@ test('when the server cannot be reached the page says so instead of freezing', a
   pageErrors.length = 0; // the aborted request is logged by the browser on purpose
 });
 
+for (const [width, height] of [[1024, 768], [1400, 1000]]) {
+  test(`at ${width}×${height} (a projector) play and the narrative are on screen and the legend clears the edge`, async () => {
+    await page.setViewportSize({ width, height });
+    await page.goto(BASE);
+    await page.waitForFunction(() => window.ccgsim && window.ccgsim.ready && window.ccgsim.state.legendBox);
+    assert.equal(await page.evaluate(() => window.scrollY), 0);
+    for (const id of ['play', 'step', 'narrative', 'narrative-strength']) {
+      const b = await page.locator(`#${id}`).boundingBox();
+      assert.ok(b, `#${id} is shown`);
+      assert.ok(b.y >= 0 && b.y + b.height <= height && b.x >= 0 && b.x + b.width <= width,
+        `#${id} at ${JSON.stringify(b)} is outside the ${width}×${height} window`);
+    }
+    // Nothing sticks out sideways.
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= width);
+    // The chart's legend keeps a margin from both canvas edges, and the canvas
+    // fits in the window.
+    const lb = await page.evaluate(() => window.ccgsim.state.legendBox);
+    const canvas = await page.locator('#chart').boundingBox();
+    assert.ok(Math.abs(lb.width - Math.round(canvas.width)) <= 1, `${lb.width} vs ${canvas.width}`);
+    assert.ok(lb.left >= 12 && lb.right <= lb.width - 12, `legend ${JSON.stringify(lb)}`);
+    assert.ok(canvas.x + canvas.width <= width);
+    mkdirSync(dirname(SHOT), { recursive: true });
+    await page.screenshot({ path: SHOT.replace(/\.png$/, `-${width}x${height}.png`) });
+  });
+}
+
 test('the lesson: a six-month narrative with 20 futures, screenshot; no request left the ccgsim server', async () => {
+  await page.setViewportSize({ width: 1440, height: 1000 });
   await page.goto(BASE); // a fresh page: the state of the earlier tests is gone
   await page.waitForFunction(() => window.ccgsim && window.ccgsim.ready);
   await page.locator('#narrative-strength').fill('0.2');

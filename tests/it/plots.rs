@@ -99,6 +99,23 @@ fn assert_data_drawn(r: &plot::Rendered, min_share: f64, what: &str) {
     }
 }
 
+/// Each of `colours` is drawn exactly on more than `min` pixels of the first
+/// plot area.
+fn assert_colours_drawn(r: &plot::Rendered, colours: &[plotters::style::RGBColor], min: usize) {
+    let (w, _, rgb) = decode(&r.png);
+    let rect = r.plot_areas[0];
+    for c in colours {
+        let mut found = 0;
+        for y in rect.1..rect.3 {
+            for x in rect.0..rect.2 {
+                let i = 3 * (y as usize * w as usize + x as usize);
+                found += (rgb[i] == c.0 && rgb[i + 1] == c.1 && rgb[i + 2] == c.2) as usize;
+            }
+        }
+        assert!(found > min, "colour {c:?} drawn on {found} pixels");
+    }
+}
+
 /// `t` as plotters writes it into SVG text.
 fn xml(t: &str) -> String {
     t.replace('&', "&amp;")
@@ -243,18 +260,7 @@ fn compare_overlays_scenarios_in_distinct_colours() {
     let figs = compare::figures(&results, &[a.as_path(), b.as_path()]);
     let r = plot::render(&figs[0]).unwrap();
     assert_data_drawn(&r, 0.005, "compare");
-    let (w, _, rgb) = decode(&r.png);
-    let rect = r.plot_areas[0];
-    for c in [style::colour(0), style::colour(1)] {
-        let mut found = 0;
-        for y in rect.1..rect.3 {
-            for x in rect.0..rect.2 {
-                let i = 3 * (y as usize * w as usize + x as usize);
-                found += (rgb[i] == c.0 && rgb[i + 1] == c.1 && rgb[i + 2] == c.2) as usize;
-            }
-        }
-        assert!(found > 200, "colour {c:?} drawn on {found} pixels");
-    }
+    assert_colours_drawn(&r, &[style::colour(0), style::colour(1)], 200);
     // The file from the command equals the in-memory rendering.
     assert!(std::fs::read(out.join("engaged_share.png")).unwrap() == r.png);
 }
@@ -426,24 +432,230 @@ fn a_three_parameter_sweep_gets_scatter_panels_and_prcc() {
     );
 }
 
+/// Every file a manifest lists exists with that hash, and every figure in
+/// `dir` (by its PNG) has a CSV beside it that the manifest lists too.
+fn assert_listed(manifest: &Path, dir: &Path, prefix: &str) -> serde_json::Value {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    let files = m["files"].as_object().expect("a files map");
+    for (name, info) in files {
+        let bytes = std::fs::read(manifest.parent().unwrap().join(name)).unwrap();
+        assert_eq!(
+            info["blake3"].as_str().unwrap(),
+            blake3::hash(&bytes).to_hex().to_string(),
+            "{name}"
+        );
+        assert_eq!(
+            info["bytes"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "{name}"
+        );
+    }
+    let mut figures = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "png") {
+            figures += 1;
+            let stem = p.file_stem().unwrap().to_string_lossy().to_string();
+            let csv = std::fs::read_to_string(dir.join(format!("{stem}.csv"))).unwrap();
+            let rows = csv.lines().count() as u64 - 1;
+            assert!(rows > 0, "{stem}.csv is empty");
+            let entry = &files[&format!("{prefix}{stem}.csv")];
+            assert_eq!(entry["rows"].as_u64().unwrap(), rows, "{stem}");
+            assert!(files.contains_key(&format!("{prefix}{stem}.png")), "{stem}");
+            assert!(files.contains_key(&format!("{prefix}{stem}.svg")), "{stem}");
+        }
+    }
+    assert!(figures > 0);
+    m
+}
+
+/// Rows of a CSV as maps from column to text.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    for c in &h {
+        assert!(
+            c.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+            "{c} is not snake_case"
+        );
+    }
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(s: &str) -> f64 {
+    if s.is_empty() {
+        f64::NAN
+    } else {
+        s.parse().unwrap()
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= 5e-7
+}
+
 #[test]
-fn hysteresis_draws_both_branches() {
+fn run_figures_have_their_plotted_values_beside_them_in_the_manifest() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("h");
+    let out = tmp.path().join("pop");
+    run(scenario(POPULATION), &options(out.clone(), 2, true)).unwrap();
+    assert_listed(&out.join("manifest.json"), &out.join("plots"), "plots/");
+    // The CSV holds exactly the medians and quartiles drawn.
+    let plan = Plan::new(scenario(POPULATION));
+    let mut figs = RunFigures::new(&plan);
+    for i in 0..plan.runs() {
+        let rec = plan.record(i);
+        figs.add(i, rec.id.ccg, &plot::run_figures::reduce(&rec));
+    }
+    for f in figs.figures() {
+        let rows = csv_rows(&out.join(format!("plots/{}.csv", f.stem)));
+        let mut k = 0;
+        for p in &f.panels {
+            for s in &p.series {
+                for m in 0..s.bands.len() {
+                    let r = &rows[k];
+                    assert_eq!(r["series"], s.label);
+                    assert_eq!(num(&r["month"]) as usize, m);
+                    assert!(close(num(&r["median"]), s.bands.q50[m]), "{} {m}", f.stem);
+                    assert!(close(num(&r["q25"]), s.bands.q25[m]));
+                    assert!(close(num(&r["q75"]), s.bands.q75[m]));
+                    k += 1;
+                }
+            }
+        }
+        assert_eq!(k, rows.len(), "{}", f.stem);
+    }
+    // Leaders are drawn as a share of posts filled: within 0..1.
+    let leaders = csv_rows(&out.join("plots/leaders.csv"));
+    assert!(
+        leaders
+            .iter()
+            .any(|r| r["panel"] == "leadership posts filled")
+    );
+    assert!(
+        leaders
+            .iter()
+            .all(|r| (0.0..=1.0).contains(&num(&r["median"])))
+    );
+}
+
+#[test]
+fn compare_and_sweep_folders_list_figures_and_their_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("cut"), tmp.path().join("pop"));
+    run(scenario(CUT), &options(a.clone(), 2, false)).unwrap();
+    run(scenario(POPULATION), &options(b.clone(), 2, false)).unwrap();
+    let out = tmp.path().join("cmp");
     let o = ccgsim(&[
         "plot",
-        "hysteresis",
-        "--steps",
-        "6",
-        "--months-per-step",
-        "8",
-        "--replicates",
-        "4",
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let svg = std::fs::read_to_string(out.join("hysteresis.svg")).unwrap();
+    let m = assert_listed(&out.join("manifest.json"), &out, "");
+    assert_eq!(m["kind"], "plot");
+    assert_eq!(m["figure"], "plot compare");
+    assert!(m["complete"].as_bool().unwrap());
+    let rows = csv_rows(&out.join("engaged_share.csv"));
+    let names: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["series"].as_str()).collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        vec!["cut-test", "population-test"]
+    );
+    // The CSV equals the figure's own table (the values drawn).
+    let results = [
+        compare::read_result(&a).unwrap(),
+        compare::read_result(&b).unwrap(),
+    ];
+    let figs = compare::figures(&results, &[a.as_path(), b.as_path()]);
+    assert!(
+        std::fs::read(out.join("engaged_share.csv")).unwrap() == plot::Figure::data(&figs[0]).csv()
+    );
+
+    let sw = tmp.path().join("sweep");
+    std::fs::create_dir(&sw).unwrap();
+    let points: Vec<Vec<f64>> = (0..5).map(|i| vec![0.2 * i as f64]).collect();
+    std::fs::write(
+        sw.join("stats.csv"),
+        stats_csv(&["environment.qipp"], &points),
+    )
+    .unwrap();
+    let o = ccgsim(&["plot", "sweep", sw.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_listed(&sw.join("plots/manifest.json"), &sw.join("plots"), "");
+    let fp = csv_rows(&sw.join("plots/failure_probability.csv"));
+    assert_eq!(fp.len(), 5);
+    assert!(fp.iter().all(|r| num(&r["ci_low"]) <= num(&r["mean"])));
+    let stats = sweep::read_stats(&sw.join("stats.csv")).unwrap();
+    for f in sweep::figures(&stats).unwrap() {
+        let file = std::fs::read(sw.join(format!("plots/{}.csv", plot::Figure::stem(&f)))).unwrap();
+        assert!(file == plot::Figure::data(&f).csv());
+    }
+    // ...and those are the sweep's own numbers.
+    let text = std::fs::read_to_string(sw.join("stats.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let j = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "failure_probability")
+        .unwrap();
+    for (r, rec) in fp.iter().zip(rdr.records()) {
+        assert!(close(num(&r["mean"]), num(&rec.unwrap()[j])));
+    }
+}
+
+#[test]
+fn hysteresis_is_an_experiment_whose_range_covers_the_tipping_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_h = |threads: &str, name: &str| {
+        let out = tmp.path().join(name);
+        let o = ccgsim(&[
+            "plot",
+            "hysteresis",
+            "--steps",
+            "11",
+            "--months-per-step",
+            "24",
+            "--replicates",
+            "8",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (one, two) = (run_h("1", "h1"), run_h("2", "h2"));
+    // Same bytes on any thread count.
+    for f in [
+        "hysteresis.png",
+        "hysteresis.svg",
+        "hysteresis.csv",
+        "hysteresis_runs.csv",
+    ] {
+        assert!(
+            std::fs::read(one.join(f)).unwrap() == std::fs::read(two.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let m = assert_listed(&one.join("manifest.json"), &one, "");
+    assert_eq!(m["files"]["hysteresis_runs.csv"]["rows"], 21 * 8);
+    let svg = std::fs::read_to_string(one.join("hysteresis.svg")).unwrap();
     svg_has(
         &svg,
         &[
@@ -455,23 +667,67 @@ fn hysteresis_draws_both_branches() {
         ],
         "hysteresis",
     );
-    // Two branches that part (as the calibrated model should show) are both drawn.
-    let setup = hysteresis::Setup {
-        levels: hysteresis::levels(5, 1.0).unwrap(),
-        ..Default::default()
+    // The derived range: the way up tips inside it, neither at its first step
+    // nor squeezed into its last quarter, and the plot is not mostly flat.
+    let rows = csv_rows(&one.join("hysteresis.csv"));
+    let up: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r["branch"] == "strengthening")
+        .map(|r| (num(&r["strength"]), num(&r["median"])))
+        .collect();
+    assert_eq!(up.len(), 11);
+    let max = up.last().unwrap().0;
+    let tip = up
+        .iter()
+        .find(|p| p.1 < 0.5 * up[0].1)
+        .expect("engagement tips")
+        .0;
+    assert!(
+        tip > up[1].0 - 1e-12 && tip <= 0.75 * max,
+        "tip {tip}, range 0–{max}"
+    );
+    // The easing branch is drawn from the same table, and is collapsed at 0:
+    // engagement does not come back (hysteresis).
+    let down0 = rows
+        .iter()
+        .find(|r| r["branch"] == "easing" && num(&r["strength"]) == 0.0)
+        .unwrap();
+    assert!(num(&down0["median"]) < 0.5 * up[0].1);
+    // The runs table reduces to the plotted medians.
+    let runs = csv_rows(&one.join("hysteresis_runs.csv"));
+    let mut first: Vec<f64> = runs
+        .iter()
+        .filter(|r| r["step"] == "0")
+        .map(|r| num(&r["engaged_share"]))
+        .collect();
+    first.sort_by(f64::total_cmp);
+    assert!(close(ccgsim::stats::quantile_sorted(&first, 0.5), up[0].1));
+}
+
+#[test]
+fn both_hysteresis_branches_show_where_they_coincide() {
+    use ccgsim::hysteresis::{Branch, Design, Summary, SummaryRow, levels};
+    let design = Design {
+        levels: levels(5, 1.0).unwrap(),
+        ..Design::defaults()
     };
-    let b = hysteresis::Branches {
-        levels: setup.levels.clone(),
-        up: [0.9, 0.85, 0.3, 0.2, 0.1]
-            .iter()
-            .map(|&v| vec![v - 0.02, v, v + 0.02])
-            .collect(),
-        down: [0.15, 0.12, 0.11, 0.1, 0.1]
-            .iter()
-            .map(|&v| vec![v - 0.02, v, v + 0.02])
-            .collect(),
+    let row = |branch, strength, v: f64| SummaryRow {
+        branch,
+        strength,
+        runs: 3,
+        q25: v - 0.02,
+        median: v,
+        q75: v + 0.02,
     };
-    let r = plot::render(&hysteresis::figure(&setup, &b)).unwrap();
+    // Identical branches: the dashed way back drawn over the solid way up
+    // leaves both colours visible.
+    let mut rows = Vec::new();
+    for b in [Branch::Up, Branch::Down] {
+        for (i, v) in [0.6, 0.5, 0.4, 0.3, 0.2].into_iter().enumerate() {
+            rows.push(row(b, 0.25 * i as f64, v));
+        }
+    }
+    let r = plot::render(&hysteresis::figure(&design, &Summary { rows })).unwrap();
     assert_data_drawn(&r, 0.005, "hysteresis");
-    assert_eq!(decode(&r.png).0, style::SIZE.0);
+    assert_colours_drawn(&r, &[style::colour(0), style::colour(1)], 300);
 }
