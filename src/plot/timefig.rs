@@ -437,7 +437,7 @@ fn draw_events<DB: DrawingBackend>(
         }
         if let Some(until) = m.until {
             let (qx, _) = ch.backend_coord(&(until as i32, y1));
-            let qx = qx.clamp(px + 2, rect.2);
+            let qx = qx.min(rect.2).max((px + 2).min(rect.2));
             root.draw(&Rectangle::new(
                 [(px, top), (qx, bottom)],
                 style::WINDOW.filled(),
