@@ -232,6 +232,7 @@ fn prepare(out: &Path, m: &mut SweepManifest) -> Result<bool> {
                 [PARTIAL, CHUNKS, POINTS, RUNS, TIMESERIES_RUNS]
                     .into_iter()
                     .chain([finish::STATS, finish::TIMESERIES_QUANTILES])
+                    .chain([finish::STATS_LONG, finish::TIMESERIES_QUANTILES_LONG])
                     .chain([super::indices::INDICES])
                     .any(|k| k == n)
                     || (n.starts_with('.') && n.ends_with(".tmp"))

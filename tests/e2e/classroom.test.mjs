@@ -122,7 +122,7 @@ test('a failure narrative is shaded on the chart and lowers credibility against 
   // The same timeline without the narrative, from the same server.
   const without = await page.evaluate(async () => {
     const body = window.ccgsim.requestBody(window.ccgsim.state.month);
-    body.events = body.events.filter((e) => e.narrative === undefined);
+    body.events = body.events.filter((e) => e.failure_narrative === undefined);
     const res = await fetch('/api/run', { method: 'POST', body: JSON.stringify(body) });
     return res.json();
   });
