@@ -116,8 +116,8 @@ pub const MUTATIONS: &[Mutation] = &[
     },
     Mutation {
         name: "no-overload-convexity",
-        removes: "the response to work beyond capacity is linear",
-        sets: &["behaviour.eng_overload=0"],
+        removes: "no convex response to work beyond capacity (no squared overload in the drive, no exponential rise of the quit hazard with workload)",
+        sets: &["behaviour.eng_overload=0", "behaviour.quit_workload=0"],
         caught_by: "9",
         caught: true,
     },
@@ -216,8 +216,8 @@ pub const MUTATIONS: &[Mutation] = &[
         name: "no-ccg-finance",
         removes: "the CCG's balance never moves (no deficit, no deficit cuts)",
         sets: &["ccg_finance.spend_gain=0"],
-        caught_by: "4",
-        caught: false,
+        caught_by: "6",
+        caught: true,
     },
     Mutation {
         name: "no-quality-premium",

@@ -653,6 +653,12 @@ fn pattern_6(lab: &Lab) -> Vec<Check> {
             Direction::Negative,
         ),
         row(
+            "6",
+            "CCG balance (surplus + / deficit −), cut − baseline, months 30–60: the cut CCG delivers less and overspends",
+            |o| o.ccg_balance,
+            Direction::Negative,
+        ),
+        row(
             "S6",
             "sanity (set by the allowance and functions load): support capacity, cut − baseline, months 30–60",
             |o| o.support,
