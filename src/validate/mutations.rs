@@ -98,14 +98,14 @@ pub const MUTATIONS: &[Mutation] = &[
             "constitution.face_to_face=1",
         ],
         caught_by: "7",
-        caught: false,
+        caught: true,
     },
     Mutation {
         name: "no-sanction-penalty",
         removes: "sanctions carry no financial penalty",
         sets: &["behaviour.sanction_penalty=0"],
         caught_by: "4",
-        caught: false,
+        caught: true,
     },
     Mutation {
         name: "sanction-as-pressure",

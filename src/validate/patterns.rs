@@ -6,7 +6,7 @@
 use super::{Check, Estimate, Lab, window_mean};
 use crate::engine::RunRecord;
 use crate::model::Observation;
-use crate::scenario::NarrativeShock;
+use crate::scenario::{NarrativeShock, Scenario};
 
 pub const SEED_000: &str =
     "[Rosen2012] Rosen (Nuffield Trust, 2012), \"GP and CCG relations: what are the challenges?\"";
@@ -353,6 +353,16 @@ fn pattern_4(lab: &Lab) -> Vec<Check> {
             &perf_end(&peer_s),
             Direction::Negative,
         ),
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy-stress.toml",
+            "sanction penalty paid per practice under stress, months 54–60 − months 1–6: compliance bought early is lost, so more practices pay",
+            &lab.window(&sanction_s, ea, eb, col(|o| o.penalty)),
+            &lab.window(&sanction_s, 1, 6, col(|o| o.penalty)),
+            Direction::Positive,
+        ),
     ]
 }
 
@@ -695,7 +705,35 @@ fn pattern_7(lab: &Lab) -> Vec<Check> {
             &w(&without, |o| o.ownership_members),
             Direction::Positive,
         ),
+        small_groups_check(lab, claim, &with, &without),
     ]
+}
+
+/// Pattern 7's "small group": peer review's gain in member ownership is larger
+/// when the same 40 practices meet in localities of about 10 (the bundled
+/// scenarios) than in one locality of all 40, paired by replicate (a
+/// difference of differences).
+fn small_groups_check(lab: &Lab, claim: &str, with: &Scenario, without: &Scenario) -> Check {
+    let one_group = |s: &Scenario| {
+        let mut s = s.clone();
+        s.params.ccg.localities = 1;
+        s
+    };
+    let own = |s: &Scenario| lab.window(s, 30, 60, col(|o| o.ownership_members));
+    let gain =
+        |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x - y).collect() };
+    let small = gain(own(with), own(without));
+    let large = gain(own(&one_group(with)), own(&one_group(without)));
+    paired(
+        7,
+        claim,
+        SEED_001,
+        "peer-review.toml vs peer-review-none.toml, localities of about 10 vs one locality of 40",
+        "member ownership gained from peer review, small localities − one locality of 40, months 30–60",
+        &small,
+        &large,
+        Direction::Positive,
+    )
 }
 
 /// Pattern 8: Co-commissioning raises perceived conflicts of interest; lay scrutiny offsets it.

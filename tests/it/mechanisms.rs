@@ -69,8 +69,7 @@ fn assert_above(a: &[f64], b: &[f64], what: &str) {
     );
 }
 
-const FAILURE_NARRATIVE: &str =
-    "[[events]]\nmonth = 12\nlabel = \"abolition predicted\"\nfailure_narrative = 0.6\nduration = 6\n";
+const FAILURE_NARRATIVE: &str = "[[events]]\nmonth = 12\nlabel = \"abolition predicted\"\nfailure_narrative = 0.6\nduration = 6\n";
 
 #[test]
 fn leaders_step_down_at_about_the_2013_rate() {
