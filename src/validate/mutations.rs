@@ -209,8 +209,8 @@ pub const MUTATIONS: &[Mutation] = &[
         name: "performance-ignores-support",
         removes: "performance depends on GP engagement only, not on managerial and commissioning support",
         sets: &["behaviour.perf_engagement_weight=1"],
-        caught_by: "6",
-        caught: false,
+        caught_by: "5",
+        caught: true,
     },
     Mutation {
         name: "no-ccg-finance",

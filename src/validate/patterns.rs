@@ -562,6 +562,20 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
             0.0,
             true,
         ),
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml",
+            &format!(
+                "performance with members disengaged, months {}–{}: managers and NHS England's turnaround still commission, above the failure line",
+                stop + 6,
+                stop + 18
+            ),
+            &lab.window(&narr, stop + 6, stop + 18, col(|o| o.performance)),
+            narr.params.failure.credibility_line,
+            true,
+        ),
     ];
     let sweep = sweep_narrative(lab, &sweep_strengths());
     let window = transition_width(&sweep);
