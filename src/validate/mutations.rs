@@ -24,9 +24,9 @@ pub struct Mutation {
     /// calibration figure).
     pub caught_by: &'static str,
     /// Whether the last measured run (at [`MUTATION_REPLICATES`]) caught it
-    /// with that check. `false` marks a mechanism too weak for any check to
-    /// see: the suite fails on it until the mechanism is fixed (never by
-    /// loosening a check).
+    /// with that check. `false` marks a mechanism not identified by the data
+    /// (docs/ODD.md §9): the suite fails on it until a mechanism or a documented
+    /// figure identifies it (never by loosening a check).
     pub caught: bool,
 }
 
