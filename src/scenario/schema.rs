@@ -292,7 +292,7 @@ params! {
     }
     ccg_finance: CcgFinance {
         spend_gain: float = 0.2, [0, 5], dynamic, "share of allocation per year", "surplus per year per unit of performance above break-even (negative below: overspend)";
-        breakeven: float = 0.5, [0, 1], dynamic, "0-1", "performance at which the CCG spends exactly its allocation";
+        breakeven: float = 0.85, [0, 1], dynamic, "0-1", "performance at which the CCG spends exactly its allocation";
         deficit_support: float = 2.0, [0, 20], dynamic, "per unit deficit", "support capacity lost per unit of cumulative deficit (share of annual allocation)";
         deficit_squeeze: float = 1.0, [0, 20], dynamic, "per unit deficit", "financial pressure passed to practices per unit of cumulative deficit";
         premium_max: float = 5.0, [0, 20], dynamic, "GBP per head", "quality premium at full performance, paid each April unless the CCG is in deficit";

@@ -40,9 +40,9 @@ pub const NULLS: &[NullModel] = &[
     },
     NullModel {
         pattern: 9,
-        claim: "bunched QIPP hurts more than the same load spread out because the response to overload is convex",
-        null: "linear response to overload: no squared-overload term in the drive to engage",
-        sets: &["behaviour.eng_overload=0"],
+        claim: "bunched QIPP hurts more than the same load spread out because the responses to overload are convex",
+        null: "no convex response to overload: no squared-overload term in the drive to engage, and a leader's quit hazard (exponential in workload) no longer rises with workload",
+        sets: &["behaviour.eng_overload=0", "behaviour.quit_workload=0"],
     },
 ];
 

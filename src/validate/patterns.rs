@@ -6,7 +6,7 @@
 use super::{Check, Estimate, Lab, window_mean};
 use crate::engine::RunRecord;
 use crate::model::Observation;
-use crate::scenario::NarrativeShock;
+use crate::scenario::{NarrativeShock, Scenario};
 
 pub const SEED_000: &str =
     "[Rosen2012] Rosen (Nuffield Trust, 2012), \"GP and CCG relations: what are the challenges?\"";
@@ -353,6 +353,16 @@ fn pattern_4(lab: &Lab) -> Vec<Check> {
             &perf_end(&peer_s),
             Direction::Negative,
         ),
+        paired(
+            4,
+            claim,
+            &source,
+            "sanction-heavy-stress.toml",
+            "sanction penalty paid per practice under stress, months 54–60 − months 1–6: compliance bought early is lost, so more practices pay",
+            &lab.window(&sanction_s, ea, eb, col(|o| o.penalty)),
+            &lab.window(&sanction_s, 1, 6, col(|o| o.penalty)),
+            Direction::Positive,
+        ),
     ]
 }
 
@@ -552,6 +562,20 @@ fn pattern_5(lab: &Lab) -> Vec<Check> {
             0.0,
             true,
         ),
+        against_line(
+            5,
+            claim,
+            SEED_002,
+            "failure-narrative.toml",
+            &format!(
+                "performance with members disengaged, months {}–{}: managers and NHS England's turnaround still commission, above the failure line",
+                stop + 6,
+                stop + 18
+            ),
+            &lab.window(&narr, stop + 6, stop + 18, col(|o| o.performance)),
+            narr.params.failure.credibility_line,
+            true,
+        ),
     ];
     let sweep = sweep_narrative(lab, &sweep_strengths());
     let window = transition_width(&sweep);
@@ -653,6 +677,12 @@ fn pattern_6(lab: &Lab) -> Vec<Check> {
             Direction::Negative,
         ),
         row(
+            "6",
+            "CCG balance (surplus + / deficit −), cut − baseline, months 30–60: the cut CCG delivers less and overspends",
+            |o| o.ccg_balance,
+            Direction::Negative,
+        ),
+        row(
             "S6",
             "sanity (set by the allowance and functions load): support capacity, cut − baseline, months 30–60",
             |o| o.support,
@@ -689,7 +719,35 @@ fn pattern_7(lab: &Lab) -> Vec<Check> {
             &w(&without, |o| o.ownership_members),
             Direction::Positive,
         ),
+        small_groups_check(lab, claim, &with, &without),
     ]
+}
+
+/// Pattern 7's "small group": peer review's gain in member ownership is larger
+/// when the same 40 practices meet in localities of about 10 (the bundled
+/// scenarios) than in one locality of all 40, paired by replicate (a
+/// difference of differences).
+fn small_groups_check(lab: &Lab, claim: &str, with: &Scenario, without: &Scenario) -> Check {
+    let one_group = |s: &Scenario| {
+        let mut s = s.clone();
+        s.params.ccg.localities = 1;
+        s
+    };
+    let own = |s: &Scenario| lab.window(s, 30, 60, col(|o| o.ownership_members));
+    let gain =
+        |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x - y).collect() };
+    let small = gain(own(with), own(without));
+    let large = gain(own(&one_group(with)), own(&one_group(without)));
+    paired(
+        7,
+        claim,
+        SEED_001,
+        "peer-review.toml vs peer-review-none.toml, localities of about 10 vs one locality of 40",
+        "member ownership gained from peer review, small localities − one locality of 40, months 30–60",
+        &small,
+        &large,
+        Direction::Positive,
+    )
 }
 
 /// Pattern 8: Co-commissioning raises perceived conflicts of interest; lay scrutiny offsets it.

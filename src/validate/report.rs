@@ -271,7 +271,7 @@ impl Report {
                         check
                     } else {
                         format!(
-                            "**not caught** (expected: {check}; the mechanism is too weak for any check to see)"
+                            "**not caught: not identified by the data** (nearest check: {check}; no documented pattern or figure separates this mechanism from the others, docs/ODD.md §9)"
                         )
                     }
                 }

@@ -69,8 +69,7 @@ fn assert_above(a: &[f64], b: &[f64], what: &str) {
     );
 }
 
-const FAILURE_NARRATIVE: &str =
-    "[[events]]\nmonth = 12\nlabel = \"abolition predicted\"\nfailure_narrative = 0.6\nduration = 6\n";
+const FAILURE_NARRATIVE: &str = "[[events]]\nmonth = 12\nlabel = \"abolition predicted\"\nfailure_narrative = 0.6\nduration = 6\n";
 
 #[test]
 fn leaders_step_down_at_about_the_2013_rate() {
@@ -442,6 +441,26 @@ fn an_overspend_withholds_the_quality_premium() {
         "quality premium, healthy − failed",
     );
     assert!(mean(&window(&failing, 48, 60, |o| o.ccg_balance)) < 0.0);
+}
+
+/// The finance loop acts in the bundled running-cost cut: a CCG that delivers
+/// less than its break-even overspends, and the deficit cuts its support, so
+/// support ends lower than the cut alone makes it (against the same CCGs with
+/// the balance held at 0, `ccg_finance.spend_gain = 0`).
+#[test]
+fn the_running_cost_cut_runs_ccgs_into_deficit_which_cuts_support() {
+    let cut = "[[events]]\nmonth = 24\nlabel = \"cut\"\nset = { \"ccg.allowance_per_head\" = 22.0, \"co_commissioning.level\" = 2 }\n";
+    let with = runs(&scenario(40, 60, &[], cut));
+    let without = runs(&scenario(40, 60, &[("ccg_finance.spend_gain", "0")], cut));
+    let healthy = runs(&scenario(40, 60, &[], ""));
+    // Healthy CCGs stay in surplus; cut ones end in deficit.
+    assert!(mean(&window(&healthy, 48, 60, |o| o.ccg_balance)) > 0.0);
+    assert!(mean(&window(&with, 54, 60, |o| o.ccg_balance)) < 0.0);
+    assert_above(
+        &window(&without, 48, 60, |o| o.support),
+        &window(&with, 48, 60, |o| o.support),
+        "support, no finance loop − finance loop, under the cut",
+    );
 }
 
 #[test]

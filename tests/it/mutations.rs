@@ -42,7 +42,7 @@ fn run(m: &Mutation) -> Result<(), String> {
         let known = if m.caught {
             ""
         } else {
-            " [listed as not caught: the mechanism is too weak for any check to see]"
+            " [listed as not caught: not identified by the data, docs/ODD.md §9]"
         };
         return Err(format!(
             "{}{known}: exit {:?}, expected 1 ({}); {summary}; stderr: {}",
