@@ -182,7 +182,7 @@ pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()
         "plot sweep",
         inputs,
         figs,
-        &[(sensitivity::PRCC_CSV, prcc.into(), rows)],
+        &[(sensitivity::PRCC_CSV, prcc, rows)],
     )
 }
 

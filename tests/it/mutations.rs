@@ -77,15 +77,40 @@ fn unmutated_model_passes_validation() {
 }
 
 #[test]
-fn every_mutation_fails_validation() {
-    let errors: Vec<String> = MUTATIONS.iter().filter_map(|m| run(m).err()).collect();
+fn every_mutation_listed_as_caught_fails_validation() {
+    let caught: Vec<&Mutation> = MUTATIONS.iter().filter(|m| m.caught).collect();
+    let errors: Vec<String> = caught.iter().filter_map(|m| run(m).err()).collect();
     assert!(
         errors.is_empty(),
-        "{} of {} mutations not caught as listed:\n{}",
+        "{} of {} mutations listed as caught were not caught as listed:\n{}",
         errors.len(),
-        MUTATIONS.len(),
+        caught.len(),
         errors.join("\n")
     );
+}
+
+/// The mutations docs/VALIDATION.md lists as "not identified by the data" (no
+/// check the evidence supports can see them yet; issue #14 stays open for them)
+/// really do pass validation, so the listing is true. When a model or
+/// validation change catches one, this fails: move it to the caught list.
+#[test]
+fn mutations_listed_as_not_identified_still_pass_validation() {
+    let stale: Vec<String> = MUTATIONS
+        .iter()
+        .filter(|m| !m.caught)
+        .filter_map(|m| {
+            let out = validate_with(m.sets);
+            (out.status.code() != Some(0)).then(|| {
+                format!(
+                    "{}: exit {:?} ({}); it is now caught: list it as caught, by the check that fails",
+                    m.name,
+                    out.status.code(),
+                    m.command()
+                )
+            })
+        })
+        .collect();
+    assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
 
 #[test]
