@@ -22,7 +22,8 @@ OBSERVABLES = [
     "engaged_share", "highly_engaged_share", "ownership_members", "ownership_leaders",
     "ownership_agree", "credibility", "performance", "leaders_lacking_support",
     "leaders_highly_engaged", "leader_burnout", "workload", "finance", "penalty",
-    "leaders", "leader_stepdowns", "influence_members", "ccg_balance", "quality_premium",
+    "leaders", "leader_stepdowns", "leader_vacancies", "influence_members", "ccg_balance",
+    "quality_premium", "in_failure", "intervention",
 ]
 MONTHS = [6, 18, 36, 60]
 
