@@ -54,9 +54,6 @@ months=60
 echo "# ccgsim vs Mesa $("$py" -c 'import mesa; print(mesa.__version__)') (Python $("$py" -c 'import platform; print(platform.python_version())')), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $repeats interleaved repeats, $replicates replicates x $months months; $(date -u +%FT%TZ)"
 
-# practice-months of a scenario
-pm() { grep -E '^practices *=' "$1" | head -1 | tr -dc '0-9'; }
-
 for ((r = 0; r < repeats; r++)); do
     for scn in "${scenarios[@]}"; do
         name=$(basename "$scn" .toml)
@@ -76,20 +73,23 @@ if [[ -n $bench_exe ]]; then
         --noplot >"$work/criterion" 2>&1 || true
 fi
 
+echo "# raw CPU seconds (scenario, implementation, user, sys, wall):"
+sed 's/^/#   /' "$work/process"
 "$py" - "$work" "$replicates" "$months" "${scenarios[@]}" <<'EOF'
 import json, re, statistics, sys
 work, reps, months, scns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 rows = [l.split() for l in open(f"{work}/process")]
-def practices(path):
-    m = re.search(r"^practices\s*=\s*(\d+)", open(path).read(), re.M)
-    return int(m.group(1))
+def practices(name):
+    with open(f"{work}/c-{name}/timeseries.csv") as fh:
+        head = fh.readline().strip().split(",")
+        return int(fh.readline().split(",")[head.index("practices")])
 print("\n## whole process, CPU ns per practice-month (user+sys)")
 print(f"| scenario | practices | ccgsim min / median | Mesa min / median | ratio min / median |")
 print("|---|---|---|---|---|")
 out = {}
 for scn in scns:
     name = scn.rsplit("/", 1)[-1][:-5]
-    n = practices(scn)
+    n = practices(name)
     denom = n * reps * months / 1e9
     c = [(float(u) + float(s)) / denom for nm, who, u, s, e in rows if nm == name and who == "ccgsim"]
     m = [(float(u) + float(s)) / denom for nm, who, u, s, e in rows if nm == name and who == "mesa"]
