@@ -2,7 +2,7 @@
 # ccgsim against an independent Mesa 3 implementation of the same model
 # (benches/mesa/ccg_mesa.py, written from docs/ODD.md). One command:
 #
-#   benches/mesa/bench.sh [repeats] [replicates]     (defaults 5 and 100)
+#   benches/mesa/bench.sh [repeats] [replicates]     (defaults 5 and 200)
 #
 # 1. Installs pinned Mesa in benches/mesa/.venv (python3 -m venv; git-ignored).
 # 2. Builds ccgsim with `--profile fast`.
@@ -29,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 repeats=${1:-5}
-replicates=${2:-100}
+replicates=${2:-200}
 venv=$here/.venv
 py=$venv/bin/python
 
@@ -54,15 +54,25 @@ months=60
 echo "# ccgsim vs Mesa $("$py" -c 'import mesa; print(mesa.__version__)') (Python $("$py" -c 'import platform; print(platform.python_version())')), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $repeats interleaved repeats, $replicates replicates x $months months; $(date -u +%FT%TZ)"
 
+# cpu COMMAND...: "user sys wall" seconds of the command (rusage of the child,
+# microsecond resolution; /usr/bin/time prints only hundredths).
+cpu() {
+    "$py" -c 'import os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+if status != 0:
+    sys.exit(f"failed: {sys.argv[1:]}")
+print(f"{ru.ru_utime:.6f} {ru.ru_stime:.6f} {time.perf_counter() - t:.6f}")' "$@"
+}
+
 for ((r = 0; r < repeats; r++)); do
     for scn in "${scenarios[@]}"; do
         name=$(basename "$scn" .toml)
-        /usr/bin/time -f "%U %S %e" -o "$work/t" "$bin" run "$scn" --out "$work/c-$name" --force \
-            --quiet --no-plots --threads 1 --replicates "$replicates" --months "$months" >/dev/null
-        echo "$name ccgsim $(cat "$work/t")" >>"$work/process"
-        /usr/bin/time -f "%U %S %e" -o "$work/t" "$py" "$here/ccg_mesa.py" "$scn" --out "$work/m-$name" \
-            --replicates "$replicates" --months "$months" --timing "$work/mesa-$name.jsonl" >/dev/null
-        echo "$name mesa $(cat "$work/t")" >>"$work/process"
+        echo "$name ccgsim $(cpu "$bin" run "$scn" --out "$work/c-$name" --force \
+            --quiet --no-plots --threads 1 --replicates "$replicates" --months "$months")" >>"$work/process"
+        echo "$name mesa $(cpu "$py" "$here/ccg_mesa.py" "$scn" --out "$work/m-$name" \
+            --replicates "$replicates" --months "$months" --timing "$work/mesa-$name.jsonl")" >>"$work/process"
     done
     echo "repeat $((r + 1))/$repeats done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
