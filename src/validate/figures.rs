@@ -176,12 +176,11 @@ pub const YEAR_2016: (u32, u32) = (33, 39);
 /// fitted survey shares).
 pub const PREDICTION_TOLERANCE: f64 = 0.08;
 
-const ROBERTSON_2016: &str = "Robertson, Holder, Ross, Naylor, Machaqueiro, \"Clinical commissioning: GPs in charge?\" (King's Fund / Nuffield Trust, 2016)";
-const PULSE_2013: &str =
-    "Pulse, \"Dozens of GPs quit CCG roles in first six months of commissioning\" (2013, FOI)";
-const PULSE_BOARDS: &str = "Pulse / False Economy analysis of 212 CCG boards (2013)";
-const HOLDER_2015: &str = "Holder, Robertson, Ross et al., \"Risk or reward? The changing role of CCGs in general practice\" (2015)";
-const NUFFIELD_VOICE: &str = "Nuffield Trust, \"Has clinical commissioning found its voice? GP perspectives on their CCGs\" (2016)";
+const ROBERTSON_2016: &str = "[Robertson2016] Robertson, Holder, Ross, Naylor, Machaqueiro, \"Clinical commissioning: GPs in charge?\" (King's Fund / Nuffield Trust, 2016)";
+const PULSE_2013: &str = "[Pulse2013a] Pulse, \"Dozens of GPs quit CCG roles in first six months of commissioning\" (2013, FOI)";
+const PULSE_BOARDS: &str = "[Pulse2013b] Pulse / False Economy analysis of 212 CCG boards (2013)";
+const HOLDER_2015: &str = "[Holder2015] Holder, Robertson, Ross et al., \"Risk or reward? The changing role of CCGs in general practice\" (2015)";
+const NUFFIELD_VOICE: &str = "[NuffieldTrust2016] Nuffield Trust, \"Has clinical commissioning found its voice? GP perspectives on their CCGs\" (2016)";
 
 /// One england-2013 replicate's national values, each weighted over its 211 CCGs.
 struct National {
