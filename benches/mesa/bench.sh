@@ -18,7 +18,9 @@
 #    Prints min and median of each and the ratio (Mesa time / ccgsim time: how
 #    many times faster ccgsim is).
 # 4. Checks that the two implementations agree: means over `replicates` runs of
-#    key observables at months 6, 18, 36, 60 (benches/mesa/compare.py). A cell
+#    key observables at months 6, 18, 36, 60 (benches/mesa/compare.py), on the
+#    two timed scenarios and on scenarios/failure-narrative.toml (an event, a
+#    failure and NHS England's intervention; run for the check only, not timed). A cell
 #    whose difference is outside its 95% interval is reported; a family-wise
 #    (Bonferroni) failure is reported loudly and makes the script exit 1.
 #
@@ -127,8 +129,18 @@ for scn in scns:
     print(line)
 EOF
 
+# Agreement only (not timed): a scenario with an event, a failure and NHS England.
+agree_only=(scenarios/failure-narrative.toml)
+for scn in "${agree_only[@]}"; do
+    name=$(basename "$scn" .toml)
+    "$bin" run "$scn" --out "$work/c-$name" --force --quiet --no-plots --threads 1 \
+        --replicates "$replicates" --months "$months" >/dev/null
+    "$py" "$here/ccg_mesa.py" "$scn" --out "$work/m-$name" --replicates "$replicates" \
+        --months "$months" >/dev/null
+done
+
 status=0
-for scn in "${scenarios[@]}"; do
+for scn in "${scenarios[@]}" "${agree_only[@]}"; do
     name=$(basename "$scn" .toml)
     echo
     "$py" "$here/compare.py" "$work/c-$name/timeseries.csv" "$work/m-$name/timeseries.csv" "$name" ||

@@ -15,7 +15,7 @@ with --timing, a JSON line with the in-memory time (building and stepping the
 models, DataCollector included; no file writing) and the practice-months done.
 
 Scope: one CCG per scenario (`[ccg] practices`), `[[events]]` with `set` and
-`narrative` (no `ramp`), both `[model]` options. `[population]` is not supported.
+`failure_narrative` (no `ramp`), both `[model]` options. `[population]` is not supported.
 Defaults come from the parameter table of docs/ODD.md §7.11, so they follow the
 document.
 """
@@ -114,8 +114,10 @@ def schedule(params: dict, events: list, months: int) -> tuple[list, list]:
             for key, value in ev.get("set", {}).items():
                 cur[key] = type(cur[key])(value)
             if "narrative" in ev:
+                sys.exit("events: `narrative` was renamed `failure_narrative` (ODD §6)")
+            if "failure_narrative" in ev:
                 for k in range(t, min(months + 1, t + int(ev["duration"]))):
-                    shock[k] += float(ev["narrative"])
+                    shock[k] += float(ev["failure_narrative"])
         per_month.append(dict(cur))
     return per_month, shock
 
@@ -553,7 +555,8 @@ class CCG(mesa.Model):
         return self._mean([max(0.0, a.workload - 1.0) for a in self.practices])
 
     def obs_finance(self):
-        return self._mean([a.finance + a.penalty for a in self.practices])
+        # ODD §6: per practice min(1, f + x), then the mean.
+        return self._mean([min(1.0, a.finance + a.penalty) for a in self.practices])
 
     def obs_performance(self):
         return self.performance
