@@ -9,7 +9,8 @@
 //! tipped when its engaged share over months 54–60 is below the failure line
 //! (as pattern 5 of `ccgsim validate` does). Prints the posterior median and
 //! 90% interval of the tipped share, and the share under the current defaults.
-//! Then the out-of-sample 2016 figures (months 36–42 of running-cost-cut.toml,
+//! Then the out-of-sample 2016 figures (months 33–39, January–July 2016, as in
+//! `ccgsim validate`, of running-cost-cut.toml,
 //! which has the April 2015 cut) under the posterior: one particle per
 //! replicate, 400 replicates, the mean and 90% interval of the replicates.
 
@@ -70,7 +71,7 @@ fn main() {
     let mut cut = Lab::new(400).scenario("running-cost-cut.toml");
     cut.posterior = Some(std::sync::Arc::new(post));
     let plan = Plan::new(cut);
-    let figures: [(&str, f64, Column); 2] = [
+    let figures: [(&str, f64, Column); 3] = [
         (
             "GP leaders highly engaged, 2016 (observed 64%)",
             0.64,
@@ -81,11 +82,16 @@ fn main() {
             0.40,
             |o| o.leaders_lacking_support,
         ),
+        (
+            "members without a role able to influence decisions, 2016 (observed about 20%)",
+            0.20,
+            |o| o.influence_members,
+        ),
     ];
     for (name, observed, col) in figures {
         let mut v: Vec<f64> = (0..plan.runs())
             .into_par_iter()
-            .map(|i| window_mean(&plan.record(i), 36, 42, col))
+            .map(|i| window_mean(&plan.record(i), 33, 39, col))
             .filter(|x| x.is_finite())
             .collect();
         v.sort_by(f64::total_cmp);
