@@ -1,9 +1,9 @@
 //! The mutation suite (issue #14): `ccgsim validate` is a test a broken model
 //! fails. Each entry of `validate::MUTATIONS` removes one mechanism through the
 //! same `--set` overrides a user would type; `validate` must exit 1 with the
-//! named check failing, and the unmutated model must exit 0. Run at the
-//! smallest replicate count validation allows, so the whole suite takes about a
-//! minute on two cores.
+//! named check failing, and the unmutated model must exit 0. Run at
+//! `MUTATION_REPLICATES` (60: 30 left pattern 9 without the power to see its
+//! mutation), so the whole suite takes a few minutes on two cores.
 
 use crate::common::{ccgsim, stderr};
 use ccgsim::validate::{self, MUTATIONS, Mutation};
