@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn ccgsim(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ccgsim"))
@@ -11,6 +12,29 @@ pub fn ccgsim(dir: &Path, args: &[&str]) -> Output {
         .env("CI", "1")
         .output()
         .expect("the ccgsim binary runs")
+}
+
+/// Run the binary with a time limit: a hang is a failed test, not a stuck one
+/// (the child is killed and the test panics).
+pub fn ccgsim_within(dir: &Path, args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ccgsim binary runs");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("ccgsim {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -7,8 +7,8 @@ use ccgsim::output::verify::{Verdict, verify};
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::{Kind, SPECS, Scenario, parse};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 fn scenario(text: &str) -> Scenario {
     parse(text, Path::new("extreme.toml")).unwrap_or_else(|e| panic!("{e}\n---\n{text}"))
@@ -80,23 +80,7 @@ fn run_ok(scn: Scenario) -> (u64, u64) {
 
 /// The binary, killed (and the test failed) if it outlives `limit`.
 fn ccgsim(args: &[&str], dir: &Path, limit: Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            child.kill().unwrap();
-            panic!("ccgsim {args:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    crate::common::ccgsim_within(dir, args, limit)
 }
 
 #[test]

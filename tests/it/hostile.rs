@@ -1,7 +1,7 @@
 //! Issue 15: what a hostile or careless user can do to ccgsim from the command
 //! line, each attack reproduced and its refusal checked (docs/RELIABILITY.md).
 
-use crate::common::{ccgsim, entries, stderr, write};
+use crate::common::{ccgsim, ccgsim_within, entries, stderr, write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,30 +11,6 @@ const SMALL: &str = "[scenario]\nmonths = 3\nreplicates = 2\n[ccg]\npractices = 
 fn ok(dir: &Path, args: &[&str]) {
     let o = ccgsim(dir, args);
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-}
-
-/// Run ccgsim with a time limit; a hang is a failure, not a stuck test.
-fn ccgsim_within(dir: &Path, args: &[&str], limit: Duration) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccgsim"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            child.kill().unwrap();
-            let _ = child.wait();
-            panic!("ccgsim {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn mkfifo(path: &Path) {
