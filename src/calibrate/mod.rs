@@ -157,12 +157,27 @@ pub struct Observed {
     pub observable: String,
     #[serde(skip)]
     pub column: usize,
-    /// Mean over months `from..=to`.
+    /// Window: months `from..=to`.
     pub from: u32,
     pub to: u32,
+    /// How a run's window becomes one number.
+    pub reduce: Reduce,
     pub value: f64,
     /// Standard error the distance divides by (given `sd`, or binomial from `n`).
     pub se: f64,
+}
+
+/// How a target turns one run's window into one number; the runs' numbers
+/// are then averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reduce {
+    /// The mean over the window's months (the default).
+    Mean,
+    /// 1 when the observable is above zero in any month of the window, else 0:
+    /// averaged over runs, the share of CCGs in which it happened at all (e.g.
+    /// a CCG that lost at least one GP leader).
+    Any,
 }
 
 /// A validated calibration file.
@@ -223,7 +238,10 @@ impl Calibration {
                             });
                             let x = o[tg.column];
                             if x.is_finite() {
-                                acc[j].0 += x;
+                                match tg.reduce {
+                                    Reduce::Mean => acc[j].0 += x,
+                                    Reduce::Any => acc[j].0 = acc[j].0.max(f64::from(x > 0.0)),
+                                }
                                 acc[j].1 += 1;
                             }
                         }
@@ -231,7 +249,11 @@ impl Calibration {
                 });
                 for (j, (s, n)) in acc.into_iter().enumerate() {
                     if n > 0 {
-                        sums[j] += s / n as f64;
+                        let per_run = match self.targets[mine[j]].reduce {
+                            Reduce::Mean => s / n as f64,
+                            Reduce::Any => s,
+                        };
+                        sums[j] += per_run;
                         counts[j] += 1;
                     }
                 }

@@ -4,7 +4,7 @@
 //! scenario files, relative to the calibration file.
 
 use super::abc::Settings;
-use super::{Calibration, Dist, Observed, Prior};
+use super::{Calibration, Dist, Observed, Prior, Reduce};
 use crate::error::{Diagnostic, Error, Result, nearest};
 use crate::model::Observation;
 use crate::scenario::{Kind, SPECS, Scenario, schema};
@@ -27,11 +27,12 @@ const CALIBRATION_KEYS: [&str; 7] = [
     "max_attempts",
 ];
 const PRIOR_KEYS: [&str; 5] = ["path", "uniform", "normal", "lognormal", "bounds"];
-const TARGET_KEYS: [&str; 7] = [
+const TARGET_KEYS: [&str; 8] = [
     "name",
     "scenario",
     "observable",
     "months",
+    "reduce",
     "value",
     "sd",
     "n",
@@ -598,6 +599,23 @@ fn target(
         }
         Some((a as u32, b as u32))
     });
+    let reduce = match t.get("reduce") {
+        None => Some(Reduce::Mean),
+        Some(item) => match cx.string("targets.reduce", item)? {
+            "mean" => Some(Reduce::Mean),
+            "any" => Some(Reduce::Any),
+            other => {
+                cx.push(
+                    item.span().start,
+                    "targets.reduce",
+                    format!(
+                        "unknown reduction `{other}`; allowed: mean (the window's mean), any (1 when the observable is above zero in any month of the window, else 0)"
+                    ),
+                );
+                None
+            }
+        },
+    };
     let value = need(cx, "value").and_then(|_| cx.number("targets.value", &t["value"]));
     let se = match (t.get("sd"), t.get("n")) {
         (Some(sd), None) => match cx.number("targets.sd", sd) {
@@ -648,6 +666,7 @@ fn target(
         column,
         from,
         to,
+        reduce: reduce?,
         value: value?,
         se: se?,
     })
