@@ -393,12 +393,18 @@ pub fn quality_premium(p: &Params, balance: f64, year_performance: f64) -> f64 {
     }
 }
 
-/// `credibility' = clamp(credibility + k_c·(performance − credibility) + w_n·narrative, 0, 1)`.
+/// `credibility' = clamp(credibility + k_c·(w_c·performance + (1 − w_c)·c0 − credibility) + w_n·narrative, 0, 1)`:
+/// credibility moves towards performance (w_c = 1, the default) or, in part or
+/// whole, back towards members' starting belief c0 = `ccg.initial_credibility`.
 pub fn credibility_next(p: &Params, credibility: f64, performance: f64, narrative: f64) -> f64 {
     let b = &p.behaviour;
-    (credibility
-        + b.credibility_rate * (performance - credibility)
-        + b.narrative_weight * narrative)
+    let w = b.credibility_performance;
+    let target = if w == 1.0 {
+        performance
+    } else {
+        w * performance + (1.0 - w) * p.ccg.initial_credibility
+    };
+    (credibility + b.credibility_rate * (target - credibility) + b.narrative_weight * narrative)
         .clamp(0.0, 1.0)
 }
 

@@ -224,19 +224,19 @@ params! {
         ownership_rate: float = 0.1, [0, 1], dynamic, "per month", "speed at which ownership moves toward its target";
         ownership_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in ownership";
         ownership_sd: float = 1.0, [0, 5], fixed, "logit", "sd of practices' fixed dispositions toward the CCG (shift of the ownership target)";
-        own_base: float = -2.8, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target";
-        own_voice: float = 1.45, [0, 20], dynamic, "logit", "a_v: weight of voice";
+        own_base: float = -2.9, [-20, 20], dynamic, "logit", "a0: baseline of the ownership target (posterior median, calibration/england)";
+        own_voice: float = 1.85, [0, 20], dynamic, "logit", "a_v: weight of voice (posterior median)";
         own_credibility: float = 1.5, [0, 20], dynamic, "logit", "a_c: weight of credibility";
         own_peer: float = 1.0, [0, 20], dynamic, "logit", "a_p: weight of locality mean ownership";
         own_threat: float = 1.5, [0, 20], dynamic, "logit", "a_s: weight of threat (sanctions, contractual relationship)";
         own_conflict: float = 0.7, [0, 20], dynamic, "logit", "a_coi: weight of perceived conflicts of interest";
-        influence_line: float = 0.38, [0, 1], dynamic, "0-1", "observation line: an engaged member with ownership above it feels able to influence the CCG (fitted to the 2014 survey)";
+        influence_line: float = 0.39, [0, 1], dynamic, "0-1", "observation line: an engaged member with ownership above it feels able to influence the CCG (posterior median, fitted to the 2014 survey)";
         voice_base: float = 0.25, [0, 1], dynamic, "0-1", "v0: a member's voice in a reference-size CCG";
         voice_ref_practices: float = 12.0, [1, 1000], dynamic, "practices", "N_ref: CCG size at which voice equals v0";
         voice_size_exponent: float = 0.3, [0, 3], dynamic, "exponent", "gamma: how fast voice dilutes with CCG size";
-        eng_ownership: float = 3.0, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement";
-        eng_peer: float = 0.8, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share";
-        eng_credibility: float = 3.2, [0, 20], dynamic, "logit", "b_c: weight of credibility";
+        eng_ownership: float = 2.7, [0, 20], dynamic, "logit", "b_o: weight of ownership on engagement (posterior median)";
+        eng_peer: float = 0.76, [0, 20], dynamic, "logit", "b_p: weight of the locality's engaged share (posterior median)";
+        eng_credibility: float = 3.28, [0, 20], dynamic, "logit", "b_c: weight of credibility (posterior median)";
         eng_sanctions: float = 0.4, [0, 20], dynamic, "logit", "b_s: compliance bought by the threat of sanctions (deterrence)";
         own_penalty: float = 3.0, [0, 20], dynamic, "logit", "a_pen: hostility of a practice toward the CCG per unit of penalty it pays";
         peer_review_effect: float = 1.0, [0, 5], dynamic, "multiplier", "strength of peer review on voice and on the drive (0 removes it)";
@@ -245,7 +245,7 @@ params! {
         eng_workload: float = 1.5, [0, 20], dynamic, "logit", "b_w: weight of workload above capacity";
         eng_overload: float = 3.0, [0, 50], dynamic, "logit", "b_w2: extra weight of squared overload (work beyond capacity)";
         eng_finance: float = 1.5, [0, 20], dynamic, "logit", "b_f: weight of financial pressure";
-        eng_leader: float = 3.5, [0, 20], dynamic, "logit", "b_l: a leader's extra drive";
+        eng_leader: float = 3.9, [0, 20], dynamic, "logit", "b_l: a leader's extra drive (posterior median)";
         eng_burnout: float = 4.0, [0, 20], dynamic, "logit", "b_b: weight of a leader's burnout";
         threshold_sd: float = 0.8, [0, 5], fixed, "logit", "sd of personal participation thresholds";
         cut_1: float = 4.25, [-20, 20], dynamic, "logit", "c1: cut point for at least somewhat engaged";
@@ -265,13 +265,13 @@ params! {
         cocomm_investment: float = 0.05, [0, 1], dynamic, "per level", "financial relief to practices per co-commissioning level (primary-care money and services the CCG can direct)";
         coi_stall: float = 0.5, [0, 5], dynamic, "per unit conflict", "share of performance lost to decisions stalled by conflicts of interest";
         burnout_rate: float = 0.15, [0, 1], dynamic, "per month", "speed at which a leader's burnout moves toward its target";
-        burnout_base: float = 0.0, [-20, 20], dynamic, "logit", "baseline of the burnout target";
+        burnout_base: float = 0.21, [-20, 20], dynamic, "logit", "baseline of the burnout target (posterior median)";
         burnout_workload: float = 2.0, [0, 20], dynamic, "logit", "weight of a leader's workload above capacity";
         burnout_support: float = 1.0, [0, 20], dynamic, "logit", "weight of missing support (1 - S)";
         burnout_succession: float = 1.0, [0, 20], dynamic, "logit", "relief from succession planning";
         burnout_noise: float = 0.03, [0, 0.5], dynamic, "sd", "monthly noise in burnout";
         burnout_limit: float = 0.85, [0, 1], dynamic, "0-1", "burnout at which a leader steps down (leader_exit = \"threshold\" only)";
-        quit_rate: float = 0.011, [0, 1], dynamic, "per month", "q0: monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
+        quit_rate: float = 0.0111, [0, 1], dynamic, "per month", "q0 (posterior median): monthly quit hazard of a leader at burnout 0.5 and workload 1 (leader_exit = \"hazard\"; 0 = leaders never quit mid-term)";
         quit_burnout: float = 3.0, [0, 20], dynamic, "log-rate", "q_b: rise of the quit hazard with burnout";
         quit_workload: float = 3.0, [0, 20], dynamic, "log-rate", "q_w: rise of the quit hazard with workload above capacity";
         restand: float = 0.8, [0, 1], dynamic, "0-1", "chance a leader at the end of a term stands again, times (1 - burnout)";
@@ -288,6 +288,7 @@ params! {
         perf_leaders: float = 0.5, [0, 5], dynamic, "exponent", "e3: weight of leadership posts filled";
         perf_noise: float = 0.02, [0, 0.5], dynamic, "sd", "monthly noise in performance";
         credibility_rate: float = 0.1, [0, 1], dynamic, "per month", "k_c: speed at which credibility follows performance";
+        credibility_performance: float = 1.0, [0, 1], dynamic, "share", "w_c: weight of performance in the level credibility moves towards; the rest is members' starting belief (ccg.initial_credibility). 1 = credibility follows performance; 0 = it relaxes back to the starting belief whatever the CCG delivers (the null model of pattern 5)";
         narrative_weight: float = 0.5, [0, 1], dynamic, "per month", "credibility moved per month by a narrative of strength 1";
     }
     ccg_finance: CcgFinance {

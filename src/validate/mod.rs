@@ -181,7 +181,12 @@ impl Lab {
             checks.extend(pattern(self, n));
         }
         let nulls = null_contrasts(self);
-        checks.extend(nulls.iter().map(NullContrast::check));
+        checks.extend(
+            nulls
+                .iter()
+                .filter(|n| n.spec.counted)
+                .map(NullContrast::check),
+        );
         checks.extend(figures(self));
         checks.extend(predictions(self));
         Report {

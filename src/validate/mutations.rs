@@ -28,6 +28,9 @@ pub struct Mutation {
     /// (docs/ODD.md §9): the suite fails on it until a mechanism or a documented
     /// figure identifies it (never by loosening a check).
     pub caught: bool,
+    /// For a mutation not caught: why no documented figure or pattern
+    /// separates it, with the measurements (empty when caught).
+    pub why: &'static str,
 }
 
 impl Mutation {
@@ -51,6 +54,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.own_threat=0", "behaviour.own_penalty=0"],
         caught_by: "4",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-voice-dilution",
@@ -58,6 +62,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.voice_size_exponent=0"],
         caught_by: "2",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "credibility-frozen",
@@ -68,6 +73,7 @@ pub const MUTATIONS: &[Mutation] = &[
         ],
         caught_by: "5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "credibility-ignores-performance",
@@ -75,6 +81,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.credibility_rate=0"],
         caught_by: "5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-burnout",
@@ -82,6 +89,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.burnout_rate=0", "behaviour.burnout_noise=0"],
         caught_by: "6",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-peer-review",
@@ -89,6 +97,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.peer_review_effect=0"],
         caught_by: "7",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "peer-review-not-small-groups",
@@ -99,6 +108,7 @@ pub const MUTATIONS: &[Mutation] = &[
         ],
         caught_by: "7",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-sanction-penalty",
@@ -106,13 +116,15 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.sanction_penalty=0"],
         caught_by: "4",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "sanction-as-pressure",
         removes: "the penalty traps instead of deterring (v1: it adds to the financial pressure that lowers the drive)",
         sets: &["model.sanction=pressure"],
-        caught_by: "N5",
-        caught: true,
+        caught_by: "4",
+        caught: false,
+        why: "the v1 trap and the conditional threat agree in sign and nearly in size on every documented consequence (pattern 4, sanction-heavy − peer-led: short-run engaged share +0.080 against +0.089, ownership −0.275 against −0.269, engaged share under stress −0.194 against −0.170); no figure measures whether penalised practices re-engage. With the hand-tuned v1 defaults it was caught only by the earlier null model of pattern 5, which cut a different loop",
     },
     Mutation {
         name: "no-overload-convexity",
@@ -120,6 +132,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.eng_overload=0", "behaviour.quit_workload=0"],
         caught_by: "9",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-peer-effects",
@@ -127,6 +140,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.eng_peer=0", "behaviour.own_peer=0"],
         caught_by: "5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "sanctions-buy-no-compliance",
@@ -134,6 +148,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.eng_sanctions=0"],
         caught_by: "4",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "leaders-never-step-down",
@@ -145,6 +160,7 @@ pub const MUTATIONS: &[Mutation] = &[
         ],
         caught_by: "3",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "leader-exit-threshold",
@@ -152,6 +168,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["model.leader_exit=threshold"],
         caught_by: "3",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "posts-never-refilled",
@@ -159,6 +176,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.fill_rate=0", "behaviour.fill_rate_succession=0"],
         caught_by: "3",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "recruitment-ignores-workload",
@@ -166,6 +184,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.recruit_workload=0"],
         caught_by: "6",
         caught: false,
+        why: "under the cut mean workload rises by only 0.013, which moves a candidate's willingness by about 0.08 logit; posts stay vacant longer under the cut with or without it (pattern 6, months a post stays vacant, cut − baseline: +1.08 [0.49, 1.68] with it, +1.02 [0.33, 1.71] without, 60 replicates) because fewer members are engaged enough to stand. The shrinking pool of recruits [HolderRobertson2015] is carried by both mechanisms and no figure separates them",
     },
     Mutation {
         name: "vacancies-load-no-one",
@@ -173,6 +192,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.vacancy_load=0"],
         caught_by: "3",
         caught: false,
+        why: "at the model's vacancy levels (0.73 of about 7 posts vacant without succession planning) it moves the share of leaders lacking time or support by less than 0.001 (0.6123 with it, 0.6129 without, months 1–60, 100 replicates); succession planning's direct relief of burnout carries the documented link between missing succession planning and leaders lacking time [HolderRobertson2015]",
     },
     Mutation {
         name: "no-succession-effect",
@@ -183,6 +203,7 @@ pub const MUTATIONS: &[Mutation] = &[
         ],
         caught_by: "3",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-intervention",
@@ -190,6 +211,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["intervention.rate=0"],
         caught_by: "5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-co-commissioning-benefit",
@@ -197,13 +219,15 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.cocomm_investment=0"],
         caught_by: "8",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-conflict-stall",
         removes: "conflicts of interest do not stall decisions",
         sets: &["behaviour.coi_stall=0"],
         caught_by: "8",
-        caught: false,
+        caught: true,
+        why: "",
     },
     Mutation {
         name: "performance-ignores-support",
@@ -211,6 +235,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["behaviour.perf_engagement_weight=1"],
         caught_by: "5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-ccg-finance",
@@ -218,6 +243,7 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["ccg_finance.spend_gain=0"],
         caught_by: "6",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-quality-premium",
@@ -225,13 +251,15 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["ccg_finance.premium_max=0"],
         caught_by: "N5",
         caught: true,
+        why: "",
     },
     Mutation {
         name: "no-gp-capacity",
         removes: "small practices have as much slack for CCG work as large ones",
         sets: &["behaviour.capacity_exponent=0"],
         caught_by: "F",
-        caught: true,
+        caught: false,
+        why: "GP numbers per practice are an input from NHS statistics (1,794 patients per FTE GP), not a behaviour: removing the slack penalty moves GP leaders highly engaged in 2013 from 0.850 to 0.870 and the share of CCGs losing a GP leader from 0.390 to 0.354, inside both figures' tolerances; no documented figure is broken down by practice size",
     },
     Mutation {
         name: "fixed-localities",
@@ -239,5 +267,6 @@ pub const MUTATIONS: &[Mutation] = &[
         sets: &["ccg.localities=4"],
         caught_by: "N2",
         caught: true,
+        why: "",
     },
 ];

@@ -20,6 +20,10 @@ pub struct NullModel {
     pub null: &'static str,
     /// `path=value` overrides that cut it (as for `ccgsim validate --set`).
     pub sets: &'static [&'static str],
+    /// Whether it counts toward the verdict. A null that cuts only one of two
+    /// loops behind the same claim is reported (it shows whether either loop
+    /// alone carries the pattern) but does not count.
+    pub counted: bool,
 }
 
 /// The null models of issue #14.
@@ -29,20 +33,43 @@ pub const NULLS: &[NullModel] = &[
         claim: "the size effect comes from voice dilution",
         null: "no voice dilution: a member's voice does not depend on CCG size",
         sets: &["behaviour.voice_size_exponent=0"],
+        counted: true,
     },
     NullModel {
         pattern: 5,
-        claim: "hysteresis comes from credibility following performance",
-        null: "credibility does not follow engagement: performance, which credibility \
-               follows, no longer depends on GP engagement (only on support, posts and \
-               stalled decisions), so the engagement → performance → credibility loop is cut",
-        sets: &["behaviour.perf_engagement_weight=0"],
+        claim: "hysteresis comes from performance feeding back: members' belief in the CCG \
+                (credibility) and its money (the balance) both follow what it delivers",
+        null: "neither follows performance: credibility relaxes back to members' starting \
+               belief whatever the CCG delivers, and the CCG's balance no longer moves with \
+               performance (no deficit, no deficit cuts)",
+        sets: &[
+            "behaviour.credibility_performance=0",
+            "ccg_finance.spend_gain=0",
+        ],
+        counted: true,
+    },
+    NullModel {
+        pattern: 5,
+        claim: "(one loop cut) hysteresis needs credibility to follow performance",
+        null: "credibility relaxes back to members' starting belief; the balance still \
+               follows performance",
+        sets: &["behaviour.credibility_performance=0"],
+        counted: false,
+    },
+    NullModel {
+        pattern: 5,
+        claim: "(one loop cut) hysteresis needs the balance to follow performance",
+        null: "the CCG's balance no longer moves with performance; credibility still \
+               follows it",
+        sets: &["ccg_finance.spend_gain=0"],
+        counted: false,
     },
     NullModel {
         pattern: 9,
         claim: "bunched QIPP hurts more than the same load spread out because the responses to overload are convex",
         null: "no convex response to overload: no squared-overload term in the drive to engage, and a leader's quit hazard (exponential in workload) no longer rises with workload",
         sets: &["behaviour.eng_overload=0", "behaviour.quit_workload=0"],
+        counted: true,
     },
 ];
 

@@ -216,7 +216,9 @@ impl Report {
              in the same model with that feedback cut (the overrides shown, applied to \
              every scenario as `--set` does), and the model's effect must exceed the \
              null's, paired by replicate (so a null that fails only for want of power \
-             is not counted as beaten).\n"
+             is not counted as beaten). Rows marked *not counted* cut only one of two \
+             loops behind a claim: they show whether either loop alone carries the \
+             pattern, and do not count toward the verdict.\n"
         );
         let _ = writeln!(
             s,
@@ -237,7 +239,12 @@ impl Report {
                 estimate_text(&n.null),
                 if n.null_holds { "yes" } else { "no" },
                 estimate_text(&n.difference),
-                if n.pass() { "pass" } else { "**FAIL**" }
+                match (n.spec.counted, n.pass()) {
+                    (true, true) => "pass",
+                    (true, false) => "**FAIL**",
+                    (false, true) => "beaten (not counted)",
+                    (false, false) => "not beaten (not counted)",
+                }
             );
         }
         let _ = writeln!(s, "\n### Mutation suite\n");
@@ -271,7 +278,8 @@ impl Report {
                         check
                     } else {
                         format!(
-                            "**not caught: not identified by the data** (nearest check: {check}; no documented pattern or figure separates this mechanism from the others, docs/ODD.md §9)"
+                            "**not caught: not identified by the data** (nearest check: {check}): {} (docs/ODD.md §9)",
+                            m.why
                         )
                     }
                 }

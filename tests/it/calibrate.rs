@@ -421,3 +421,44 @@ fn simulation_based_coverage() {
     // 0.8 (3 sd below nominal) would mean intervals too narrow.
     assert!(rate >= 0.8, "coverage {rate}");
 }
+
+/// Issue #12: the defaults are the shipped posterior's medians. Each
+/// calibrated coefficient's default must equal the weighted median of
+/// calibration/england/posterior.csv, rounded as written in the schema (two
+/// decimals; four for the monthly quit hazard): a recalibration that moves a
+/// median fails here until the default follows it.
+#[test]
+fn defaults_are_the_shipped_posterior_medians() {
+    let p = Posterior::load(&repo().join("calibration/england/posterior.csv")).unwrap();
+    assert_eq!(p.paths.len(), 9, "the shipped calibration has 9 priors");
+    for (d, path) in p.paths.iter().enumerate() {
+        let mut xs: Vec<(f64, f64)> = p
+            .values
+            .iter()
+            .zip(&p.weights)
+            .map(|(v, &w)| (v[d], w))
+            .collect();
+        xs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total: f64 = xs.iter().map(|x| x.1).sum();
+        let mut acc = 0.0;
+        let median = xs
+            .iter()
+            .find(|x| {
+                acc += x.1;
+                acc >= total / 2.0
+            })
+            .unwrap()
+            .0;
+        let spec = ccgsim::scenario::schema::spec(path).unwrap();
+        let step = if path.ends_with("quit_rate") {
+            1e-4
+        } else {
+            1e-2
+        };
+        assert!(
+            (spec.default - median).abs() <= step / 2.0 + 1e-12,
+            "{path}: default {} is not the posterior median {median:.5} rounded to {step}",
+            spec.default
+        );
+    }
+}
