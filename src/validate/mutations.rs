@@ -249,7 +249,7 @@ pub const MUTATIONS: &[Mutation] = &[
         name: "no-quality-premium",
         removes: "no quality premium",
         sets: &["ccg_finance.premium_max=0"],
-        caught_by: "N5",
+        caught_by: "5",
         caught: true,
         why: "",
     },
