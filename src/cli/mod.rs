@@ -112,7 +112,7 @@ struct RunArgs {
     posterior: Option<PathBuf>,
     /// Also write practices.csv: one row per replicate × CCG × month × practice
     /// (locality, list size, GPs, leader, ownership, engagement, workload,
-    /// finance, penalty, burnout, …; docs/ODD.md §6). It is large: about 100
+    /// finance, penalty, burnout, …; docs/ODD.md §6). It is large: about 90
     /// bytes per practice-month, so bound it with the options below; for large
     /// runs Parquet (`--format parquet`) is recommended over CSV
     #[arg(long, help_heading = "Per-practice output")]

@@ -422,6 +422,11 @@ pub const ROW_VALUE_BYTES: u64 = 16 + 16 + 1 + 1 + 4 + 9 + 1 + 12 + 9 + 9 + 9;
 pub struct RunRows {
     pub bytes: Vec<u8>,
     pub rows: u64,
+    /// The text of each practice's fixed cells (`practice` to `conflicted`,
+    /// with their commas), formatted at its first month and copied after:
+    /// `fixed[fixed_at[i]..fixed_at[i + 1]]` is practice i's.
+    fixed: Vec<u8>,
+    fixed_at: Vec<usize>,
 }
 
 impl RunRows {
@@ -432,41 +437,52 @@ impl RunRows {
         let rows = sel.months_of(months).saturating_mul(practices as u64);
         RunRows {
             bytes: Vec::with_capacity(rows.saturating_mul(row_bytes) as usize),
-            rows: 0,
+            ..RunRows::default()
         }
     }
 
     /// Append month `t` of run `id`, whose CCG is `ccg` under parameters `p`.
     pub fn push_month(&mut self, scenario: &RowPrefix, id: RunId, t: u32, ccg: &Ccg, p: &Params) {
         let ps = &ccg.practices;
-        let out = &mut self.bytes;
-        let mut keys = Vec::with_capacity(40);
-        keys.extend_from_slice(scenario.as_bytes());
+        let n = ps.len();
         let mut ib = itoa::Buffer::new();
+        if self.fixed_at.len() != n + 1 {
+            self.fixed.clear();
+            self.fixed_at.clear();
+            self.fixed_at.push(0);
+            let out = &mut self.fixed;
+            for i in 0..n {
+                for x in [i as u64, ps.locality[i] as u64] {
+                    out.extend_from_slice(ib.format(x).as_bytes());
+                    out.push(b',');
+                }
+                let list = ps.list_size[i];
+                for v in [list, eq::gps(p, list)] {
+                    push_number(v, out);
+                    out.push(b',');
+                }
+                out.extend_from_slice(if ps.conflicted[i] { b"1," } else { b"0," });
+                self.fixed_at.push(out.len());
+            }
+        }
+        let mut keys = Vec::with_capacity(64);
+        keys.extend_from_slice(scenario.as_bytes());
         for k in [id.replicate, id.ccg, t] {
             keys.extend_from_slice(ib.format(k).as_bytes());
             keys.push(b',');
         }
-        for i in 0..ps.len() {
+        let out = &mut self.bytes;
+        for i in 0..n {
             out.extend_from_slice(&keys);
-            let mut int = |x: u64, out: &mut Vec<u8>| {
-                out.extend_from_slice(ib.format(x).as_bytes());
-                out.push(b',');
-            };
-            int(i as u64, out);
-            int(ps.locality[i] as u64, out);
-            let list = ps.list_size[i];
-            push_number(list, out);
-            out.push(b',');
-            push_number(eq::gps(p, list), out);
-            out.push(b',');
+            out.extend_from_slice(&self.fixed[self.fixed_at[i]..self.fixed_at[i + 1]]);
             let leader = ps.leader[i];
-            int(ps.conflicted[i] as u64, out);
-            int(leader as u64, out);
-            int(ps.tenure[i] as u64, out);
+            out.extend_from_slice(if leader { b"1," } else { b"0," });
+            out.extend_from_slice(ib.format(ps.tenure[i]).as_bytes());
+            out.push(b',');
             push_number(ps.ownership[i], out);
             out.push(b',');
-            int(ps.engagement[i] as u64, out);
+            out.push(b'0' + ps.engagement[i].min(9));
+            out.push(b',');
             for v in [ps.workload[i], ps.finance[i], ps.penalty[i]] {
                 push_number(v, out);
                 out.push(b',');
@@ -476,7 +492,7 @@ impl RunRows {
             }
             out.push(b'\n');
         }
-        self.rows += ps.len() as u64;
+        self.rows += n as u64;
     }
 }
 
