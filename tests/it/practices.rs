@@ -7,6 +7,9 @@ use ccgsim::output::practices::{COLUMNS, Kind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// One CSV row: column name → cell.
+type Row = BTreeMap<String, String>;
+
 const SCENARIO: &str = r#"
 [scenario]
 name = "practices-test"
@@ -39,7 +42,7 @@ fn read(dir: &Path, out: &str, file: &str) -> String {
 }
 
 /// Data rows of a CSV as maps from column name to cell.
-fn table(text: &str) -> Vec<BTreeMap<String, String>> {
+fn table(text: &str) -> Vec<Row> {
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
     lines
@@ -55,13 +58,13 @@ fn table(text: &str) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
+fn num(row: &Row, col: &str) -> f64 {
     row[col]
         .parse()
         .unwrap_or_else(|_| panic!("{col} = {:?}", row[col]))
 }
 
-fn key(row: &BTreeMap<String, String>) -> (u64, u64, u64) {
+fn key(row: &Row) -> (u64, u64, u64) {
     let k = |c: &str| row[c].parse::<u64>().unwrap();
     (k("replicate"), k("ccg"), k("month"))
 }
@@ -128,7 +131,7 @@ fn every_practice_month_is_written_and_agrees_with_the_timeseries() {
     );
 
     // Group by (replicate, ccg, month) and compare with the timeseries row.
-    let mut groups: BTreeMap<(u64, u64, u64), Vec<&BTreeMap<String, String>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u64, u64, u64), Vec<&Row>> = BTreeMap::new();
     for r in &rows {
         groups.entry(key(r)).or_default().push(r);
     }
@@ -149,9 +152,7 @@ fn every_practice_month_is_written_and_agrees_with_the_timeseries() {
         for (i, r) in g.iter().enumerate() {
             assert_eq!(num(r, "practice") as usize, i);
         }
-        let count = |f: &dyn Fn(&BTreeMap<String, String>) -> bool| {
-            g.iter().filter(|r| f(r)).count() as f64
-        };
+        let count = |f: &dyn Fn(&Row) -> bool| g.iter().filter(|r| f(r)).count() as f64;
         // Counts and shares of counts are exact (up to the timeseries' 6 decimals).
         close(
             count(&|r| num(r, "engagement") >= 1.0) / n,
@@ -173,8 +174,7 @@ fn every_practice_month_is_written_and_agrees_with_the_timeseries() {
         let localities = g.iter().map(|r| num(r, "locality")).fold(0.0, f64::max) + 1.0;
         close(localities, num(t, "localities"), 0.0, "localities", &k);
         // Means of values rounded to 6 decimals: within 1e-6 of the timeseries.
-        let mean =
-            |f: &dyn Fn(&BTreeMap<String, String>) -> f64| g.iter().map(|r| f(r)).sum::<f64>() / n;
+        let mean = |f: &dyn Fn(&Row) -> f64| g.iter().map(|r| f(r)).sum::<f64>() / n;
         close(
             mean(&|r| num(r, "workload")),
             num(t, "workload"),
