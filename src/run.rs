@@ -1,5 +1,6 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/).
+//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/; with
+//! `practices`, practices.csv: see [`crate::output::practices`]).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
@@ -78,6 +79,9 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let clock = Instant::now();
     let pool = engine::pool(opts.threads)?;
     let threads = pool.current_num_threads();
+    if let Some(s) = &opts.practices {
+        s.check(&scn)?;
+    }
     if opts.check_space {
         let (ts, sm) = space::run_output_bytes(&scn);
         let figures = if opts.plots {
@@ -88,9 +92,6 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         let rows = (opts.practices.as_ref()).map_or(0, |s| s.output_bytes(&scn));
         let needed = ts.saturating_add(sm).saturating_add(figures);
         space::check_free_space(&opts.out, needed.saturating_add(rows))?;
-    }
-    if let Some(s) = &opts.practices {
-        s.check(&scn)?;
     }
     let batch = batch_size_with(&scn, threads, opts.practices.as_ref());
     let practice_row_bytes = (opts.practices.as_ref()).map_or(0, |s| s.row_bytes(&scn));

@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
+    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json (and practices.csv with --practices)
     Run(RunArgs),
     /// Draw figures: compare results, map a sweep, or show hysteresis
     #[command(subcommand)]
