@@ -53,6 +53,8 @@ measure() {
 }
 
 echo "# $(nproc) cores, $repeats repeats, medians; $(date -u +%FT%TZ)"
+# SECTION=practices runs only the last section.
+if [[ ${SECTION:-all} == all ]]; then
 echo "## England 2013 (211 CCGs), 120 months x 100 replicates, timeseries.csv written"
 for t in 1 2; do measure "england threads=$t" "$england" --months 120 --replicates 100 --threads "$t"; done
 echo "## peak memory against replicates (England, 2 threads)"
@@ -66,3 +68,10 @@ done
 printf '[scenario]\nmonths = 120\nreplicates = 1000\nseed = 1\n[ccg]\npractices = 40\n' >"$work/m.toml"
 for m in 30 60 240; do measure "practices=40 months=$m replicates=1000" "$work/m.toml" --threads 1 --months "$m"; done
 for r in 100 10000; do measure "practices=40 months=120 replicates=$r" "$work/m.toml" --threads 1 --replicates "$r"; done
+fi
+
+echo "## practices.csv (England, 120 months, 2 threads, no figures): cost and peak memory"
+measure "england replicates=10 timeseries only" "$england" --months 120 --replicates 10 --threads 2 --no-plots
+measure "england replicates=10 --practices" "$england" --months 120 --replicates 10 --threads 2 --no-plots --practices
+measure "england replicates=10 --practices-every 12" "$england" --months 120 --replicates 10 --threads 2 --no-plots --practices --practices-every 12
+measure "england replicates=100 --practices-every 12" "$england" --months 120 --replicates 100 --threads 2 --no-plots --practices --practices-every 12

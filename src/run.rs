@@ -1,8 +1,10 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/).
+//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/; with
+//! `practices`, practices.csv: see [`crate::output::practices`]).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
+use crate::output::practices::{self, RunRows};
 use crate::output::{Manifest, ResultDir, space, tables};
 use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
@@ -21,6 +23,8 @@ pub struct RunOptions {
     pub check_space: bool,
     /// Draw the figures into `plots/` (collected in memory as the runs finish).
     pub plots: bool,
+    /// Also write `practices.csv` (one row per practice and month) for these rows.
+    pub practices: Option<practices::Selection>,
 }
 
 impl RunOptions {
@@ -34,6 +38,7 @@ impl RunOptions {
             quiet: true,
             check_space: true,
             plots: true,
+            practices: None,
         }
     }
 }
@@ -54,7 +59,18 @@ const BATCH_MEMORY_BYTES: u64 = 256 << 20;
 
 /// Runs per batch: enough for every worker, within [`BATCH_MEMORY_BYTES`].
 pub fn batch_size(scn: &Scenario, threads: usize) -> u64 {
-    let by_memory = (BATCH_MEMORY_BYTES / space::run_memory_bytes(scn).max(1)).max(1);
+    batch_size_with(scn, threads, None)
+}
+
+/// Runs per batch when each run also holds its `practices.csv` rows.
+pub fn batch_size_with(
+    scn: &Scenario,
+    threads: usize,
+    practices: Option<&practices::Selection>,
+) -> u64 {
+    let rows = practices.map_or(0, |s| s.run_memory_bytes(scn));
+    let per_run = space::run_memory_bytes(scn).saturating_add(rows);
+    let by_memory = (BATCH_MEMORY_BYTES / per_run.max(1)).max(1);
     (BATCH_PER_THREAD * threads.max(1) as u64).min(by_memory)
 }
 
@@ -63,6 +79,9 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let clock = Instant::now();
     let pool = engine::pool(opts.threads)?;
     let threads = pool.current_num_threads();
+    if let Some(s) = &opts.practices {
+        s.check(&scn)?;
+    }
     if opts.check_space {
         let (ts, sm) = space::run_output_bytes(&scn);
         let figures = if opts.plots {
@@ -70,15 +89,25 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         } else {
             0
         };
-        space::check_free_space(&opts.out, ts.saturating_add(sm).saturating_add(figures))?;
+        let rows = (opts.practices.as_ref()).map_or(0, |s| s.output_bytes(&scn));
+        let needed = ts.saturating_add(sm).saturating_add(figures);
+        space::check_free_space(&opts.out, needed.saturating_add(rows))?;
     }
-    let batch = batch_size(&scn, threads);
+    let batch = batch_size_with(&scn, threads, opts.practices.as_ref());
+    let practice_row_bytes = (opts.practices.as_ref()).map_or(0, |s| s.row_bytes(&scn));
     let plan = Plan::new(scn);
     let dir = ResultDir::create_for(&opts.out, opts.force, "run")?;
     let mut ts = dir.file("timeseries.csv")?;
     let mut sm = dir.file("summary.csv")?;
     ts.write(&tables::timeseries_header(), 0)?;
     sm.write(&tables::summary_header(), 0)?;
+    let mut pf = match &opts.practices {
+        Some(_) => Some(dir.file("practices.csv")?),
+        None => None,
+    };
+    if let Some(pf) = &mut pf {
+        pf.write(&practices::header(), 0)?;
+    }
 
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
@@ -89,14 +118,30 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
             0..runs,
             batch,
             |i| {
-                let rec = plan.record(i);
+                let id = plan.run_id(i);
+                let selected = (opts.practices.as_ref()).filter(|s| s.includes(id));
+                let mut rows = selected.map(|s| {
+                    let n = plan.sizes[id.ccg as usize];
+                    RunRows::for_run(s, plan.scenario.months, n, practice_row_bytes)
+                });
+                let rec = match (selected, &mut rows) {
+                    (Some(s), Some(r)) => plan.record_with(i, |t, ccg, p| {
+                        if s.includes_month(t) {
+                            r.push_month(&scenario, id, t, ccg, p);
+                        }
+                    }),
+                    _ => plan.record(i),
+                };
                 // Reduced here, on the worker, so the writer thread only copies.
                 let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
-                (tables::format_run(&rec, true, &scenario), series)
+                (tables::format_run(&rec, true, &scenario), series, rows)
             },
-            |i, (f, series)| {
+            |i, (f, series, rows)| {
                 ts.write(&f.timeseries, f.timeseries_rows)?;
                 sm.write(&f.summary, 1)?;
+                if let (Some(pf), Some(r)) = (&mut pf, rows) {
+                    pf.write(&r.bytes, r.rows)?;
+                }
                 if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
                     figs.add(i, ccg, &values);
                 }
@@ -110,6 +155,10 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let mut manifest = Manifest::for_run(&plan.scenario, threads, started);
     manifest.files.insert("timeseries.csv".into(), ts.finish()?);
     manifest.files.insert("summary.csv".into(), sm.finish()?);
+    if let Some(pf) = pf {
+        manifest.files.insert("practices.csv".into(), pf.finish()?);
+        manifest.practices = opts.practices.as_ref().map(|s| s.describe());
+    }
     if let Some(figs) = figures {
         let plots = dir.staging().join("plots");
         for f in pool.install(|| figs.write(&plots))? {

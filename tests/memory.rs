@@ -6,6 +6,7 @@
 
 use ccgsim::model::Ccg;
 use ccgsim::model::rng::Stream;
+use ccgsim::output::practices::Selection;
 use ccgsim::run::{RunOptions, run};
 use ccgsim::scenario::{Params, parse};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -48,20 +49,23 @@ fn bytes_per_practice(n: usize) -> f64 {
     total as f64 / n as f64
 }
 
-/// Peak heap bytes of a whole `run` (simulate, format, write) of `replicates`.
-fn peak_of_run(dir: &Path, replicates: u32) -> usize {
+/// Peak heap bytes of a whole `run` (simulate, format, write) of `replicates`,
+/// with `practices.csv` for this selection if given.
+fn peak_of_run(dir: &Path, replicates: u32, practices: Option<Selection>) -> usize {
     let text = format!(
         "[scenario]\nmonths = 24\nreplicates = {replicates}\n[population]\npractices = [12, 40, 150]\n"
     );
     let scn = parse(&text, Path::new("memory.toml")).unwrap();
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
+    let out = dir.join(format!("r{replicates}-{}", practices.is_some()));
     let opts = RunOptions {
         threads: 1,
         // Figures keep a capped sample (plot::sample, tested there); this
         // measures the streaming of results alone.
         plots: false,
-        ..RunOptions::new(dir.join(format!("r{replicates}")))
+        practices,
+        ..RunOptions::new(out)
     };
     run(scn, &opts).unwrap();
     PEAK.load(Relaxed) - base
@@ -76,11 +80,28 @@ fn practice_state_is_small_and_runs_stream() {
     }
     // 300 vs 3000 CCG-runs: 10 batches against 94 on one thread.
     let dir = tempfile::tempdir().unwrap();
-    let small = peak_of_run(dir.path(), 100);
-    let large = peak_of_run(dir.path(), 1000);
+    let small = peak_of_run(dir.path(), 100, None);
+    let large = peak_of_run(dir.path(), 1000, None);
     eprintln!("peak heap: {small} bytes (100 replicates), {large} bytes (1000 replicates)");
     assert!(
         (large as f64) < 1.25 * small as f64,
         "peak heap grew from {small} to {large} bytes with 10x the replicates"
+    );
+    // The same with practices.csv (months 0, 6, …, 24: 1 million rows, about
+    // 90 MB, at 1000 replicates): the rows stream out run by run.
+    let every = || Some(Selection::parse(Some(6), None, None).unwrap());
+    let small_p = peak_of_run(dir.path(), 100, every());
+    let large_p = peak_of_run(dir.path(), 1000, every());
+    let written = std::fs::metadata(dir.path().join("r1000-true/practices.csv"))
+        .unwrap()
+        .len();
+    eprintln!(
+        "peak heap with --practices: {small_p} bytes (100 replicates), {large_p} bytes \
+         (1000 replicates, practices.csv {written} bytes)"
+    );
+    assert!(written > 5 * large_p as u64, "the large run is not large");
+    assert!(
+        (large_p as f64) < 1.25 * small_p as f64,
+        "peak heap with --practices grew from {small_p} to {large_p} bytes with 10x the replicates"
     );
 }

@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
+    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json (and practices.csv with --practices)
     Run(RunArgs),
     /// Draw figures: compare results, map a sweep, or show hysteresis
     #[command(subcommand)]
@@ -110,6 +110,37 @@ struct RunArgs {
     /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
     #[arg(long)]
     posterior: Option<PathBuf>,
+    /// Also write practices.csv: one row per replicate × CCG × month × practice
+    /// (locality, list size, GPs, leader, ownership, engagement, workload,
+    /// finance, penalty, burnout, …; docs/ODD.md §6). It is large: about 90
+    /// bytes per practice-month, so bound it with the options below; for large
+    /// runs Parquet (`--format parquet`) is recommended over CSV
+    #[arg(long, help_heading = "Per-practice output")]
+    practices: bool,
+    /// Write months 0, K, 2K, … only [default: 1, every month]
+    #[arg(
+        long,
+        value_name = "K",
+        requires = "practices",
+        help_heading = "Per-practice output"
+    )]
+    practices_every: Option<u32>,
+    /// Write these replicates only, e.g. 0,1,5-9 [default: all]
+    #[arg(
+        long,
+        value_name = "LIST",
+        requires = "practices",
+        help_heading = "Per-practice output"
+    )]
+    practices_replicates: Option<String>,
+    /// Write these CCGs only, e.g. 0-3 [default: all]
+    #[arg(
+        long,
+        value_name = "LIST",
+        requires = "practices",
+        help_heading = "Per-practice output"
+    )]
+    practices_ccgs: Option<String>,
 }
 
 pub fn main() -> Result<()> {
@@ -184,12 +215,26 @@ pub fn note(quiet: bool, text: &str) {
 }
 
 fn cmd_run(a: RunArgs) -> Result<()> {
+    // Options first: a malformed list is refused before the scenario is read.
+    let practices = a
+        .practices
+        .then(|| {
+            ccgsim::output::practices::Selection::parse(
+                a.practices_every,
+                a.practices_replicates.as_deref(),
+                a.practices_ccgs.as_deref(),
+            )
+        })
+        .transpose()?;
     let mut scn = load(&a.scenario)?;
     for n in scn.override_from_command_line(a.seed, a.replicates, a.months)? {
         note(a.exec.quiet, &n);
     }
     let posterior = ccgsim::calibrate::posterior::load_opt(a.posterior.as_deref())?;
     ccgsim::calibrate::posterior::attach(&mut scn, &posterior);
+    if let Some(s) = &practices {
+        s.check(&scn)?;
+    }
     let out = a.out.unwrap_or_else(|| default_out(&a.scenario));
     // Refuse an existing result before announcing (or doing) anything.
     ccgsim::output::result_dir::check_target(&out, a.exec.force, Some("run"))?;
@@ -213,6 +258,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             quiet: a.exec.quiet,
             check_space: !a.no_space_check,
             plots: !a.no_plots,
+            practices,
         },
     )?;
     if a.exec.quiet {

@@ -90,10 +90,25 @@ impl Plan {
 
     /// Run one CCG and keep every month's observation.
     pub fn record(&self, index: u64) -> RunRecord {
+        self.record_with(index, |_, _, _| {})
+    }
+
+    /// As [`record`](Self::record), also showing each month's CCG (after its
+    /// observation is taken) and the parameters in force to `also`, which
+    /// only reads it: the run and its record are the same as without it.
+    pub fn record_with(
+        &self,
+        index: u64,
+        mut also: impl FnMut(u32, &Ccg, &crate::scenario::Params),
+    ) -> RunRecord {
         let id = self.run_id(index);
         let mut months = Vec::with_capacity(self.scenario.months as usize + 1);
         let schedule = self.schedule_of(id.replicate);
-        let ccg = self.simulate(id, |t, c| months.push(c.observe(schedule.params(t))));
+        let ccg = self.simulate(id, |t, c| {
+            let p = schedule.params(t);
+            months.push(c.observe(p));
+            also(t, c, p);
+        });
         RunRecord {
             id,
             practices: self.sizes[id.ccg as usize],

@@ -29,6 +29,9 @@ pub struct Manifest {
     pub finished_at: String,
     pub elapsed_seconds: f64,
     pub files: BTreeMap<String, FileInfo>,
+    /// The rows `practices.csv` holds (`run --practices`), if written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practices: Option<crate::output::practices::Described>,
     /// Written last: a result whose manifest says complete holds every run.
     pub complete: bool,
 }
@@ -65,6 +68,7 @@ impl Manifest {
             finished_at: timestamp(now),
             elapsed_seconds: now.duration_since(started).map_or(0.0, |d| d.as_secs_f64()),
             files: BTreeMap::new(),
+            practices: None,
             complete: false,
         }
     }

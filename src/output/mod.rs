@@ -2,6 +2,7 @@
 //! that appears atomically.
 
 pub mod manifest;
+pub mod practices;
 pub mod result_dir;
 pub mod space;
 pub mod tables;

@@ -26,6 +26,11 @@ impl RowPrefix {
         b.push(b',');
         RowPrefix(b)
     }
+
+    /// The cell and its comma, as written.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 pub const SUMMARY_OUTCOME: [&str; 2] = ["failed", "failed_month"];
 

@@ -575,4 +575,53 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
             ),
         }
     }
+    expected_practice_rows(m, files, reps, months, v);
+}
+
+/// `practices.csv` (`run --practices`) holds the rows its recorded selection makes.
+fn expected_practice_rows(
+    m: &Value,
+    files: &serde_json::Map<String, Value>,
+    reps: u64,
+    months: u64,
+    v: &mut Verification,
+) {
+    use super::practices::{Described, Selection};
+    let listed = files
+        .get("practices.csv")
+        .map(|f| f.get("rows").and_then(Value::as_u64));
+    let recorded = m.get("practices");
+    let (Some(rows), Some(recorded)) = (listed, recorded) else {
+        if listed.is_some() != recorded.is_some() {
+            v.flag(
+                Verdict::Tampered,
+                "manifest.json lists practices.csv without its selection `practices`, or the reverse"
+                    .into(),
+            );
+        }
+        return;
+    };
+    let sizes: Option<Vec<u32>> = m
+        .get("ccg_sizes")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(|x| x.as_u64().map(|n| n as u32)).collect());
+    let selection = serde_json::from_value::<Described>(recorded.clone())
+        .ok()
+        .and_then(|d| Selection::from_described(&d).ok());
+    let (Some(sizes), Some(selection), Some(rows)) = (sizes, selection, rows) else {
+        v.flag(
+            Verdict::Tampered,
+            "manifest.json: `practices` or the rows of practices.csv are malformed".into(),
+        );
+        return;
+    };
+    let want = selection.rows_of(&sizes, reps as u32, months as u32);
+    if rows != want {
+        v.flag(
+            Verdict::Tampered,
+            format!(
+                "practices.csv: the manifest records {rows} rows but its selection (`practices`) makes {want}"
+            ),
+        );
+    }
 }

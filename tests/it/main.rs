@@ -16,6 +16,7 @@ mod mutations;
 mod odd_doc;
 mod patterns;
 mod plots;
+mod practices;
 mod proptest_model;
 mod proptest_parse;
 mod researcher;

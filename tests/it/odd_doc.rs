@@ -112,3 +112,26 @@ fn odd_names_a_removal_for_every_mechanism_parameter_it_cites() {
         }
     }
 }
+
+#[test]
+fn odd_lists_every_practices_column_with_its_type_and_unit() {
+    use ccgsim::output::practices::{COLUMNS, Kind};
+    let doc = odd();
+    let start = doc
+        .find("**Per-practice output**")
+        .expect("ODD §6 describes practices.csv");
+    let section = &doc[start..doc[start..].find("\n## ").map_or(doc.len(), |e| start + e)];
+    for c in COLUMNS {
+        let cells = row(section, c.name)
+            .unwrap_or_else(|| panic!("practices.csv column {} missing from ODD §6", c.name));
+        let kind = match (c.kind, c.nullable) {
+            (Kind::Text, _) => "text",
+            (Kind::Int, _) => "integer",
+            (Kind::Float, false) => "real",
+            (Kind::Float, true) => "real or empty",
+        };
+        assert_eq!(cells[1], kind, "{}: type", c.name);
+        assert_eq!(cells[2], c.unit, "{}: unit", c.name);
+        assert_eq!(cells[3], c.doc, "{}: meaning", c.name);
+    }
+}
