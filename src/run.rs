@@ -1,9 +1,10 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/).
+//! (timeseries.csv, summary.csv — or .parquet with `--format parquet` —
+//! manifest.json, and figures in plots/).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
-use crate::output::{Manifest, ResultDir, space, tables};
+use crate::output::{Format, HashedFile, Manifest, ResultDir, space, tables};
 use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
@@ -21,6 +22,8 @@ pub struct RunOptions {
     pub check_space: bool,
     /// Draw the figures into `plots/` (collected in memory as the runs finish).
     pub plots: bool,
+    /// Table format: CSV (default) or Parquet.
+    pub format: Format,
 }
 
 impl RunOptions {
@@ -34,6 +37,7 @@ impl RunOptions {
             quiet: true,
             check_space: true,
             plots: true,
+            format: Format::Csv,
         }
     }
 }
@@ -75,10 +79,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let batch = batch_size(&scn, threads);
     let plan = Plan::new(scn);
     let dir = ResultDir::create_for(&opts.out, opts.force, "run")?;
-    let mut ts = dir.file("timeseries.csv")?;
-    let mut sm = dir.file("summary.csv")?;
-    ts.write(&tables::timeseries_header(), 0)?;
-    sm.write(&tables::summary_header(), 0)?;
+    let mut out = Tables::create(&dir, opts.format, &plan.scenario.name)?;
 
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
@@ -92,11 +93,10 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
                 let rec = plan.record(i);
                 // Reduced here, on the worker, so the writer thread only copies.
                 let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
-                (tables::format_run(&rec, true, &scenario), series)
+                (Rows::of(opts.format, &rec, &scenario), series)
             },
-            |i, (f, series)| {
-                ts.write(&f.timeseries, f.timeseries_rows)?;
-                sm.write(&f.summary, 1)?;
+            |i, (rows, series)| {
+                out.add(rows)?;
                 if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
                     figs.add(i, ccg, &values);
                 }
@@ -108,8 +108,9 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     progress.finish();
 
     let mut manifest = Manifest::for_run(&plan.scenario, threads, started);
-    manifest.files.insert("timeseries.csv".into(), ts.finish()?);
-    manifest.files.insert("summary.csv".into(), sm.finish()?);
+    let (ts, sm) = out.finish()?;
+    manifest.files.insert(opts.format.file("timeseries"), ts);
+    manifest.files.insert(opts.format.file("summary"), sm);
     if let Some(figs) = figures {
         let plots = dir.staging().join("plots");
         for f in pool.install(|| figs.write(&plots))? {
@@ -129,4 +130,74 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         practice_months,
         seconds: clock.elapsed().as_secs_f64(),
     })
+}
+
+/// The run's two tables in the chosen format.
+enum Tables {
+    Csv(HashedFile, HashedFile),
+    #[cfg(feature = "parquet")]
+    Parquet(crate::output::run_parquet::RunTables),
+}
+
+/// One run's rows, made on its worker thread.
+enum Rows {
+    Csv(tables::FormattedRun),
+    #[cfg(feature = "parquet")]
+    Parquet(crate::output::run_parquet::RunRows),
+}
+
+impl Rows {
+    fn of(format: Format, rec: &crate::engine::RunRecord, scenario: &tables::RowPrefix) -> Rows {
+        match format {
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Rows::Parquet(crate::output::run_parquet::RunRows::of(rec)),
+            _ => Rows::Csv(tables::format_run(rec, true, scenario)),
+        }
+    }
+}
+
+impl Tables {
+    fn create(dir: &ResultDir, format: Format, scenario: &str) -> Result<Tables> {
+        match format {
+            Format::Csv => {
+                let mut ts = dir.file("timeseries.csv")?;
+                let mut sm = dir.file("summary.csv")?;
+                ts.write(&tables::timeseries_header(), 0)?;
+                sm.write(&tables::summary_header(), 0)?;
+                Ok(Tables::Csv(ts, sm))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Ok(Tables::Parquet(
+                crate::output::run_parquet::RunTables::create(dir, scenario)?,
+            )),
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => {
+                let _ = scenario;
+                Err(crate::error::Error::Usage(
+                    "this ccgsim was built without the `parquet` cargo feature".into(),
+                ))
+            }
+        }
+    }
+
+    fn add(&mut self, rows: Rows) -> Result<()> {
+        match (self, rows) {
+            (Tables::Csv(ts, sm), Rows::Csv(f)) => {
+                ts.write(&f.timeseries, f.timeseries_rows)?;
+                sm.write(&f.summary, 1)
+            }
+            #[cfg(feature = "parquet")]
+            (Tables::Parquet(t), Rows::Parquet(r)) => t.add(&r),
+            #[cfg(feature = "parquet")]
+            _ => unreachable!("rows are made for their tables"),
+        }
+    }
+
+    fn finish(self) -> Result<(crate::output::FileInfo, crate::output::FileInfo)> {
+        match self {
+            Tables::Csv(ts, sm) => Ok((ts.finish()?, sm.finish()?)),
+            #[cfg(feature = "parquet")]
+            Tables::Parquet(t) => t.finish(),
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json
+    /// Run a scenario and write timeseries.csv, summary.csv (or .parquet) and manifest.json
     Run(RunArgs),
     /// Draw figures: compare results, map a sweep, or show hysteresis
     #[command(subcommand)]
@@ -110,6 +110,9 @@ struct RunArgs {
     /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
     #[arg(long)]
     posterior: Option<PathBuf>,
+    /// Table format: csv, or parquet (timeseries.parquet, summary.parquet)
+    #[arg(long, default_value = "csv", value_name = "csv|parquet")]
+    format: String,
 }
 
 pub fn main() -> Result<()> {
@@ -184,6 +187,7 @@ pub fn note(quiet: bool, text: &str) {
 }
 
 fn cmd_run(a: RunArgs) -> Result<()> {
+    let format = ccgsim::output::Format::parse(&a.format)?;
     let mut scn = load(&a.scenario)?;
     for n in scn.override_from_command_line(a.seed, a.replicates, a.months)? {
         note(a.exec.quiet, &n);
@@ -213,6 +217,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             quiet: a.exec.quiet,
             check_space: !a.no_space_check,
             plots: !a.no_plots,
+            format,
         },
     )?;
     if a.exec.quiet {

@@ -330,8 +330,15 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         };
         let path = dir.join(name);
         let (got_rows, got_bytes, got_hash) = match open_inside(dir, name) {
-            Ok((f, _)) => measure(f, name.ends_with(".csv"), bytes)
-                .map_err(|e| Error::io("read", &path, e))?,
+            Ok((f, _)) => {
+                let (mut got_rows, got_bytes, got_hash) =
+                    measure(f, name.ends_with(".csv"), bytes)
+                        .map_err(|e| Error::io("read", &path, e))?;
+                if super::format::is_parquet(Path::new(name)) {
+                    got_rows = parquet_rows(&path, rows);
+                }
+                (got_rows, got_bytes, got_hash)
+            }
             Err(Unreadable::Missing) => {
                 v.flag(Verdict::Tampered, format!("{name} is listed but missing"));
                 continue;
@@ -416,6 +423,22 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         v.unlisted = extra;
     }
     Ok(v)
+}
+
+/// Data rows of a Parquet table, from its footer (0 if it is not readable
+/// Parquet). Built without Parquet support, the rows cannot be counted and the
+/// manifest's `recorded` is taken (the BLAKE3 hash still covers every byte).
+fn parquet_rows(path: &Path, recorded: u64) -> u64 {
+    #[cfg(feature = "parquet")]
+    {
+        let _ = recorded;
+        super::parquet::footer_rows(path).unwrap_or(0)
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = path;
+        recorded
+    }
 }
 
 /// A sweep (or shard) result holds one points.csv row per design point and one
@@ -552,9 +575,11 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
         return;
     };
     let runs = reps.saturating_mul(ccgs);
+    let format = super::Format::of_listing("summary", files.keys());
+    let (summary, timeseries) = (format.file("summary"), format.file("timeseries"));
     for (name, want) in [
-        ("summary.csv", runs),
-        ("timeseries.csv", runs.saturating_mul(months + 1)),
+        (summary.as_str(), runs),
+        (timeseries.as_str(), runs.saturating_mul(months + 1)),
     ] {
         match files.get(name).and_then(|f| f.get("rows")).and_then(Value::as_u64) {
             Some(rows) if rows == want => {}
@@ -562,7 +587,7 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
                 Verdict::Tampered,
                 format!(
                     "{name}: the manifest records {rows} rows but {reps} replicates × {ccgs} CCG(s){} make {want}",
-                    if name == "timeseries.csv" {
+                    if name == timeseries {
                         format!(" × {} months", months + 1)
                     } else {
                         String::new()

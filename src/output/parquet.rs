@@ -1,0 +1,354 @@
+//! Parquet tables (`--format parquet`), written with the Apache `parquet` crate's
+//! low-level column writer (no Arrow layer: it would double the build for no
+//! gain here) and compressed with Snappy (pure Rust, fast, every reader has it).
+//!
+//! A table is a schema (column name and exact type) and rows pushed one value
+//! at a time, in column order. Values collect in typed column buffers and a row
+//! group is written every [`ROW_GROUP_ROWS`] rows, so memory stays bounded
+//! however long the table. The bytes depend only on the rows: the writer's
+//! `created_by` is fixed and no time is recorded, so the same rows give the
+//! same file on any thread count.
+//!
+//! Missing values: a CSV cell left empty (NaN, undefined) is a null in a
+//! nullable column, which pandas reads as NaN, as it reads the empty cell.
+//!
+//! The reader turns rows back into CSV-like text records (numbers formatted
+//! exactly as the CSV writer formats them), so every command that reads a CSV
+//! table reads the Parquet one through the same code.
+
+use super::HashedFile;
+use super::result_dir::FileInfo;
+use crate::error::{Error, Result};
+use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::record::Field;
+use parquet::record::reader::RowIter;
+use parquet::schema::types::Type;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rows per row group: about 40 MB of buffered values for a timeseries table
+/// (~35 columns × 8 bytes), and groups large enough to compress well.
+pub const ROW_GROUP_ROWS: usize = 1 << 17;
+
+/// The `created_by` written into every file (fixed: no build or time in it).
+pub const CREATED_BY: &str = concat!("ccgsim ", env!("CARGO_PKG_VERSION"));
+
+/// A column's exact type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// UTF-8 text (Parquet BYTE_ARRAY, logical type STRING).
+    Utf8,
+    /// A whole number (Parquet INT64).
+    Int64,
+    /// A double (Parquet DOUBLE); NaN is written as null in a nullable column.
+    Float64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    /// May hold nulls (empty CSV cells).
+    pub nullable: bool,
+}
+
+impl Column {
+    pub fn new(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.to_string(),
+            ty,
+            nullable,
+        }
+    }
+}
+
+fn schema(cols: &[Column]) -> Result<Type> {
+    let fields = cols
+        .iter()
+        .map(|c| {
+            let (physical, logical) = match c.ty {
+                ColumnType::Utf8 => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
+                ColumnType::Int64 => (Physical::INT64, None),
+                ColumnType::Float64 => (Physical::DOUBLE, None),
+            };
+            Type::primitive_type_builder(&c.name, physical)
+                .with_repetition(if c.nullable {
+                    Repetition::OPTIONAL
+                } else {
+                    Repetition::REQUIRED
+                })
+                .with_logical_type(logical)
+                .build()
+                .map(Arc::new)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(pq_error)?;
+    Type::group_type_builder("schema")
+        .with_fields(fields)
+        .build()
+        .map_err(pq_error)
+}
+
+fn pq_error(e: parquet::errors::ParquetError) -> Error {
+    Error::Refused(format!("parquet: {e}"))
+}
+
+/// The hashed file under the Parquet writer.
+struct Sink(HashedFile);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .write(buf, 0)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One column's values of the row group being filled; nulls are only in the
+/// definition levels (1 = present, 0 = null) of nullable columns.
+enum Values {
+    Utf8(Vec<ByteArray>),
+    Int64(Vec<i64>),
+    Float64(Vec<f64>),
+}
+
+/// A Parquet table being written into a result folder (see the module doc).
+pub struct TableWriter {
+    path: PathBuf,
+    writer: SerializedFileWriter<Sink>,
+    cols: Vec<Column>,
+    values: Vec<Values>,
+    defs: Vec<Vec<i16>>,
+    /// Column the next pushed value belongs to.
+    next: usize,
+    group_rows: usize,
+    rows_in_group: usize,
+    rows: u64,
+}
+
+impl TableWriter {
+    /// A new table `path` (inside a result folder's staging area), hashed as written.
+    pub fn create(path: &Path, cols: Vec<Column>) -> Result<TableWriter> {
+        Self::with_group_rows(path, cols, ROW_GROUP_ROWS)
+    }
+
+    /// [`create`](Self::create) with `group_rows` rows per row group (tests).
+    pub fn with_group_rows(
+        path: &Path,
+        cols: Vec<Column>,
+        group_rows: usize,
+    ) -> Result<TableWriter> {
+        let props = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(CREATED_BY.to_string())
+            .build();
+        let file = HashedFile::create(path)?;
+        let writer = SerializedFileWriter::new(Sink(file), Arc::new(schema(&cols)?), props.into())
+            .map_err(|e| Error::Refused(format!("{}: {e}", path.display())))?;
+        let values = cols
+            .iter()
+            .map(|c| match c.ty {
+                ColumnType::Utf8 => Values::Utf8(Vec::new()),
+                ColumnType::Int64 => Values::Int64(Vec::new()),
+                ColumnType::Float64 => Values::Float64(Vec::new()),
+            })
+            .collect();
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            writer,
+            defs: vec![Vec::new(); cols.len()],
+            cols,
+            values,
+            next: 0,
+            group_rows: group_rows.max(1),
+            rows_in_group: 0,
+            rows: 0,
+        })
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.cols
+    }
+
+    fn advance(&mut self, present: bool) {
+        let c = self.next;
+        if self.cols[c].nullable {
+            self.defs[c].push(present as i16);
+        } else {
+            assert!(present, "null in required column {}", self.cols[c].name);
+        }
+        self.next += 1;
+    }
+
+    /// The next value, a text column's.
+    pub fn push_text(&mut self, v: &ByteArray) {
+        match &mut self.values[self.next] {
+            Values::Utf8(b) => b.push(v.clone()),
+            _ => panic!("column {} is not text", self.cols[self.next].name),
+        }
+        self.advance(true);
+    }
+
+    /// The next value, a whole-number column's (`None`: null).
+    pub fn push_int(&mut self, v: Option<i64>) {
+        match (&mut self.values[self.next], v) {
+            (Values::Int64(b), Some(v)) => b.push(v),
+            (Values::Int64(_), None) => {}
+            _ => panic!("column {} is not whole numbers", self.cols[self.next].name),
+        }
+        self.advance(v.is_some());
+    }
+
+    /// The next value, a double column's (NaN: null).
+    pub fn push_float(&mut self, v: f64) {
+        let present = !v.is_nan();
+        match &mut self.values[self.next] {
+            Values::Float64(b) if present => b.push(v),
+            Values::Float64(_) => {}
+            _ => panic!("column {} is not doubles", self.cols[self.next].name),
+        }
+        self.advance(present);
+    }
+
+    /// Close the row whose values were pushed; writes a row group when full.
+    pub fn end_row(&mut self) -> Result<()> {
+        assert_eq!(self.next, self.cols.len(), "a row needs every column");
+        self.next = 0;
+        self.rows += 1;
+        self.rows_in_group += 1;
+        if self.rows_in_group >= self.group_rows {
+            self.flush_group()?;
+        }
+        Ok(())
+    }
+
+    fn flush_group(&mut self) -> Result<()> {
+        if self.rows_in_group == 0 {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |e: parquet::errors::ParquetError| Error::Refused(format!("{}: {e}", path.display()));
+        let mut rg = self.writer.next_row_group().map_err(err)?;
+        let mut i = 0;
+        while let Some(mut col) = rg.next_column().map_err(err)? {
+            let def = self.cols[i].nullable.then_some(&self.defs[i][..]);
+            match &self.values[i] {
+                Values::Utf8(v) => col.typed::<ByteArrayType>().write_batch(v, def, None),
+                Values::Int64(v) => col.typed::<Int64Type>().write_batch(v, def, None),
+                Values::Float64(v) => col.typed::<DoubleType>().write_batch(v, def, None),
+            }
+            .map_err(err)?;
+            col.close().map_err(err)?;
+            i += 1;
+        }
+        rg.close().map_err(err)?;
+        for v in &mut self.values {
+            match v {
+                Values::Utf8(b) => b.clear(),
+                Values::Int64(b) => b.clear(),
+                Values::Float64(b) => b.clear(),
+            }
+        }
+        for d in &mut self.defs {
+            d.clear();
+        }
+        self.rows_in_group = 0;
+        Ok(())
+    }
+
+    /// Write the last row group and the footer; bytes, data rows and hash for the manifest.
+    pub fn finish(mut self) -> Result<FileInfo> {
+        assert_eq!(self.next, 0, "an unfinished row");
+        self.flush_group()?;
+        let path = self.path.clone();
+        let Sink(file) = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::Refused(format!("{}: {e}", path.display())))?;
+        let mut info = file.finish()?;
+        info.rows = self.rows;
+        Ok(info)
+    }
+}
+
+/// Data rows a Parquet file's footer records; `None` if it is not readable Parquet.
+pub fn footer_rows(path: &Path) -> Option<u64> {
+    let f = std::fs::File::open(path).ok()?;
+    let r = SerializedFileReader::new(f).ok()?;
+    u64::try_from(r.metadata().file_metadata().num_rows()).ok()
+}
+
+/// A Parquet table read row by row as CSV text records: text as is, whole
+/// numbers in decimal, doubles as the CSV writer formats them, nulls empty.
+pub struct Records {
+    path: PathBuf,
+    header: csv::StringRecord,
+    rows: RowIter<'static>,
+    cell: String,
+}
+
+impl Records {
+    pub fn open(path: &Path) -> Result<Records> {
+        let bad = |e: parquet::errors::ParquetError| {
+            Error::Refused(format!("{} is not a readable Parquet table: {e}", path.display()))
+        };
+        let f = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+        let reader = SerializedFileReader::new(f).map_err(bad)?;
+        let header = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect::<Vec<_>>();
+        Ok(Records {
+            path: path.to_path_buf(),
+            header: csv::StringRecord::from(header),
+            rows: RowIter::from_file_into(Box::new(reader) as Box<dyn FileReader>),
+            cell: String::new(),
+        })
+    }
+
+    pub fn headers(&self) -> &csv::StringRecord {
+        &self.header
+    }
+
+    /// The next row into `rec`; false at the end.
+    pub fn read(&mut self, rec: &mut csv::StringRecord) -> Result<bool> {
+        let Some(row) = self.rows.next() else {
+            return Ok(false);
+        };
+        let row = row.map_err(|e| {
+            Error::Refused(format!("{} is not a readable Parquet table: {e}", self.path.display()))
+        })?;
+        rec.clear();
+        for (_, field) in row.get_column_iter() {
+            match field {
+                Field::Null => rec.push_field(""),
+                Field::Str(s) => rec.push_field(s),
+                Field::Long(v) => rec.push_field(itoa::Buffer::new().format(*v)),
+                Field::Int(v) => rec.push_field(itoa::Buffer::new().format(*v)),
+                Field::Double(v) => {
+                    super::tables::format_number(*v, &mut self.cell);
+                    rec.push_field(&self.cell);
+                }
+                other => {
+                    self.cell = other.to_string();
+                    rec.push_field(&self.cell);
+                }
+            }
+        }
+        Ok(true)
+    }
+}
