@@ -352,3 +352,87 @@ impl Records {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tables::{csv_value, push_number};
+
+    #[test]
+    fn csv_values_are_the_numbers_the_csv_text_reads_back_as() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let check = |v: f64| {
+            let mut text = Vec::new();
+            push_number(v, &mut text);
+            let got = csv_value(v);
+            if text.is_empty() {
+                assert!(got.is_nan());
+            } else {
+                let want: f64 = std::str::from_utf8(&text).unwrap().parse().unwrap();
+                assert_eq!(got.to_bits(), want.to_bits(), "{v:e}");
+            }
+        };
+        for _ in 0..200_000 {
+            x = crate::model::rng::splitmix64(x);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            check(u);
+            check(u * 200.0 - 100.0);
+            check(f64::from_bits(x));
+            check((x % 2_000_001) as f64 / 1e6 - 1.0);
+        }
+        for v in [0.0, -0.0, -1e-9, 1e12, 9.5e9, 1e300, f64::INFINITY, f64::NEG_INFINITY] {
+            check(v);
+        }
+        assert_eq!(csv_value(-1e-9).to_bits(), 0.0f64.to_bits());
+    }
+
+    /// Many small row groups (memory stays bounded) read back as the rows written.
+    #[test]
+    fn rows_span_row_groups_and_read_back_as_csv_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let cols = vec![
+            Column::new("name", ColumnType::Utf8, false),
+            Column::new("n", ColumnType::Int64, true),
+            Column::new("x", ColumnType::Float64, true),
+        ];
+        let mut w = TableWriter::with_group_rows(&path, cols, 7).unwrap();
+        let name = ByteArray::from("a,b");
+        for i in 0..50i64 {
+            w.push_text(&name);
+            w.push_int((i % 5 != 0).then_some(i));
+            w.push_float(if i % 3 == 0 { f64::NAN } else { i as f64 / 8.0 });
+            w.end_row().unwrap();
+        }
+        let info = w.finish().unwrap();
+        assert_eq!(info.rows, 50);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(info.bytes, bytes.len() as u64);
+        assert_eq!(info.blake3, blake3::hash(&bytes).to_hex().as_str());
+        let f = std::fs::File::open(&path).unwrap();
+        let r = SerializedFileReader::new(f).unwrap();
+        assert_eq!(r.metadata().num_row_groups(), 8);
+        assert_eq!(footer_rows(&path), Some(50));
+        let mut rec = csv::StringRecord::new();
+        let mut records = Records::open(&path).unwrap();
+        assert_eq!(records.headers(), &csv::StringRecord::from(vec!["name", "n", "x"]));
+        for i in 0..50i64 {
+            assert!(records.read(&mut rec).unwrap());
+            let n = if i % 5 != 0 { i.to_string() } else { String::new() };
+            let mut x = String::new();
+            crate::output::tables::format_number(
+                if i % 3 == 0 { f64::NAN } else { i as f64 / 8.0 },
+                &mut x,
+            );
+            assert_eq!(rec, csv::StringRecord::from(vec!["a,b", &n, &x]));
+        }
+        assert!(!records.read(&mut rec).unwrap());
+        // An empty table is valid Parquet too.
+        let empty = dir.path().join("e.parquet");
+        let w = TableWriter::create(&empty, vec![Column::new("x", ColumnType::Float64, true)])
+            .unwrap();
+        assert_eq!(w.finish().unwrap().rows, 0);
+        assert_eq!(footer_rows(&empty), Some(0));
+        assert_eq!(footer_rows(&dir.path().join("missing")), None);
+    }
+}
