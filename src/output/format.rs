@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// How a result's tables are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Comma-separated text (the default).
     #[default]
@@ -30,6 +31,11 @@ impl Format {
                 "--format {other}: expected csv or parquet"
             ))),
         }
+    }
+
+    /// For `skip_serializing_if`: CSV results' manifests do not name their format.
+    pub fn is_csv(&self) -> bool {
+        *self == Format::Csv
     }
 
     pub fn extension(self) -> &'static str {
@@ -64,6 +70,38 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         csv::ErrorKind::Io(io) => Error::io("read", path, io),
         _ => Error::Usage(format!("{} is not valid CSV: {msg}", path.display())),
     }
+}
+
+/// `dir/stem.parquet` if it exists, else `dir/stem.csv`: where a result's table is.
+pub fn table_path(dir: &Path, stem: &str) -> PathBuf {
+    let pq = dir.join(Format::Parquet.file(stem));
+    if pq.is_file() {
+        pq
+    } else {
+        dir.join(Format::Csv.file(stem))
+    }
+}
+
+/// A whole Parquet table as the CSV text it would be (at most `limit` bytes),
+/// for readers that parse a small table (stats, indices) from text.
+pub fn parquet_as_csv(path: &Path, limit: u64) -> Result<String> {
+    let too_big = || {
+        Error::Refused(format!(
+            "{} is larger than {limit} bytes, more than this table can be",
+            path.display()
+        ))
+    };
+    let mut r = Records::open(path)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(r.headers()).expect("memory");
+    let mut rec = csv::StringRecord::new();
+    while r.read(&mut rec)? {
+        w.write_record(&rec).expect("memory");
+        if w.get_ref().len() as u64 > limit {
+            return Err(too_big());
+        }
+    }
+    String::from_utf8(w.into_inner().expect("memory")).map_err(|_| too_big())
 }
 
 /// Is `path` a Parquet table (by its name)?

@@ -281,6 +281,93 @@ impl TableWriter {
     }
 }
 
+/// Columns that hold whole numbers wherever they appear (keys and counts).
+pub const INTEGER_COLUMNS: [&str; 8] = [
+    "point",
+    "replicate",
+    "ccg",
+    "practices",
+    "month",
+    "runs",
+    "failed",
+    "failed_month",
+];
+
+/// Columns that hold text even when every value looks like a number.
+pub const TEXT_COLUMNS: [&str; 5] = ["scenario", "outcome", "statistic", "parameter", "index"];
+
+/// The exact column types of a CSV table written by ccgsim: whole numbers for
+/// [`INTEGER_COLUMNS`], text for [`TEXT_COLUMNS`] and for any column holding
+/// a cell that is not a number, doubles for the rest; whole numbers are
+/// nullable where a cell is empty. One pass over the file.
+pub fn infer_columns(csv_path: &Path) -> Result<Vec<Column>> {
+    let bad = |e: csv::Error| Error::Refused(format!("{}: {e}", csv_path.display()));
+    let mut r = csv::Reader::from_path(csv_path).map_err(bad)?;
+    let header = r.headers().map_err(bad)?.clone();
+    let mut cols: Vec<Column> = header
+        .iter()
+        .map(|n| {
+            let ty = if TEXT_COLUMNS.contains(&n) {
+                ColumnType::Utf8
+            } else if INTEGER_COLUMNS.contains(&n) {
+                ColumnType::Int64
+            } else {
+                ColumnType::Float64
+            };
+            Column::new(n, ty, false)
+        })
+        .collect();
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).map_err(bad)? {
+        for (c, cell) in cols.iter_mut().zip(rec.iter()) {
+            if cell.is_empty() {
+                c.nullable = true;
+                continue;
+            }
+            let fits = match c.ty {
+                ColumnType::Utf8 => true,
+                ColumnType::Int64 => cell.parse::<i64>().is_ok(),
+                ColumnType::Float64 => cell.parse::<f64>().is_ok_and(|v| !v.is_nan()),
+            };
+            if !fits {
+                c.ty = ColumnType::Utf8;
+            }
+        }
+    }
+    // Text is never null (an empty text cell is the empty string); doubles
+    // are always nullable (missing = NaN), as in a run's tables.
+    for c in &mut cols {
+        c.nullable = match c.ty {
+            ColumnType::Utf8 => false,
+            ColumnType::Float64 => true,
+            ColumnType::Int64 => c.nullable,
+        };
+    }
+    Ok(cols)
+}
+
+/// Write the CSV table `csv_path` as the Parquet table `pq_path` with the
+/// columns [`infer_columns`] finds: the same rows, and values equal to the
+/// CSV text parsed (empty cells null, empty text "").
+pub fn convert_csv(csv_path: &Path, pq_path: &Path) -> Result<FileInfo> {
+    let cols = infer_columns(csv_path)?;
+    let bad = |e: csv::Error| Error::Refused(format!("{}: {e}", csv_path.display()));
+    let mut r = csv::Reader::from_path(csv_path).map_err(bad)?;
+    let mut w = TableWriter::create(pq_path, cols.clone())?;
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).map_err(bad)? {
+        for (c, cell) in cols.iter().zip(rec.iter()) {
+            match c.ty {
+                ColumnType::Utf8 => w.push_text(&ByteArray::from(cell)),
+                ColumnType::Int64 => w.push_int(cell.parse().ok()),
+                ColumnType::Float64 => w.push_float(cell.parse().unwrap_or(f64::NAN)),
+            }
+        }
+        w.end_row()?;
+    }
+    w.finish()
+}
+
 /// Data rows a Parquet file's footer records; `None` if it is not readable Parquet.
 pub fn footer_rows(path: &Path) -> Option<u64> {
     let f = std::fs::File::open(path).ok()?;

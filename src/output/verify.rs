@@ -445,33 +445,35 @@ fn parquet_rows(path: &Path, recorded: u64) -> u64 {
 /// runs.csv row per run in its range.
 fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
     let get = |k: &str| m.get(k).and_then(Value::as_u64);
+    let format = super::Format::of_listing("runs", files.keys());
+    let (points_table, runs_table) = (format.file("points"), format.file("runs"));
     let rows = |f: &str| {
         files
             .get(f)
             .and_then(|f| f.get("rows"))
             .and_then(Value::as_u64)
     };
-    if let (Some(points), Some(got)) = (get("points"), rows("points.csv")) {
+    if let (Some(points), Some(got)) = (get("points"), rows(&points_table)) {
         if points != got {
             v.flag(
                 Verdict::Tampered,
                 format!(
-                    "points.csv: the manifest records {got} rows but the sweep has {points} points"
+                    "{points_table}: the manifest records {got} rows but the sweep has {points} points"
                 ),
             );
         }
     }
     if let (Some(first), Some(end)) = (get("first_run"), get("end_run")) {
         let want = end.saturating_sub(first);
-        match rows("runs.csv") {
+        match rows(&runs_table) {
             Some(got) if got == want => {}
             Some(got) => v.flag(
                 Verdict::Tampered,
-                format!("runs.csv: the manifest records {got} rows but runs {first} to {end} make {want}"),
+                format!("{runs_table}: the manifest records {got} rows but runs {first} to {end} make {want}"),
             ),
             None => v.flag(
                 Verdict::Tampered,
-                "a sweep result must list runs.csv in its manifest".into(),
+                format!("a sweep result must list {runs_table} in its manifest"),
             ),
         }
     }
@@ -499,13 +501,16 @@ fn require(
 fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
     let whole = m.pointer("/shard/count").and_then(Value::as_u64) == Some(1);
     let quantiles = m.get("timeseries_quantiles").is_some_and(|q| !q.is_null());
-    let mut need = vec!["points.csv", "runs.csv"];
+    let mut need = vec!["points", "runs"];
     match (whole, quantiles) {
-        (true, true) => need.extend(["stats.csv", "timeseries_quantiles.csv"]),
-        (true, false) => need.push("stats.csv"),
-        (false, true) => need.push("timeseries_runs.csv"),
+        (true, true) => need.extend(["stats", "timeseries_quantiles"]),
+        (true, false) => need.push("stats"),
+        (false, true) => need.push("timeseries_runs"),
         (false, false) => {}
     }
+    let format = super::Format::of_listing("runs", files.keys());
+    let need: Vec<String> = need.into_iter().map(|t| format.file(t)).collect();
+    let need: Vec<&str> = need.iter().map(String::as_str).collect();
     require(files, &need, "a sweep", v);
     let get = |k: &str| m.get(k).and_then(Value::as_u64);
     let sizes = m

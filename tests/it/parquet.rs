@@ -40,6 +40,10 @@ fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 /// doubles equal (bit for bit) to the CSV text parsed, null exactly where the
 /// cell is empty. Returns the number of nulls seen.
 fn assert_same_table(csv_path: &Path, pq_path: &Path, ints: &[&str]) -> usize {
+    assert_same_typed(csv_path, pq_path, ints, &["scenario"])
+}
+
+fn assert_same_typed(csv_path: &Path, pq_path: &Path, ints: &[&str], texts: &[&str]) -> usize {
     let (head, rows) = csv_rows(csv_path);
     let reader = SerializedFileReader::new(std::fs::File::open(pq_path).unwrap()).unwrap();
     let meta = reader.metadata().file_metadata();
@@ -51,7 +55,7 @@ fn assert_same_table(csv_path: &Path, pq_path: &Path, ints: &[&str]) -> usize {
     assert_eq!(names, head);
     for c in &cols {
         let t = c.self_type();
-        let want = if c.name() == "scenario" {
+        let want = if texts.contains(&c.name()) {
             assert_eq!(t.get_basic_info().logical_type_ref(), Some(&LogicalType::String));
             Physical::BYTE_ARRAY
         } else if ints.contains(&c.name()) {
@@ -245,4 +249,93 @@ fn an_unknown_format_is_a_usage_error_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--format bogus: expected csv or parquet"), "{}", stderr(&o));
     assert_eq!(entries(p), before);
+}
+
+const SWEEP_BASE: &str = "[scenario]\nmonths = 24\nreplicates = 3\n[population]\npractices = [1, 20]\n";
+const SWEEP: &str = "base = \"base.toml\"\nreplicates = 3\nseed = 11\n[grid]\n\
+                     \"constitution.sanctions\" = [0.0, 0.5, 1.0]\n\"ccg.governing_body_gps\" = [1, 3]\n";
+
+#[test]
+fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "base.toml", SWEEP_BASE);
+    write(p, "sw.toml", SWEEP);
+    let sweep = |out: &str, extra: &[&str]| {
+        let mut args = vec!["sweep", "sw.toml", "--out", out, "-q", "--timeseries-quantiles"];
+        args.extend(extra);
+        ok(&ccgsim(p, &args));
+    };
+    sweep("c", &[]);
+    sweep("q", &["--format", "parquet", "--threads", "1"]);
+    let tables = [
+        "points",
+        "runs",
+        "stats",
+        "stats_long",
+        "timeseries_quantiles",
+        "timeseries_quantiles_long",
+    ];
+    let mut listed: Vec<String> = entries(&p.join("q"));
+    listed.sort();
+    let mut want: Vec<String> = tables.iter().map(|t| format!("{t}.parquet")).collect();
+    want.push("manifest.json".into());
+    want.sort();
+    assert_eq!(listed, want);
+    let ints = ["point", "replicate", "ccg", "practices", "month", "runs", "failed", "failed_month"];
+    let mut nulls = 0;
+    for t in tables {
+        nulls += assert_same_typed(
+            &p.join("c").join(format!("{t}.csv")),
+            &p.join("q").join(format!("{t}.parquet")),
+            &ints,
+            &["scenario", "outcome", "statistic"],
+        );
+    }
+    assert!(nulls > 0, "undefined member shares and failure months are nulls");
+    let o = ccgsim(p, &["check-result", "q"]);
+    ok(&o);
+    // Shards keep CSV working tables and record the format; their merge is
+    // byte-identical to the whole sweep (on another thread count).
+    sweep("s0", &["--format", "parquet", "--shard", "0/2", "--threads", "2"]);
+    sweep("s1", &["--format", "parquet", "--shard", "1/2", "--threads", "2"]);
+    assert!(p.join("s0/runs.csv").is_file());
+    ok(&ccgsim(p, &["merge", "s0", "s1", "--out", "m", "-q"]));
+    ok(&ccgsim(p, &["merge", "s0", "s1", "--out", "mc", "-q", "--format", "csv"]));
+    for t in tables {
+        let name = format!("{t}.parquet");
+        assert!(
+            std::fs::read(p.join("q").join(&name)).unwrap()
+                == std::fs::read(p.join("m").join(&name)).unwrap(),
+            "{name}: merged shards differ from the whole sweep"
+        );
+        let name = format!("{t}.csv");
+        assert!(
+            std::fs::read(p.join("c").join(&name)).unwrap()
+                == std::fs::read(p.join("mc").join(&name)).unwrap(),
+            "{name}: merged shards as CSV differ from the CSV sweep"
+        );
+    }
+    ok(&ccgsim(p, &["plot", "sweep", "c", "--out", "fc"]));
+    ok(&ccgsim(p, &["plot", "sweep", "q", "--out", "fq"]));
+    let mut figs: Vec<String> = entries(&p.join("fc"))
+        .into_iter()
+        .filter(|f| f.ends_with(".svg"))
+        .collect();
+    figs.sort();
+    assert!(!figs.is_empty());
+    for f in figs {
+        assert!(
+            std::fs::read(p.join("fc").join(&f)).unwrap()
+                == std::fs::read(p.join("fq").join(&f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    // Resuming a finished parquet sweep finds it complete.
+    let o = ccgsim(
+        p,
+        &["sweep", "sw.toml", "--out", "q", "--format", "parquet", "--timeseries-quantiles"],
+    );
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("already holds the complete result"));
 }
