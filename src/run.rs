@@ -132,7 +132,8 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     })
 }
 
-/// The run's two tables in the chosen format.
+/// The run's two tables in the chosen format (one per run: its size does not matter).
+#[allow(clippy::large_enum_variant)]
 enum Tables {
     Csv(HashedFile, HashedFile),
     #[cfg(feature = "parquet")]

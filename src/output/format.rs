@@ -111,7 +111,11 @@ pub fn is_parquet(path: &Path) -> bool {
 
 /// Rows of a CSV or Parquet table (by the file's extension) as text records.
 pub enum Records {
-    Csv(Box<csv::Reader<std::io::BufReader<std::fs::File>>>, PathBuf, csv::StringRecord),
+    Csv(
+        Box<csv::Reader<std::io::BufReader<std::fs::File>>>,
+        PathBuf,
+        csv::StringRecord,
+    ),
     #[cfg(feature = "parquet")]
     Parquet(super::parquet::Records),
 }
@@ -145,9 +149,7 @@ impl Records {
     /// The next row into `rec`; false at the end.
     pub fn read(&mut self, rec: &mut csv::StringRecord) -> Result<bool> {
         match self {
-            Records::Csv(r, path, _) => r
-                .read_record(rec)
-                .map_err(|e| csv_error(path, e)),
+            Records::Csv(r, path, _) => r.read_record(rec).map_err(|e| csv_error(path, e)),
             #[cfg(feature = "parquet")]
             Records::Parquet(r) => r.read(rec),
         }

@@ -237,7 +237,8 @@ impl TableWriter {
             return Ok(());
         }
         let path = self.path.clone();
-        let err = |e: parquet::errors::ParquetError| Error::Refused(format!("{}: {e}", path.display()));
+        let err =
+            |e: parquet::errors::ParquetError| Error::Refused(format!("{}: {e}", path.display()));
         let mut rg = self.writer.next_row_group().map_err(err)?;
         let mut i = 0;
         while let Some(mut col) = rg.next_column().map_err(err)? {
@@ -387,7 +388,10 @@ pub struct Records {
 impl Records {
     pub fn open(path: &Path) -> Result<Records> {
         let bad = |e: parquet::errors::ParquetError| {
-            Error::Refused(format!("{} is not a readable Parquet table: {e}", path.display()))
+            Error::Refused(format!(
+                "{} is not a readable Parquet table: {e}",
+                path.display()
+            ))
         };
         let f = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
         let reader = SerializedFileReader::new(f).map_err(bad)?;
@@ -417,7 +421,10 @@ impl Records {
             return Ok(false);
         };
         let row = row.map_err(|e| {
-            Error::Refused(format!("{} is not a readable Parquet table: {e}", self.path.display()))
+            Error::Refused(format!(
+                "{} is not a readable Parquet table: {e}",
+                self.path.display()
+            ))
         })?;
         rec.clear();
         for (_, field) in row.get_column_iter() {
@@ -467,7 +474,16 @@ mod tests {
             check(f64::from_bits(x));
             check((x % 2_000_001) as f64 / 1e6 - 1.0);
         }
-        for v in [0.0, -0.0, -1e-9, 1e12, 9.5e9, 1e300, f64::INFINITY, f64::NEG_INFINITY] {
+        for v in [
+            0.0,
+            -0.0,
+            -1e-9,
+            1e12,
+            9.5e9,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
             check(v);
         }
         assert_eq!(csv_value(-1e-9).to_bits(), 0.0f64.to_bits());
@@ -502,10 +518,17 @@ mod tests {
         assert_eq!(footer_rows(&path), Some(50));
         let mut rec = csv::StringRecord::new();
         let mut records = Records::open(&path).unwrap();
-        assert_eq!(records.headers(), &csv::StringRecord::from(vec!["name", "n", "x"]));
+        assert_eq!(
+            records.headers(),
+            &csv::StringRecord::from(vec!["name", "n", "x"])
+        );
         for i in 0..50i64 {
             assert!(records.read(&mut rec).unwrap());
-            let n = if i % 5 != 0 { i.to_string() } else { String::new() };
+            let n = if i % 5 != 0 {
+                i.to_string()
+            } else {
+                String::new()
+            };
             let mut x = String::new();
             crate::output::tables::format_number(
                 if i % 3 == 0 { f64::NAN } else { i as f64 / 8.0 },
@@ -516,8 +539,8 @@ mod tests {
         assert!(!records.read(&mut rec).unwrap());
         // An empty table is valid Parquet too.
         let empty = dir.path().join("e.parquet");
-        let w = TableWriter::create(&empty, vec![Column::new("x", ColumnType::Float64, true)])
-            .unwrap();
+        let w =
+            TableWriter::create(&empty, vec![Column::new("x", ColumnType::Float64, true)]).unwrap();
         assert_eq!(w.finish().unwrap().rows, 0);
         assert_eq!(footer_rows(&empty), Some(0));
         assert_eq!(footer_rows(&dir.path().join("missing")), None);

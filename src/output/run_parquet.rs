@@ -61,7 +61,11 @@ pub struct RunRows {
 
 impl RunRows {
     pub fn of(rec: &RunRecord) -> RunRows {
-        let months = rec.months.iter().map(|o| o.values().map(csv_value)).collect();
+        let months = rec
+            .months
+            .iter()
+            .map(|o| o.values().map(csv_value))
+            .collect();
         RunRows {
             keys: [
                 i64::from(rec.id.replicate),
@@ -115,7 +119,11 @@ impl RunTables {
         for k in run.keys {
             sm.push_int(Some(k));
         }
-        let last = run.months.last().copied().unwrap_or(Observation::default().values());
+        let last = run
+            .months
+            .last()
+            .copied()
+            .unwrap_or(Observation::default().values());
         for v in last {
             sm.push_float(v);
         }

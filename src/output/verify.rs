@@ -331,9 +331,8 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         let path = dir.join(name);
         let (got_rows, got_bytes, got_hash) = match open_inside(dir, name) {
             Ok((f, _)) => {
-                let (mut got_rows, got_bytes, got_hash) =
-                    measure(f, name.ends_with(".csv"), bytes)
-                        .map_err(|e| Error::io("read", &path, e))?;
+                let (mut got_rows, got_bytes, got_hash) = measure(f, name.ends_with(".csv"), bytes)
+                    .map_err(|e| Error::io("read", &path, e))?;
                 if super::format::is_parquet(Path::new(name)) {
                     got_rows = parquet_rows(&path, rows);
                 }

@@ -107,19 +107,16 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
     let headers = rdr.headers().clone();
     let table = format.file("timeseries");
     let col = |name: &str| -> Result<usize> {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| {
-                Error::Invalid(vec![Diagnostic {
-                    file: file.clone(),
-                    line: 1,
-                    col: 1,
-                    key: name.to_string(),
-                    message: format!("{table} has no `{name}` column; is it from `ccgsim run`?"),
-                    source_line: None,
-                }])
-            })
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Error::Invalid(vec![Diagnostic {
+                file: file.clone(),
+                line: 1,
+                col: 1,
+                key: name.to_string(),
+                message: format!("{table} has no `{name}` column; is it from `ccgsim run`?"),
+                source_line: None,
+            }])
+        })
     };
     let (c_rep, c_ccg, c_month) = (col("replicate")?, col("ccg")?, col("month")?);
     let sources = run_figures::source_columns();
@@ -204,7 +201,6 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
         sample,
     })
 }
-
 
 /// Make scenario names unique for the legend (two runs of one scenario).
 fn legend_names(results: &[ResultSample], dirs: &[&Path]) -> Vec<String> {

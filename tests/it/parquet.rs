@@ -56,7 +56,10 @@ fn assert_same_typed(csv_path: &Path, pq_path: &Path, ints: &[&str], texts: &[&s
     for c in &cols {
         let t = c.self_type();
         let want = if texts.contains(&c.name()) {
-            assert_eq!(t.get_basic_info().logical_type_ref(), Some(&LogicalType::String));
+            assert_eq!(
+                t.get_basic_info().logical_type_ref(),
+                Some(&LogicalType::String)
+            );
             Physical::BYTE_ARRAY
         } else if ints.contains(&c.name()) {
             Physical::INT64
@@ -64,7 +67,14 @@ fn assert_same_typed(csv_path: &Path, pq_path: &Path, ints: &[&str], texts: &[&s
             Physical::DOUBLE
         };
         assert_eq!(t.get_physical_type(), want, "{}", c.name());
-        let keys = ["scenario", "replicate", "ccg", "practices", "month", "failed"];
+        let keys = [
+            "scenario",
+            "replicate",
+            "ccg",
+            "practices",
+            "month",
+            "failed",
+        ];
         if keys.contains(&c.name()) {
             assert_eq!(t.get_basic_info().repetition(), Repetition::REQUIRED);
         }
@@ -132,8 +142,7 @@ fn parquet_is_byte_identical_on_any_thread_count_and_hashed_in_the_manifest() {
     run(p, "t1", &["--format", "parquet", "--threads", "1"]);
     run(p, "t2", &["--format", "parquet", "--threads", "2"]);
     let manifest = |dir: &str| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(p.join(dir).join("manifest.json")).unwrap())
-            .unwrap()
+        serde_json::from_slice(&std::fs::read(p.join(dir).join("manifest.json")).unwrap()).unwrap()
     };
     let (m1, m2) = (manifest("t1"), manifest("t2"));
     for name in ["timeseries.parquet", "summary.parquet"] {
@@ -181,7 +190,8 @@ fn check_result_finds_a_changed_or_cut_parquet_file() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout).to_string() + &stderr(&o);
     assert!(
-        text.contains("timeseries.parquet does not match its BLAKE3 hash") && text.contains("tampered"),
+        text.contains("timeseries.parquet does not match its BLAKE3 hash")
+            && text.contains("tampered"),
         "{text}"
     );
     // Cut short: no footer, so no rows either.
@@ -196,7 +206,11 @@ fn check_result_finds_a_changed_or_cut_parquet_file() {
     // compare refuses the damaged table too.
     let o = ccgsim(p, &["compare", "q", "cut", "--out", "cmp"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("does not match its hash"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not match its hash"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -207,17 +221,30 @@ fn compare_and_plot_compare_read_parquet_results_as_csv_ones() {
     write(
         p,
         "b.toml",
-        &SCENARIO
-            .replace("name = \"pq", "name = \"b")
-            .replace("[population]", "[constitution]\nsanctions = 0.9\n[population]"),
+        &SCENARIO.replace("name = \"pq", "name = \"b").replace(
+            "[population]",
+            "[constitution]\nsanctions = 0.9\n[population]",
+        ),
     );
     run(p, "a_csv", &[]);
     run(p, "a_pq", &["--format", "parquet"]);
     ok(&ccgsim(
         p,
-        &["run", "b.toml", "--out", "b_pq", "-q", "--no-plots", "--format", "parquet"],
+        &[
+            "run",
+            "b.toml",
+            "--out",
+            "b_pq",
+            "-q",
+            "--no-plots",
+            "--format",
+            "parquet",
+        ],
     ));
-    ok(&ccgsim(p, &["run", "b.toml", "--out", "b_csv", "-q", "--no-plots"]));
+    ok(&ccgsim(
+        p,
+        &["run", "b.toml", "--out", "b_csv", "-q", "--no-plots"],
+    ));
     for (a, b, out) in [
         ("a_csv", "b_csv", "c1"),
         ("a_pq", "b_pq", "c2"),
@@ -247,11 +274,16 @@ fn an_unknown_format_is_a_usage_error_and_writes_nothing() {
     let before = entries(p);
     let o = ccgsim(p, &["run", "s.toml", "--out", "x", "--format", "bogus"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--format bogus: expected csv or parquet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--format bogus: expected csv or parquet"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(entries(p), before);
 }
 
-const SWEEP_BASE: &str = "[scenario]\nmonths = 24\nreplicates = 3\n[population]\npractices = [1, 20]\n";
+const SWEEP_BASE: &str =
+    "[scenario]\nmonths = 24\nreplicates = 3\n[population]\npractices = [1, 20]\n";
 const SWEEP: &str = "base = \"base.toml\"\nreplicates = 3\nseed = 11\n[grid]\n\
                      \"constitution.sanctions\" = [0.0, 0.5, 1.0]\n\"ccg.governing_body_gps\" = [1, 3]\n";
 
@@ -262,7 +294,14 @@ fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
     write(p, "base.toml", SWEEP_BASE);
     write(p, "sw.toml", SWEEP);
     let sweep = |out: &str, extra: &[&str]| {
-        let mut args = vec!["sweep", "sw.toml", "--out", out, "-q", "--timeseries-quantiles"];
+        let mut args = vec![
+            "sweep",
+            "sw.toml",
+            "--out",
+            out,
+            "-q",
+            "--timeseries-quantiles",
+        ];
         args.extend(extra);
         ok(&ccgsim(p, &args));
     };
@@ -282,7 +321,16 @@ fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
     want.push("manifest.json".into());
     want.sort();
     assert_eq!(listed, want);
-    let ints = ["point", "replicate", "ccg", "practices", "month", "runs", "failed", "failed_month"];
+    let ints = [
+        "point",
+        "replicate",
+        "ccg",
+        "practices",
+        "month",
+        "runs",
+        "failed",
+        "failed_month",
+    ];
     let mut nulls = 0;
     for t in tables {
         nulls += assert_same_typed(
@@ -292,16 +340,28 @@ fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
             &["scenario", "outcome", "statistic"],
         );
     }
-    assert!(nulls > 0, "undefined member shares and failure months are nulls");
+    assert!(
+        nulls > 0,
+        "undefined member shares and failure months are nulls"
+    );
     let o = ccgsim(p, &["check-result", "q"]);
     ok(&o);
     // Shards keep CSV working tables and record the format; their merge is
     // byte-identical to the whole sweep (on another thread count).
-    sweep("s0", &["--format", "parquet", "--shard", "0/2", "--threads", "2"]);
-    sweep("s1", &["--format", "parquet", "--shard", "1/2", "--threads", "2"]);
+    sweep(
+        "s0",
+        &["--format", "parquet", "--shard", "0/2", "--threads", "2"],
+    );
+    sweep(
+        "s1",
+        &["--format", "parquet", "--shard", "1/2", "--threads", "2"],
+    );
     assert!(p.join("s0/runs.csv").is_file());
     ok(&ccgsim(p, &["merge", "s0", "s1", "--out", "m", "-q"]));
-    ok(&ccgsim(p, &["merge", "s0", "s1", "--out", "mc", "-q", "--format", "csv"]));
+    ok(&ccgsim(
+        p,
+        &["merge", "s0", "s1", "--out", "mc", "-q", "--format", "csv"],
+    ));
     for t in tables {
         let name = format!("{t}.parquet");
         assert!(
@@ -334,7 +394,15 @@ fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
     // Resuming a finished parquet sweep finds it complete.
     let o = ccgsim(
         p,
-        &["sweep", "sw.toml", "--out", "q", "--format", "parquet", "--timeseries-quantiles"],
+        &[
+            "sweep",
+            "sw.toml",
+            "--out",
+            "q",
+            "--format",
+            "parquet",
+            "--timeseries-quantiles",
+        ],
     );
     ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("already holds the complete result"));
