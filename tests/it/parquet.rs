@@ -48,7 +48,10 @@ fn assert_same_typed(csv_path: &Path, pq_path: &Path, ints: &[&str], texts: &[&s
     let reader = SerializedFileReader::new(std::fs::File::open(pq_path).unwrap()).unwrap();
     let meta = reader.metadata().file_metadata();
     assert_eq!(meta.num_rows() as usize, rows.len());
-    assert_eq!(meta.created_by(), Some("ccgsim 0.1.0"));
+    assert_eq!(
+        meta.created_by(),
+        Some(concat!("ccgsim ", env!("CARGO_PKG_VERSION")))
+    );
     assert!(meta.key_value_metadata().is_none(), "no extra metadata");
     let cols = meta.schema_descr().columns().to_vec();
     let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
