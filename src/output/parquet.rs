@@ -369,11 +369,50 @@ pub fn convert_csv(csv_path: &Path, pq_path: &Path) -> Result<FileInfo> {
     w.finish()
 }
 
+thread_local! {
+    /// Set while this thread runs the Parquet reader under [`guarded`].
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` (the `parquet` crate's reader) so that a damaged file that makes
+/// the reader panic (it indexes past buffers on some corrupt pages) becomes an
+/// error naming the file, not a crash. The panic message is silenced on this
+/// thread only; other panics print as before.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(was));
+    r.unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| p.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown failure");
+        Err(Error::Refused(format!(
+            "{} is damaged: the Parquet reader failed ({why})",
+            path.display()
+        )))
+    })
+}
+
 /// Data rows a Parquet file's footer records; `None` if it is not readable Parquet.
 pub fn footer_rows(path: &Path) -> Option<u64> {
-    let f = std::fs::File::open(path).ok()?;
-    let r = SerializedFileReader::new(f).ok()?;
-    u64::try_from(r.metadata().file_metadata().num_rows()).ok()
+    guarded(path, || {
+        let f = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+        let r = SerializedFileReader::new(f).map_err(pq_error)?;
+        Ok(u64::try_from(r.metadata().file_metadata().num_rows()).ok())
+    })
+    .ok()
+    .flatten()
 }
 
 /// A Parquet table read row by row as CSV text records: text as is, whole
@@ -387,6 +426,10 @@ pub struct Records {
 
 impl Records {
     pub fn open(path: &Path) -> Result<Records> {
+        guarded(path, || Self::open_unguarded(path))
+    }
+
+    fn open_unguarded(path: &Path) -> Result<Records> {
         let bad = |e: parquet::errors::ParquetError| {
             Error::Refused(format!(
                 "{} is not a readable Parquet table: {e}",
@@ -417,13 +460,27 @@ impl Records {
 
     /// The next row into `rec`; false at the end.
     pub fn read(&mut self, rec: &mut csv::StringRecord) -> Result<bool> {
-        let Some(row) = self.rows.next() else {
+        let Records {
+            path, rows, cell, ..
+        } = self;
+        guarded(path, || read_row(path, rows, cell, rec))
+    }
+}
+
+fn read_row(
+    path: &Path,
+    rows: &mut RowIter<'static>,
+    cell: &mut String,
+    rec: &mut csv::StringRecord,
+) -> Result<bool> {
+    {
+        let Some(row) = rows.next() else {
             return Ok(false);
         };
         let row = row.map_err(|e| {
             Error::Refused(format!(
                 "{} is not a readable Parquet table: {e}",
-                self.path.display()
+                path.display()
             ))
         })?;
         rec.clear();
@@ -434,12 +491,12 @@ impl Records {
                 Field::Long(v) => rec.push_field(itoa::Buffer::new().format(*v)),
                 Field::Int(v) => rec.push_field(itoa::Buffer::new().format(*v)),
                 Field::Double(v) => {
-                    super::tables::format_number(*v, &mut self.cell);
-                    rec.push_field(&self.cell);
+                    super::tables::format_number(*v, cell);
+                    rec.push_field(cell);
                 }
                 other => {
-                    self.cell = other.to_string();
-                    rec.push_field(&self.cell);
+                    *cell = other.to_string();
+                    rec.push_field(cell);
                 }
             }
         }

@@ -410,3 +410,73 @@ fn a_parquet_sweep_holds_the_csv_sweep_and_merges_and_plots_the_same() {
     ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("already holds the complete result"));
 }
+
+/// Damaged Parquet files (bytes changed anywhere, or cut short) are errors
+/// naming the file, never a crash: the `parquet` crate's reader panics on some
+/// corrupt pages, and ccgsim turns that into exit 1.
+#[test]
+fn damaged_parquet_files_are_errors_not_crashes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "s.toml", SCENARIO);
+    run(p, "good", &["--format", "parquet"]);
+    let data = std::fs::read(p.join("good/timeseries.parquet")).unwrap();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (mut failed, mut caught) = (0, 0);
+    for case in 0..60 {
+        let mut bytes = data.clone();
+        match case % 3 {
+            0 => {
+                for _ in 0..1 + next() % 20 {
+                    let i = (next() % bytes.len() as u64) as usize;
+                    bytes[i] = next() as u8;
+                }
+            }
+            1 => {
+                for _ in 0..1 + next() % 5 {
+                    let back = 9 + (next() % 3000) as usize;
+                    let i = bytes.len().saturating_sub(back);
+                    bytes[i] = next() as u8;
+                }
+            }
+            _ => bytes.truncate((next() % bytes.len() as u64) as usize),
+        }
+        let bad = p.join("bad");
+        let _ = std::fs::remove_dir_all(&bad);
+        std::fs::create_dir(&bad).unwrap();
+        for f in ["manifest.json", "summary.parquet"] {
+            std::fs::copy(p.join("good").join(f), bad.join(f)).unwrap();
+        }
+        std::fs::write(bad.join("timeseries.parquet"), &bytes).unwrap();
+        let out = format!("o{case}");
+        for args in [
+            vec!["plot", "compare", "good", "bad", "--out", &out],
+            vec![
+                "compare", "good", "bad", "--out", &out, "--months", "1..24", "-q",
+            ],
+            vec!["check-result", "bad"],
+        ] {
+            let o = ccgsim(p, &args);
+            let code = o.status.code();
+            assert!(
+                matches!(code, Some(0..=2)) && !stderr(&o).contains("panicked"),
+                "case {case}: {args:?} exited {code:?}: {}",
+                stderr(&o)
+            );
+            if args[0] == "check-result" {
+                assert_eq!(code, Some(1), "case {case}: damage not found");
+            }
+            failed += usize::from(code == Some(1));
+            caught += usize::from(stderr(&o).contains("the Parquet reader failed"));
+        }
+    }
+    assert!(failed > 60, "most damaged files are refused ({failed})");
+    // Some of these cases do make the reader panic (the guard is exercised).
+    assert!(caught > 0, "no case reached the reader's panic");
+}
