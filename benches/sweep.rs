@@ -33,6 +33,7 @@ fn sweep_throughput(c: &mut Criterion) {
                         threads: 0,
                         quiet: true,
                         timeseries_quantiles: None,
+                        format: Default::default(),
                     },
                 )
                 .unwrap()

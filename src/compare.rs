@@ -331,10 +331,11 @@ pub fn read_side(dir: &Path, measure: &Measure) -> Result<Side> {
         values: vec![Vec::new(); measure.outcomes.len()],
     };
     // summary.csv: the runs, their last month and when they failed.
-    let path = dir.join("summary.csv");
+    let format = crate::output::Format::of_listing("summary", m.files.keys());
+    let path = dir.join(format.file("summary"));
     let mut failed_month = Vec::new();
     let mut last = Vec::new();
-    read_csv(&path, m.files.get("summary.csv"), |cols| {
+    read_csv(&path, m.files.get(&format.file("summary")), |cols| {
         let keys = [
             cols.index("replicate")?,
             cols.index("ccg")?,
@@ -370,8 +371,8 @@ pub fn read_side(dir: &Path, measure: &Measure) -> Result<Side> {
     if measure.window.is_some() && measure.outcomes.iter().any(|o| *o != Outcome::Failure) {
         let index = side.index();
         window = vec![vec![Mean::default(); measure.outcomes.len()]; side.runs.len()];
-        let path = dir.join("timeseries.csv");
-        read_csv(&path, m.files.get("timeseries.csv"), |cols| {
+        let path = dir.join(format.file("timeseries"));
+        read_csv(&path, m.files.get(&format.file("timeseries")), |cols| {
             let keys = [cols.index("replicate")?, cols.index("ccg")?];
             let month = cols.index("month")?;
             let outs = outcome_columns(cols, measure)?;
@@ -492,13 +493,18 @@ fn num(rec: &csv::StringRecord, c: usize, line: u64) -> Result<f64> {
 }
 
 /// Stream the CSV at `path` row by row (`setup` sees the header first), and
-/// check the bytes read against the manifest's hash.
+/// check the bytes read against the manifest's hash. A Parquet table is
+/// checked against its hash first (its footer is at the end), then read as
+/// CSV-like text records.
 fn read_csv<'a>(
     path: &Path,
     info: Option<&FileInfo>,
     setup: impl FnOnce(&Columns) -> Result<RowFn<'a>>,
 ) -> Result<()> {
     CURRENT.with(|c| *c.borrow_mut() = path.to_path_buf());
+    if crate::output::format::is_parquet(path) {
+        return read_parquet(path, info, setup);
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
     let mut hashed = Hashing {
         inner: std::io::BufReader::with_capacity(1 << 20, file),
@@ -533,6 +539,40 @@ fn read_csv<'a>(
             "{} does not match its hash in manifest.json; the result is damaged",
             path.display()
         )));
+    }
+    Ok(())
+}
+
+fn read_parquet<'a>(
+    path: &Path,
+    info: Option<&FileInfo>,
+    setup: impl FnOnce(&Columns) -> Result<RowFn<'a>>,
+) -> Result<()> {
+    if let Some(info) = info {
+        let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+        let mut hasher = blake3::Hasher::new();
+        hasher
+            .update_reader(file)
+            .map_err(|e| Error::io("read", path, e))?;
+        if hasher.finalize().to_hex().as_str() != info.blake3 {
+            return Err(Error::Refused(format!(
+                "{} does not match its hash in manifest.json; the result is damaged",
+                path.display()
+            )));
+        }
+    }
+    let mut r = crate::output::format::Records::open(path)?;
+    let header = r.headers().clone();
+    let mut row = setup(&Columns {
+        header: &header,
+        path,
+    })?;
+    let mut rec = csv::StringRecord::new();
+    // Row numbers count as CSV lines do (the header is line 1).
+    let mut line = 1;
+    while r.read(&mut rec)? {
+        line += 1;
+        row(&rec, line)?;
     }
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `ccgsim run`: a validated scenario → a complete result folder
-//! (timeseries.csv, summary.csv, manifest.json, and figures in plots/; with
-//! `practices`, practices.csv: see [`crate::output::practices`]).
+//! (timeseries.csv, summary.csv — or .parquet with `--format parquet` —
+//! manifest.json, and figures in plots/; with `practices`, practices.csv or
+//! .parquet: see [`crate::output::practices`]).
 
 use crate::engine::{self, Plan};
 use crate::error::Result;
 use crate::output::practices::{self, RunRows};
-use crate::output::{Manifest, ResultDir, space, tables};
+use crate::output::{Format, HashedFile, Manifest, ResultDir, space, tables};
 use crate::plot::run_figures::{self, RunFigures};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
@@ -23,7 +24,9 @@ pub struct RunOptions {
     pub check_space: bool,
     /// Draw the figures into `plots/` (collected in memory as the runs finish).
     pub plots: bool,
-    /// Also write `practices.csv` (one row per practice and month) for these rows.
+    /// Table format: CSV (default) or Parquet.
+    pub format: Format,
+    /// Also write the per-practice table (one row per practice and month) for these rows.
     pub practices: Option<practices::Selection>,
 }
 
@@ -38,6 +41,7 @@ impl RunOptions {
             quiet: true,
             check_space: true,
             plots: true,
+            format: Format::Csv,
             practices: None,
         }
     }
@@ -62,7 +66,7 @@ pub fn batch_size(scn: &Scenario, threads: usize) -> u64 {
     batch_size_with(scn, threads, None)
 }
 
-/// Runs per batch when each run also holds its `practices.csv` rows.
+/// Runs per batch when each run also holds its per-practice rows.
 pub fn batch_size_with(
     scn: &Scenario,
     threads: usize,
@@ -89,7 +93,13 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         } else {
             0
         };
+        // With Parquet the per-practice CSV is staged, then converted: room for both.
         let rows = (opts.practices.as_ref()).map_or(0, |s| s.output_bytes(&scn));
+        let rows = if opts.format.is_csv() {
+            rows
+        } else {
+            rows.saturating_mul(2)
+        };
         let needed = ts.saturating_add(sm).saturating_add(figures);
         space::check_free_space(&opts.out, needed.saturating_add(rows))?;
     }
@@ -97,10 +107,7 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let practice_row_bytes = (opts.practices.as_ref()).map_or(0, |s| s.row_bytes(&scn));
     let plan = Plan::new(scn);
     let dir = ResultDir::create_for(&opts.out, opts.force, "run")?;
-    let mut ts = dir.file("timeseries.csv")?;
-    let mut sm = dir.file("summary.csv")?;
-    ts.write(&tables::timeseries_header(), 0)?;
-    sm.write(&tables::summary_header(), 0)?;
+    let mut out = Tables::create(&dir, opts.format, &plan.scenario.name)?;
     let mut pf = match &opts.practices {
         Some(_) => Some(dir.file("practices.csv")?),
         None => None,
@@ -120,11 +127,11 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
             |i| {
                 let id = plan.run_id(i);
                 let selected = (opts.practices.as_ref()).filter(|s| s.includes(id));
-                let mut rows = selected.map(|s| {
+                let mut practice_rows = selected.map(|s| {
                     let n = plan.sizes[id.ccg as usize];
                     RunRows::for_run(s, plan.scenario.months, n, practice_row_bytes)
                 });
-                let rec = match (selected, &mut rows) {
+                let rec = match (selected, &mut practice_rows) {
                     (Some(s), Some(r)) => plan.record_with(i, |t, ccg, p| {
                         if s.includes_month(t) {
                             r.push_month(&scenario, id, t, ccg, p);
@@ -134,12 +141,15 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
                 };
                 // Reduced here, on the worker, so the writer thread only copies.
                 let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
-                (tables::format_run(&rec, true, &scenario), series, rows)
+                (
+                    Rows::of(opts.format, &rec, &scenario),
+                    series,
+                    practice_rows,
+                )
             },
-            |i, (f, series, rows)| {
-                ts.write(&f.timeseries, f.timeseries_rows)?;
-                sm.write(&f.summary, 1)?;
-                if let (Some(pf), Some(r)) = (&mut pf, rows) {
+            |i, (rows, series, practice_rows)| {
+                out.add(rows)?;
+                if let (Some(pf), Some(r)) = (&mut pf, practice_rows) {
                     pf.write(&r.bytes, r.rows)?;
                 }
                 if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
@@ -153,10 +163,21 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     progress.finish();
 
     let mut manifest = Manifest::for_run(&plan.scenario, threads, started);
-    manifest.files.insert("timeseries.csv".into(), ts.finish()?);
-    manifest.files.insert("summary.csv".into(), sm.finish()?);
+    let (ts, sm) = out.finish()?;
+    manifest.files.insert(opts.format.file("timeseries"), ts);
+    manifest.files.insert(opts.format.file("summary"), sm);
     if let Some(pf) = pf {
-        manifest.files.insert("practices.csv".into(), pf.finish()?);
+        let info = pf.finish()?;
+        let name = opts.format.file("practices");
+        let info = if opts.format.is_csv() {
+            info
+        } else {
+            practices::to_parquet(
+                &dir.staging().join("practices.csv"),
+                &dir.staging().join(&name),
+            )?
+        };
+        manifest.files.insert(name, info);
         manifest.practices = opts.practices.as_ref().map(|s| s.describe());
     }
     if let Some(figs) = figures {
@@ -178,4 +199,75 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
         practice_months,
         seconds: clock.elapsed().as_secs_f64(),
     })
+}
+
+/// The run's two tables in the chosen format (one per run: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Tables {
+    Csv(HashedFile, HashedFile),
+    #[cfg(feature = "parquet")]
+    Parquet(crate::output::run_parquet::RunTables),
+}
+
+/// One run's rows, made on its worker thread.
+enum Rows {
+    Csv(tables::FormattedRun),
+    #[cfg(feature = "parquet")]
+    Parquet(crate::output::run_parquet::RunRows),
+}
+
+impl Rows {
+    fn of(format: Format, rec: &crate::engine::RunRecord, scenario: &tables::RowPrefix) -> Rows {
+        match format {
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Rows::Parquet(crate::output::run_parquet::RunRows::of(rec)),
+            _ => Rows::Csv(tables::format_run(rec, true, scenario)),
+        }
+    }
+}
+
+impl Tables {
+    fn create(dir: &ResultDir, format: Format, scenario: &str) -> Result<Tables> {
+        match format {
+            Format::Csv => {
+                let mut ts = dir.file("timeseries.csv")?;
+                let mut sm = dir.file("summary.csv")?;
+                ts.write(&tables::timeseries_header(), 0)?;
+                sm.write(&tables::summary_header(), 0)?;
+                Ok(Tables::Csv(ts, sm))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Ok(Tables::Parquet(
+                crate::output::run_parquet::RunTables::create(dir, scenario)?,
+            )),
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => {
+                let _ = scenario;
+                Err(crate::error::Error::Usage(
+                    "this ccgsim was built without the `parquet` cargo feature".into(),
+                ))
+            }
+        }
+    }
+
+    fn add(&mut self, rows: Rows) -> Result<()> {
+        match (self, rows) {
+            (Tables::Csv(ts, sm), Rows::Csv(f)) => {
+                ts.write(&f.timeseries, f.timeseries_rows)?;
+                sm.write(&f.summary, 1)
+            }
+            #[cfg(feature = "parquet")]
+            (Tables::Parquet(t), Rows::Parquet(r)) => t.add(&r),
+            #[cfg(feature = "parquet")]
+            _ => unreachable!("rows are made for their tables"),
+        }
+    }
+
+    fn finish(self) -> Result<(crate::output::FileInfo, crate::output::FileInfo)> {
+        match self {
+            Tables::Csv(ts, sm) => Ok((ts.finish()?, sm.finish()?)),
+            #[cfg(feature = "parquet")]
+            Tables::Parquet(t) => t.finish(),
+        }
+    }
 }

@@ -16,10 +16,19 @@ pub struct MergeArgs {
     /// Print nothing but errors
     #[arg(long, short)]
     quiet: bool,
+    /// Table format of the merged result: csv or parquet [default: the format
+    /// the shards were run with]
+    #[arg(long, value_name = "csv|parquet")]
+    format: Option<String>,
 }
 
 pub fn run(a: MergeArgs) -> Result<()> {
-    let r = merge::merge(&a.shards, &a.out)?;
+    let format = a
+        .format
+        .as_deref()
+        .map(ccgsim::output::Format::parse)
+        .transpose()?;
+    let r = merge::merge_as(&a.shards, &a.out, format)?;
     if a.quiet {
         return Ok(());
     }

@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write timeseries.csv, summary.csv and manifest.json (and practices.csv with --practices)
+    /// Run a scenario and write timeseries.csv, summary.csv (or .parquet) and manifest.json (and the per-practice table with --practices)
     Run(RunArgs),
     /// Draw figures: compare results, map a sweep, or show hysteresis
     #[command(subcommand)]
@@ -141,6 +141,9 @@ struct RunArgs {
         help_heading = "Per-practice output"
     )]
     practices_ccgs: Option<String>,
+    /// Table format: csv, or parquet (timeseries.parquet, summary.parquet)
+    #[arg(long, default_value = "csv", value_name = "csv|parquet")]
+    format: String,
 }
 
 pub fn main() -> Result<()> {
@@ -226,6 +229,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             )
         })
         .transpose()?;
+    let format = ccgsim::output::Format::parse(&a.format)?;
     let mut scn = load(&a.scenario)?;
     for n in scn.override_from_command_line(a.seed, a.replicates, a.months)? {
         note(a.exec.quiet, &n);
@@ -259,6 +263,7 @@ fn cmd_run(a: RunArgs) -> Result<()> {
             check_space: !a.no_space_check,
             plots: !a.no_plots,
             practices,
+            format,
         },
     )?;
     if a.exec.quiet {

@@ -151,7 +151,8 @@ pub fn run(cmd: PlotCommand) -> Result<()> {
 /// panels and prcc.csv of a sampled design (LHS, Sobol, Morris, Saltelli) or
 /// of more than two parameters; plus index figures when it holds indices.csv.
 pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()> {
-    let stats = sweep::read_stats(&dir.join("stats.csv"))?;
+    let stats_path = ccgsim::output::format::table_path(dir, "stats");
+    let stats = sweep::read_stats(&stats_path)?;
     let target = out.unwrap_or_else(|| dir.join("plots"));
     let design = ccgsim::sweep::SweepManifest::read(&dir.join("manifest.json"))
         .ok()
@@ -161,12 +162,12 @@ pub fn sweep_figures(dir: &Path, out: Option<PathBuf>, force: bool) -> Result<()
         Some("lhs" | "sobol" | "morris" | "sobol_indices")
     ) || stats.params.len() > 2;
     let result = ResultDir::create_for(&target, force, "plot")?;
-    let inputs = vec![dir.join("stats.csv").display().to_string()];
+    let inputs = vec![stats_path.display().to_string()];
     if !sampled {
         return write_all(result, "plot sweep", inputs, sweep::figures(&stats)?, &[]);
     }
     let mut figs = sensitivity::scatter_figures(&stats);
-    let ix = dir.join(ccgsim::sweep::indices::INDICES);
+    let ix = ccgsim::output::format::table_path(dir, "indices");
     if ix.is_file() {
         let rows = sensitivity::read_indices(&ix)?;
         figs.extend(sensitivity::index_figures(&rows, &stats.runs_note()));

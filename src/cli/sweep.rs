@@ -33,6 +33,10 @@ pub struct SweepArgs {
     /// Draw each replicate's parameters from this posterior.csv (`ccgsim calibrate`)
     #[arg(long)]
     posterior: Option<PathBuf>,
+    /// Table format of the result: csv, or parquet (a shard keeps CSV tables
+    /// and its merge is written as parquet)
+    #[arg(long, default_value = "csv", value_name = "csv|parquet")]
+    format: String,
 }
 
 pub fn parse_shard(s: &str) -> Result<Shard> {
@@ -78,6 +82,7 @@ pub fn run(a: SweepArgs) -> Result<()> {
 
 /// Run a loaded sweep file as `a` says; the folder written and its report.
 pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport> {
+    let format = ccgsim::output::Format::parse(&a.format)?;
     let shard = match &a.shard {
         Some(s) => parse_shard(s)?,
         None => Shard::WHOLE,
@@ -138,6 +143,7 @@ pub fn run_loaded(a: SweepArgs, sw: &sweep::Sweep) -> Result<sweep::SweepReport>
             threads: a.threads,
             quiet: a.quiet,
             timeseries_quantiles,
+            format,
         },
     )?;
     if a.quiet {

@@ -535,3 +535,49 @@ mod tests {
         }
     }
 }
+
+/// The Parquet columns of `practices.parquet`: [`COLUMNS`] with their exact
+/// types (integers as INT64, floats as DOUBLE and nullable: an empty cell,
+/// such as `burnout` outside a post, is null).
+#[cfg(feature = "parquet")]
+pub fn parquet_columns() -> Vec<super::parquet::Column> {
+    use super::parquet::{Column as PqColumn, ColumnType};
+    COLUMNS
+        .iter()
+        .map(|c| {
+            let ty = match c.kind {
+                Kind::Text => ColumnType::Utf8,
+                Kind::Int => ColumnType::Int64,
+                Kind::Float => ColumnType::Float64,
+            };
+            // Doubles are always nullable, as in the run's other tables (a
+            // required column would refuse an undefined value).
+            PqColumn::new(c.name, ty, c.nullable || ty == ColumnType::Float64)
+        })
+        .collect()
+}
+
+/// `--practices --format parquet`: the staged `practices.csv` (written as for
+/// CSV, streamed run by run) becomes `practices.parquet` with the exact types
+/// of [`COLUMNS`], streamed in row groups (memory stays bounded); the staged
+/// CSV, which only ccgsim's staging folder holds, is then removed.
+#[cfg(feature = "parquet")]
+pub fn to_parquet(
+    csv_path: &std::path::Path,
+    pq_path: &std::path::Path,
+) -> Result<super::result_dir::FileInfo> {
+    let info = super::parquet::convert_csv_with(csv_path, pq_path, parquet_columns())?;
+    std::fs::remove_file(csv_path).map_err(|e| Error::io("remove", csv_path, e))?;
+    Ok(info)
+}
+
+/// Without the `parquet` feature `--format parquet` is refused before any run.
+#[cfg(not(feature = "parquet"))]
+pub fn to_parquet(
+    _csv_path: &std::path::Path,
+    _pq_path: &std::path::Path,
+) -> Result<super::result_dir::FileInfo> {
+    Err(Error::Usage(
+        "this ccgsim was built without the `parquet` cargo feature".into(),
+    ))
+}

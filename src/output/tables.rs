@@ -344,6 +344,30 @@ fn round_micros(a: f64) -> u64 {
     q + (round & (sticky | (q & 1)))
 }
 
+/// The number the CSV cell [`push_number`] writes for `v` reads back as: `v`
+/// rounded to six decimals (NaN stays NaN; -0 and what rounds to zero are 0).
+/// Parquet tables hold these, so both formats hold the same values.
+pub fn csv_value(v: f64) -> f64 {
+    if v.is_nan() {
+        return v;
+    }
+    if v.abs() < FAST_LIMIT {
+        let micros = round_micros(v.abs());
+        // Below 2^53 the quotient is one correctly rounded division, the same
+        // double as parsing the decimal text.
+        if micros < (1 << 53) {
+            let x = micros as f64 / 1e6;
+            return if v < 0.0 && micros != 0 { -x } else { x };
+        }
+    }
+    let mut text = Vec::new();
+    push_number(v, &mut text);
+    std::str::from_utf8(&text)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(v)
+}
+
 /// The reference formatting, for values the fast path does not cover.
 fn push_number_std(v: f64, out: &mut Vec<u8>) {
     let mut s = format!("{v:.6}");

@@ -330,8 +330,14 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         };
         let path = dir.join(name);
         let (got_rows, got_bytes, got_hash) = match open_inside(dir, name) {
-            Ok((f, _)) => measure(f, name.ends_with(".csv"), bytes)
-                .map_err(|e| Error::io("read", &path, e))?,
+            Ok((f, _)) => {
+                let (mut got_rows, got_bytes, got_hash) = measure(f, name.ends_with(".csv"), bytes)
+                    .map_err(|e| Error::io("read", &path, e))?;
+                if super::format::is_parquet(Path::new(name)) {
+                    got_rows = parquet_rows(&path, rows);
+                }
+                (got_rows, got_bytes, got_hash)
+            }
             Err(Unreadable::Missing) => {
                 v.flag(Verdict::Tampered, format!("{name} is listed but missing"));
                 continue;
@@ -418,37 +424,55 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     Ok(v)
 }
 
+/// Data rows of a Parquet table, from its footer (0 if it is not readable
+/// Parquet). Built without Parquet support, the rows cannot be counted and the
+/// manifest's `recorded` is taken (the BLAKE3 hash still covers every byte).
+fn parquet_rows(path: &Path, recorded: u64) -> u64 {
+    #[cfg(feature = "parquet")]
+    {
+        let _ = recorded;
+        super::parquet::footer_rows(path).unwrap_or(0)
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = path;
+        recorded
+    }
+}
+
 /// A sweep (or shard) result holds one points.csv row per design point and one
 /// runs.csv row per run in its range.
 fn expected_sweep_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
     let get = |k: &str| m.get(k).and_then(Value::as_u64);
+    let format = super::Format::of_listing("runs", files.keys());
+    let (points_table, runs_table) = (format.file("points"), format.file("runs"));
     let rows = |f: &str| {
         files
             .get(f)
             .and_then(|f| f.get("rows"))
             .and_then(Value::as_u64)
     };
-    if let (Some(points), Some(got)) = (get("points"), rows("points.csv")) {
+    if let (Some(points), Some(got)) = (get("points"), rows(&points_table)) {
         if points != got {
             v.flag(
                 Verdict::Tampered,
                 format!(
-                    "points.csv: the manifest records {got} rows but the sweep has {points} points"
+                    "{points_table}: the manifest records {got} rows but the sweep has {points} points"
                 ),
             );
         }
     }
     if let (Some(first), Some(end)) = (get("first_run"), get("end_run")) {
         let want = end.saturating_sub(first);
-        match rows("runs.csv") {
+        match rows(&runs_table) {
             Some(got) if got == want => {}
             Some(got) => v.flag(
                 Verdict::Tampered,
-                format!("runs.csv: the manifest records {got} rows but runs {first} to {end} make {want}"),
+                format!("{runs_table}: the manifest records {got} rows but runs {first} to {end} make {want}"),
             ),
             None => v.flag(
                 Verdict::Tampered,
-                "a sweep result must list runs.csv in its manifest".into(),
+                format!("a sweep result must list {runs_table} in its manifest"),
             ),
         }
     }
@@ -476,13 +500,16 @@ fn require(
 fn sweep_identity(m: &Value, files: &serde_json::Map<String, Value>, v: &mut Verification) {
     let whole = m.pointer("/shard/count").and_then(Value::as_u64) == Some(1);
     let quantiles = m.get("timeseries_quantiles").is_some_and(|q| !q.is_null());
-    let mut need = vec!["points.csv", "runs.csv"];
+    let mut need = vec!["points", "runs"];
     match (whole, quantiles) {
-        (true, true) => need.extend(["stats.csv", "timeseries_quantiles.csv"]),
-        (true, false) => need.push("stats.csv"),
-        (false, true) => need.push("timeseries_runs.csv"),
+        (true, true) => need.extend(["stats", "timeseries_quantiles"]),
+        (true, false) => need.push("stats"),
+        (false, true) => need.push("timeseries_runs"),
         (false, false) => {}
     }
+    let format = super::Format::of_listing("runs", files.keys());
+    let need: Vec<String> = need.into_iter().map(|t| format.file(t)).collect();
+    let need: Vec<&str> = need.iter().map(String::as_str).collect();
     require(files, &need, "a sweep", v);
     let get = |k: &str| m.get(k).and_then(Value::as_u64);
     let sizes = m
@@ -552,9 +579,11 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
         return;
     };
     let runs = reps.saturating_mul(ccgs);
+    let format = super::Format::of_listing("summary", files.keys());
+    let (summary, timeseries) = (format.file("summary"), format.file("timeseries"));
     for (name, want) in [
-        ("summary.csv", runs),
-        ("timeseries.csv", runs.saturating_mul(months + 1)),
+        (summary.as_str(), runs),
+        (timeseries.as_str(), runs.saturating_mul(months + 1)),
     ] {
         match files.get(name).and_then(|f| f.get("rows")).and_then(Value::as_u64) {
             Some(rows) if rows == want => {}
@@ -562,7 +591,7 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
                 Verdict::Tampered,
                 format!(
                     "{name}: the manifest records {rows} rows but {reps} replicates × {ccgs} CCG(s){} make {want}",
-                    if name == "timeseries.csv" {
+                    if name == timeseries {
                         format!(" × {} months", months + 1)
                     } else {
                         String::new()
@@ -578,7 +607,8 @@ fn expected_run_rows(m: &Value, files: &serde_json::Map<String, Value>, v: &mut 
     expected_practice_rows(m, files, reps, months, v);
 }
 
-/// `practices.csv` (`run --practices`) holds the rows its recorded selection makes.
+/// `practices.csv` or `practices.parquet` (`run --practices`) holds the rows
+/// its recorded selection makes.
 fn expected_practice_rows(
     m: &Value,
     files: &serde_json::Map<String, Value>,
@@ -587,16 +617,21 @@ fn expected_practice_rows(
     v: &mut Verification,
 ) {
     use super::practices::{Described, Selection};
+    let name = ["practices.csv", "practices.parquet"]
+        .into_iter()
+        .find(|n| files.contains_key(*n))
+        .unwrap_or("practices.csv");
     let listed = files
-        .get("practices.csv")
+        .get(name)
         .map(|f| f.get("rows").and_then(Value::as_u64));
     let recorded = m.get("practices");
     let (Some(rows), Some(recorded)) = (listed, recorded) else {
         if listed.is_some() != recorded.is_some() {
             v.flag(
                 Verdict::Tampered,
-                "manifest.json lists practices.csv without its selection `practices`, or the reverse"
-                    .into(),
+                format!(
+                    "manifest.json lists {name} without its selection `practices`, or the reverse"
+                ),
             );
         }
         return;
@@ -611,7 +646,7 @@ fn expected_practice_rows(
     let (Some(sizes), Some(selection), Some(rows)) = (sizes, selection, rows) else {
         v.flag(
             Verdict::Tampered,
-            "manifest.json: `practices` or the rows of practices.csv are malformed".into(),
+            format!("manifest.json: `practices` or the rows of {name} are malformed"),
         );
         return;
     };
@@ -620,7 +655,7 @@ fn expected_practice_rows(
         v.flag(
             Verdict::Tampered,
             format!(
-                "practices.csv: the manifest records {rows} rows but its selection (`practices`) makes {want}"
+                "{name}: the manifest records {rows} rows but its selection (`practices`) makes {want}"
             ),
         );
     }

@@ -100,26 +100,23 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
                 .map_or("result".into(), |n| n.to_string_lossy().to_string())
         });
     let months = manifest.months;
-    let path = dir.join("timeseries.csv");
+    let format = crate::output::Format::of_listing("timeseries", manifest.files.keys());
+    let path = dir.join(format.file("timeseries"));
     let file = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(&path).map_err(|e| csv_error(&path, e))?;
-    let headers = rdr.byte_headers().map_err(|e| csv_error(&path, e))?.clone();
+    let mut rdr = crate::output::format::Records::open(&path)?;
+    let headers = rdr.headers().clone();
+    let table = format.file("timeseries");
     let col = |name: &str| -> Result<usize> {
-        headers
-            .iter()
-            .position(|h| h == name.as_bytes())
-            .ok_or_else(|| {
-                Error::Invalid(vec![Diagnostic {
-                    file: file.clone(),
-                    line: 1,
-                    col: 1,
-                    key: name.to_string(),
-                    message: format!(
-                        "timeseries.csv has no `{name}` column; is it from `ccgsim run`?"
-                    ),
-                    source_line: None,
-                }])
-            })
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Error::Invalid(vec![Diagnostic {
+                file: file.clone(),
+                line: 1,
+                col: 1,
+                key: name.to_string(),
+                message: format!("{table} has no `{name}` column; is it from `ccgsim run`?"),
+                source_line: None,
+            }])
+        })
     };
     let (c_rep, c_ccg, c_month) = (col("replicate")?, col("ccg")?, col("month")?);
     let sources = run_figures::source_columns();
@@ -131,7 +128,8 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
     let mut run: Option<(u64, u64)> = None;
     let mut buf = vec![f32::NAN; SERIES.len() * width_t];
     let mut runs = 0u64;
-    let mut rec = csv::ByteRecord::new();
+    let mut rec = csv::StringRecord::new();
+    let mut line = 1u64;
     let bad = |line: u64, key: &str, msg: String| {
         Error::Invalid(vec![Diagnostic {
             file: file.clone(),
@@ -142,15 +140,13 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
             source_line: None,
         }])
     };
-    while rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_error(&path, e))?
-    {
-        let line = rec.position().map_or(0, |p| p.line());
+    while rdr.read(&mut rec)? {
+        // Rows count as CSV lines do (the header is line 1).
+        line += 1;
         let int = |c: usize, key: &str| -> Result<u64> {
-            std::str::from_utf8(&rec[c])
+            rec[c]
+                .parse()
                 .ok()
-                .and_then(|s| s.parse().ok())
                 .ok_or_else(|| bad(line, key, "expected a whole number".into()))
         };
         let key = (int(c_rep, "replicate")?, int(c_ccg, "ccg")?);
@@ -175,9 +171,8 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
             values[k] = if v.is_empty() {
                 f64::NAN
             } else {
-                std::str::from_utf8(v)
+                v.parse()
                     .ok()
-                    .and_then(|t| t.parse().ok())
                     .ok_or_else(|| bad(line, sources[k], "expected a number".into()))?
             };
         }
@@ -205,14 +200,6 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
         months,
         sample,
     })
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let msg = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io("read", path, io),
-        _ => Error::Usage(format!("{} is not valid CSV: {msg}", path.display())),
-    }
 }
 
 /// Make scenario names unique for the legend (two runs of one scenario).

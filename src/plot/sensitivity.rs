@@ -46,7 +46,11 @@ pub fn read_indices(path: &Path) -> Result<Vec<Row>> {
             "{file} is {size} bytes, more than an indices.csv can be ({MAX_INDICES_BYTES})"
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    let text = if crate::output::format::is_parquet(path) {
+        crate::output::format::parquet_as_csv(path, MAX_INDICES_BYTES)?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?
+    };
     let bad = |line: usize, m: String| {
         Error::Invalid(vec![Diagnostic {
             file: file.clone(),

@@ -36,7 +36,12 @@ pub fn read_stats(path: &Path) -> Result<Stats> {
         )));
     }
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    let text = if crate::output::format::is_parquet(path) {
+        // A stats table has a row per design point (at most 10 million, ~5 GB as text).
+        crate::output::format::parquet_as_csv(path, 8 << 30)?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?
+    };
     parse_stats(&text, &file)
 }
 

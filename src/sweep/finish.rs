@@ -293,9 +293,45 @@ pub fn complete(dir: &Path, m: &mut SweepManifest, started: std::time::SystemTim
             std::fs::remove_file(&raw).map_err(|e| Error::io("remove", &raw, e))?;
         }
     }
+    if m.format == crate::output::Format::Parquet && m.shard.is_whole() {
+        to_parquet(dir, m)?;
+    }
     m.complete = true;
     m.finish(started);
     m.write(&dir.join(MANIFEST))
+}
+
+/// `--format parquet`: every finished CSV table becomes a Parquet table of
+/// the same rows and values (written aside, renamed into place, then the CSV
+/// removed), and the manifest lists the Parquet files.
+#[cfg(feature = "parquet")]
+fn to_parquet(dir: &Path, m: &mut SweepManifest) -> Result<()> {
+    let tables: Vec<String> = m
+        .files
+        .keys()
+        .filter(|n| n.ends_with(".csv"))
+        .cloned()
+        .collect();
+    for name in tables {
+        let csv = dir.join(&name);
+        let pq_name = format!("{}.parquet", name.trim_end_matches(".csv"));
+        let pq = dir.join(&pq_name);
+        let tmp = tmp_path(&pq);
+        let info = crate::output::parquet::convert_csv(&csv, &tmp)?;
+        std::fs::rename(&tmp, &pq).map_err(|e| Error::io("rename into place", &pq, e))?;
+        std::fs::remove_file(&csv).map_err(|e| Error::io("remove", &csv, e))?;
+        m.files.remove(&name);
+        m.files.insert(pq_name, info);
+    }
+    sync_dir(dir);
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn to_parquet(_: &Path, _: &mut SweepManifest) -> Result<()> {
+    Err(Error::Usage(
+        "this ccgsim was built without the `parquet` cargo feature".into(),
+    ))
 }
 
 /// `dst` as the long form of `src` (see [`tables::Long`]), streamed.

@@ -77,6 +77,10 @@ pub struct SweepManifest {
     /// Sensitivity designs: what indices.csv holds (absent for plain sweeps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indices: Option<super::indices::IndexSpec>,
+    /// Table format of the finished result (absent: CSV). Shards keep CSV
+    /// working tables; a whole sweep, or the merge of shards, is converted.
+    #[serde(default, skip_serializing_if = "crate::output::Format::is_csv")]
+    pub format: crate::output::Format,
     /// Written last: a complete manifest means every file is final.
     pub complete: bool,
 }
@@ -126,6 +130,7 @@ impl SweepManifest {
             merged_from: Vec::new(),
             files: BTreeMap::new(),
             indices: sweep.indices.clone(),
+            format: crate::output::Format::Csv,
             complete: false,
         }
     }

@@ -19,8 +19,18 @@ pub struct MergeReport {
     pub points: u64,
 }
 
-/// Read, check and join `shards` into a new result folder `out`.
+/// Read, check and join `shards` into a new result folder `out`, in the
+/// table format the shards were run with.
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeReport> {
+    merge_as(shards, out, None)
+}
+
+/// [`merge`], writing the result's tables as `format` if given.
+pub fn merge_as(
+    shards: &[PathBuf],
+    out: &Path,
+    format: Option<crate::output::Format>,
+) -> Result<MergeReport> {
     let started = SystemTime::now();
     if shards.is_empty() {
         return Err(Error::Usage("merge needs at least one shard folder".into()));
@@ -149,6 +159,9 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<MergeReport> {
     m.started_at = crate::output::manifest::timestamp(started);
     m.files.clear();
     m.complete = false;
+    if let Some(f) = format {
+        m.format = f;
+    }
     let pts = std::fs::read(first_dir.join(POINTS))
         .map_err(|e| Error::io("read", &first_dir.join(POINTS), e))?;
     let info = finish::write_file(&stage.join(POINTS), |f| f.write(&pts, m.points))?;

@@ -38,6 +38,8 @@ pub struct SweepOptions {
     pub quiet: bool,
     /// Quantile levels for timeseries_quantiles.csv (None: no time series).
     pub timeseries_quantiles: Option<Vec<f64>>,
+    /// Table format of the finished result (a shard records it for its merge).
+    pub format: crate::output::Format,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,7 @@ pub fn run(sweep: &Sweep, opts: &SweepOptions) -> Result<SweepReport> {
         pool.current_num_threads(),
         started,
     );
+    m.format = opts.format;
     let out = &opts.out;
     let held = m.end_run - m.first_run;
     let report = |computed, already_complete| SweepReport {
@@ -234,7 +237,7 @@ fn prepare(out: &Path, m: &mut SweepManifest) -> Result<bool> {
                     .chain([finish::STATS, finish::TIMESERIES_QUANTILES])
                     .chain([finish::STATS_LONG, finish::TIMESERIES_QUANTILES_LONG])
                     .chain([super::indices::INDICES])
-                    .any(|k| k == n)
+                    .any(|k| k == n || n.strip_suffix(".parquet") == k.strip_suffix(".csv"))
                     || (n.starts_with('.') && n.ends_with(".tmp"))
             };
             if let Some(other) = names.iter().find(|n| !ours(n)) {
