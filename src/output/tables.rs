@@ -156,13 +156,13 @@ const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
 /// The text of each column's previous value. Within a run most columns repeat
 /// last month's value (counts, shares of small groups, parameters), and
 /// copying its text is cheaper than formatting the number again. A text of at
-/// most 16 bytes (every number below 1000 in magnitude) is kept packed in a
-/// `u128`, built in registers and stored whole: a number assembled byte by byte
+/// most 16 bytes (every number below 1000 in magnitude) is kept packed in two
+/// `u64`s, built in registers and stored whole: a number assembled byte by byte
 /// and then copied as a block stalls the copy's load (store forwarding fails),
 /// which cost more than the digits. Longer texts are kept as bytes in `long`.
 struct LastText {
     bits: [Option<u64>; VALUES],
-    packed: [u128; VALUES],
+    packed: [[u64; 2]; VALUES],
     len: [usize; VALUES],
     long: [[u8; NUMBER_MAX]; VALUES],
     is_long: [bool; VALUES],
@@ -172,7 +172,7 @@ impl Default for LastText {
     fn default() -> Self {
         LastText {
             bits: [None; VALUES],
-            packed: [0; VALUES],
+            packed: [[0; 2]; VALUES],
             len: [0; VALUES],
             long: [[0; NUMBER_MAX]; VALUES],
             is_long: [false; VALUES],
@@ -211,25 +211,34 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
     for (j, &v) in values.iter().enumerate() {
         row[len] = b',';
         len += 1;
-        if last.bits[j] != Some(v.to_bits()) {
+        // The packed text goes into the row from registers when just made,
+        // else from two u64 loads of what two u64 stores left (a wider load
+        // of narrower stores would stall again).
+        let (lo, hi) = if last.bits[j] != Some(v.to_bits()) {
             last.bits[j] = Some(v.to_bits());
             match fixed6_packed(v) {
                 Some((text, n)) => {
-                    last.packed[j] = text;
+                    let (lo, hi) = (text as u64, (text >> 64) as u64);
+                    last.packed[j] = [lo, hi];
                     last.len[j] = n;
                     last.is_long[j] = false;
+                    (lo, hi)
                 }
                 None => {
                     last.len[j] = put_fixed6(v, &mut last.long[j]);
                     last.is_long[j] = true;
+                    (0, 0)
                 }
             }
-        }
+        } else {
+            (last.packed[j][0], last.packed[j][1])
+        };
         // Fixed-size copies (cheaper than variable ones); only len[j] bytes count.
         if last.is_long[j] {
             row[len..len + NUMBER_MAX].copy_from_slice(&last.long[j]);
         } else {
-            row[len..len + 16].copy_from_slice(&last.packed[j].to_le_bytes());
+            row[len..len + 8].copy_from_slice(&lo.to_le_bytes());
+            row[len + 8..len + 16].copy_from_slice(&hi.to_le_bytes());
         }
         len += last.len[j];
     }
