@@ -161,7 +161,9 @@ const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
 /// and then copied as a block stalls the copy's load (store forwarding fails),
 /// which cost more than the digits. Longer texts are kept as bytes in `long`.
 struct LastText {
-    bits: [Option<u64>; VALUES],
+    /// Bits of each column's last value; meaningless until `known`.
+    bits: [u64; VALUES],
+    known: bool,
     packed: [[u64; 2]; VALUES],
     len: [usize; VALUES],
     long: [[u8; NUMBER_MAX]; VALUES],
@@ -171,7 +173,8 @@ struct LastText {
 impl Default for LastText {
     fn default() -> Self {
         LastText {
-            bits: [None; VALUES],
+            bits: [0; VALUES],
+            known: false,
             packed: [[0; 2]; VALUES],
             len: [0; VALUES],
             long: [[0; NUMBER_MAX]; VALUES],
@@ -208,14 +211,16 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         }
         len += put_uint(k, &mut row[len..]);
     }
+    let fresh = !last.known;
+    last.known = true;
     for (j, &v) in values.iter().enumerate() {
         row[len] = b',';
         len += 1;
         // The packed text goes into the row from registers when just made,
         // else from two u64 loads of what two u64 stores left (a wider load
         // of narrower stores would stall again).
-        let (lo, hi) = if last.bits[j] != Some(v.to_bits()) {
-            last.bits[j] = Some(v.to_bits());
+        let (lo, hi) = if fresh || last.bits[j] != v.to_bits() {
+            last.bits[j] = v.to_bits();
             match fixed6_packed(v) {
                 Some((text, n)) => {
                     let (lo, hi) = (text as u64, (text >> 64) as u64);
