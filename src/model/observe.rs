@@ -181,11 +181,26 @@ mod tests {
                 let share = |c: usize, d: usize| if d > 0 { c as f64 / d as f64 } else { f64::NAN };
                 let (lead, memb) = (idx(true).count(), idx(false).count());
                 let same = |a: f64, b: f64, what: &str| {
-                    assert!(a.to_bits() == b.to_bits(), "{what}: {a} vs {b} (n {n}, month {month})")
+                    assert!(
+                        a.to_bits() == b.to_bits(),
+                        "{what}: {a} vs {b} (n {n}, month {month})"
+                    )
                 };
-                same(o.ownership_members, mean_of(idx(false).map(|i| ps.ownership[i])), "own m");
-                same(o.ownership_leaders, mean_of(idx(true).map(|i| ps.ownership[i])), "own l");
-                same(o.leader_burnout, mean_of(idx(true).map(|i| ps.burnout[i])), "burnout");
+                same(
+                    o.ownership_members,
+                    mean_of(idx(false).map(|i| ps.ownership[i])),
+                    "own m",
+                );
+                same(
+                    o.ownership_leaders,
+                    mean_of(idx(true).map(|i| ps.ownership[i])),
+                    "own l",
+                );
+                same(
+                    o.leader_burnout,
+                    mean_of(idx(true).map(|i| ps.burnout[i])),
+                    "burnout",
+                );
                 same(o.workload, mean_of(ps.workload.iter().copied()), "workload");
                 same(
                     o.overload,
@@ -210,16 +225,34 @@ mod tests {
                     share(idx(true).filter(agree).count(), lead),
                     "agree l",
                 );
-                same(o.ownership_agree, share((0..n).filter(agree).count(), n), "agree");
+                same(
+                    o.ownership_agree,
+                    share((0..n).filter(agree).count(), n),
+                    "agree",
+                );
                 let engaged = |i: &usize| ps.engagement[*i] >= 1;
                 let high = |i: &usize| ps.engagement[*i] == 3;
-                same(o.engaged_share, share((0..n).filter(engaged).count(), n), "engaged");
-                same(o.highly_engaged_share, share((0..n).filter(high).count(), n), "high");
-                same(o.leaders_highly_engaged, share(idx(true).filter(high).count(), lead), "high l");
+                same(
+                    o.engaged_share,
+                    share((0..n).filter(engaged).count(), n),
+                    "engaged",
+                );
+                same(
+                    o.highly_engaged_share,
+                    share((0..n).filter(high).count(), n),
+                    "high",
+                );
+                same(
+                    o.leaders_highly_engaged,
+                    share(idx(true).filter(high).count(), lead),
+                    "high l",
+                );
                 same(
                     o.leaders_lacking_support,
                     share(
-                        idx(true).filter(|&i| ps.burnout[i] > LACKING_SUPPORT_LINE).count(),
+                        idx(true)
+                            .filter(|&i| ps.burnout[i] > LACKING_SUPPORT_LINE)
+                            .count(),
                         lead,
                     ),
                     "lacking",
@@ -228,7 +261,9 @@ mod tests {
                 same(
                     o.influence_members,
                     share(
-                        idx(false).filter(|&i| engaged(&i) && ps.ownership[i] > line).count(),
+                        idx(false)
+                            .filter(|&i| engaged(&i) && ps.ownership[i] > line)
+                            .count(),
                         memb,
                     ),
                     "influence",

@@ -495,7 +495,16 @@ mod tests {
         // Pieces small and large, across and exactly at block boundaries.
         let mut want = Vec::new();
         let mut x = 7u64;
-        for len in [0, 1, 19_000, HASHED_BLOCK - 19_001, 5, HASHED_BLOCK, 3 * HASHED_BLOCK + 17, 300] {
+        for len in [
+            0,
+            1,
+            19_000,
+            HASHED_BLOCK - 19_001,
+            5,
+            HASHED_BLOCK,
+            3 * HASHED_BLOCK + 17,
+            300,
+        ] {
             let piece: Vec<u8> = (0..len)
                 .map(|_| {
                     x = crate::model::rng::splitmix64(x);

@@ -267,7 +267,10 @@ fn fixed6_packed(v: f64) -> Option<(u128, usize)> {
         return None;
     }
     // Sign and integer part: at most 4 bytes.
-    let (mut text, mut n) = (DIGITS3_PACKED[int as usize] as u128, INT_LEN[int as usize] as usize);
+    let (mut text, mut n) = (
+        DIGITS3_PACKED[int as usize] as u128,
+        INT_LEN[int as usize] as usize,
+    );
     if v < 0.0 {
         text = (text << 8) | b'-' as u128;
         n += 1;
@@ -277,9 +280,7 @@ fn fixed6_packed(v: f64) -> Option<(u128, usize)> {
         let (hi, lo) = (frac / 1000, frac % 1000);
         let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
         // '.', then six digits; trailing zeros lie past the length.
-        let dot = b'.' as u128
-            | (DIGITS3_FULL[hi] as u128) << 8
-            | (DIGITS3_FULL[lo] as u128) << 32;
+        let dot = b'.' as u128 | (DIGITS3_FULL[hi] as u128) << 8 | (DIGITS3_FULL[lo] as u128) << 32;
         text |= dot << (8 * n);
         n += 7 - zeros;
     }
@@ -636,7 +637,12 @@ mod tests {
         // Short decimals (trailing zeros trimmed), integers, and the edge of
         // the packed texts (rounding to 1000).
         for k in -3000i64..=3000 {
-            for w in [k as f64 / 1000.0, k as f64 / 10.0, k as f64, k as f64 * 0.37] {
+            for w in [
+                k as f64 / 1000.0,
+                k as f64 / 10.0,
+                k as f64,
+                k as f64 * 0.37,
+            ] {
                 check(w);
             }
         }

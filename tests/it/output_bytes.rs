@@ -56,14 +56,20 @@ fn reference(scenario_text: &str) -> (Vec<u8>, Vec<u8>) {
     let prefix = format!("\"{}\"", scn.name.replace('"', "\"\""));
     let plan = Plan::new(scn);
     let cols = ccgsim::model::Observation::COLUMNS;
-    let mut ts = format!("scenario,replicate,ccg,practices,month,{}\n", cols.join(","));
+    let mut ts = format!(
+        "scenario,replicate,ccg,practices,month,{}\n",
+        cols.join(",")
+    );
     let mut sm = format!(
         "scenario,replicate,ccg,practices,{},failed,failed_month\n",
         cols.join(",")
     );
     for i in 0..plan.runs() {
         let rec = plan.record(i);
-        let keys = format!("{prefix},{},{},{}", rec.id.replicate, rec.id.ccg, rec.practices);
+        let keys = format!(
+            "{prefix},{},{},{}",
+            rec.id.replicate, rec.id.ccg, rec.practices
+        );
         for (t, o) in rec.months.iter().enumerate() {
             ts.push_str(&format!("{keys},{t}"));
             for v in o.values() {
@@ -89,7 +95,15 @@ fn run(dir: &Path, threads: &str) -> (Vec<u8>, Vec<u8>) {
     let out = format!("r{threads}");
     let o = ccgsim(
         dir,
-        &["run", "s.toml", "--out", &out, "--threads", threads, "--quiet"],
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            &out,
+            "--threads",
+            threads,
+            "--quiet",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let read = |f: &str| std::fs::read(dir.join(&out).join(f)).unwrap();
@@ -107,7 +121,10 @@ fn tables_equal_a_plain_reference_writer() {
     assert!(ts.windows(2).any(|w| w == b",,"), "no empty cell");
     assert!(ts.windows(2).any(|w| w == b",-"), "no negative number");
     if ts != want_ts {
-        let (a, b) = (String::from_utf8_lossy(&ts), String::from_utf8_lossy(&want_ts));
+        let (a, b) = (
+            String::from_utf8_lossy(&ts),
+            String::from_utf8_lossy(&want_ts),
+        );
         let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
         panic!(
             "timeseries.csv differs from the reference writer at line {line:?}:\n{:?}\n{:?}",
