@@ -115,6 +115,32 @@ fn run(c: &mut Criterion<ThreadCpu>) {
     g.finish();
 }
 
+/// The engine alone on England's CCGs (scenarios/england-2013.toml: 211 CCGs of
+/// 10 to 125 practices, 120 months), one replicate per iteration, no output:
+/// the engine-only figure for the England end-to-end run (benches/speed_ratio.sh),
+/// whose CCGs are mostly smaller than the 40 of `run/40x120`.
+fn england(c: &mut Criterion<ThreadCpu>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/england-2013.toml");
+    let text = std::fs::read_to_string(&path).expect("scenarios/england-2013.toml");
+    let mut scn = parse(&text, &path).expect("england-2013 is valid");
+    // As `ccgsim run --months 120 --replicates 1` sets them.
+    scn.override_from_command_line(None, Some(1), Some(120))
+        .expect("valid overrides");
+    let plan = Plan::new(scn);
+    let (_, practice_months) = plan.scenario.workload();
+    let mut g = c.benchmark_group("england");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(practice_months));
+    g.bench_function("211x120/no_output", |b| {
+        b.iter(|| {
+            for i in 0..plan.runs() {
+                black_box(plan.simulate(plan.run_id(i), |_, _| {}));
+            }
+        })
+    });
+    g.finish();
+}
+
 /// CSV formatting: one run's 121 timeseries rows, and single numbers.
 fn csv(c: &mut Criterion<ThreadCpu>) {
     let plan = Plan::new(scenario(
@@ -182,7 +208,7 @@ fn scaling(c: &mut Criterion) {
 criterion_group! {
     name = one_thread;
     config = Criterion::default().with_measurement(ThreadCpu);
-    targets = step, run, csv
+    targets = step, run, england, csv
 }
 criterion_group!(threads, scaling);
 criterion_main!(one_thread, threads);

@@ -63,7 +63,7 @@ impl Observation {
         let ps = &ccg.practices;
         let n = ps.len();
         let mut o = Observation::default();
-        // One branch-free pass (this runs every month of every recorded run).
+        // Branch-free passes (this runs every month of every recorded run).
         // Counts are integers; each float sum adds the same values in the same
         // order as summing only the practices of its group (adding +0.0 to a
         // sum that starts at +0.0 changes nothing).
@@ -76,30 +76,36 @@ impl Observation {
             &ps.finance[..n],
             &ps.penalty[..n],
         );
+        // Two passes: the counts (integer sums, whose order does not matter, so
+        // the compiler vectorises them), then the float sums in practice order.
         let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
         let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
-        let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
-        let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
         let mut influence = 0u32;
         let influence_line = p.behaviour.influence_line;
         for i in 0..n {
-            let is_leader = leader[i];
-            let (l, m) = (is_leader as u32, !is_leader as u32);
+            let l = leader[i] as u32;
+            let m = l ^ 1;
             let own = ownership[i];
             let agree = (own > AGREE_LINE) as u32;
             let is_high = (engagement[i] == 3) as u32;
+            let is_engaged = (engagement[i] >= 1) as u32;
             leaders += l;
-            own_l += if is_leader { own } else { 0.0 };
-            own_m += if is_leader { 0.0 } else { own };
             agree_l += agree & l;
             agree_m += agree & m;
             high_l += is_high & l;
             lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
-            burnout += if is_leader { burnout_of[i] } else { 0.0 };
-            let is_engaged = (engagement[i] >= 1) as u32;
             engaged += is_engaged;
             influence += (own > influence_line) as u32 & is_engaged & m;
             high += is_high;
+        }
+        let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
+        let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
+        for i in 0..n {
+            let is_leader = leader[i];
+            let own = ownership[i];
+            own_l += if is_leader { own } else { 0.0 };
+            own_m += if is_leader { 0.0 } else { own };
+            burnout += if is_leader { burnout_of[i] } else { 0.0 };
             workload += workload_of[i];
             overload += (workload_of[i] - 1.0).max(0.0);
             finance += (finance_of[i] + penalty_of[i]).min(1.0);
@@ -142,5 +148,127 @@ impl Observation {
         o.penalty = per(penalty, all);
         o.localities = ccg.localities as f64;
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::rng::Stream;
+
+    /// Group means the plain way: filter the group, sum in practice order.
+    fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
+        let (mut sum, mut n) = (0.0, 0.0);
+        for v in values {
+            sum += v;
+            n += 1.0;
+        }
+        if n > 0.0 { sum / n } else { f64::NAN }
+    }
+
+    #[test]
+    fn observation_equals_plain_group_sums() {
+        let p = Params::default();
+        for (k, n) in [1usize, 2, 3, 7, 40, 131].into_iter().enumerate() {
+            let mut ccg = Ccg::new(&p, n, Stream::derive(5, &[k as u64]));
+            for month in 0..36 {
+                if month > 0 {
+                    ccg.step(&p, 0.0);
+                }
+                let o = ccg.observe(&p);
+                let ps = &ccg.practices;
+                let idx = |leader: bool| (0..n).filter(move |&i| ps.leader[i] == leader);
+                let share = |c: usize, d: usize| if d > 0 { c as f64 / d as f64 } else { f64::NAN };
+                let (lead, memb) = (idx(true).count(), idx(false).count());
+                let same = |a: f64, b: f64, what: &str| {
+                    assert!(
+                        a.to_bits() == b.to_bits(),
+                        "{what}: {a} vs {b} (n {n}, month {month})"
+                    )
+                };
+                same(
+                    o.ownership_members,
+                    mean_of(idx(false).map(|i| ps.ownership[i])),
+                    "own m",
+                );
+                same(
+                    o.ownership_leaders,
+                    mean_of(idx(true).map(|i| ps.ownership[i])),
+                    "own l",
+                );
+                same(
+                    o.leader_burnout,
+                    mean_of(idx(true).map(|i| ps.burnout[i])),
+                    "burnout",
+                );
+                same(o.workload, mean_of(ps.workload.iter().copied()), "workload");
+                same(
+                    o.overload,
+                    mean_of(ps.workload.iter().map(|w| (w - 1.0).max(0.0))),
+                    "overload",
+                );
+                same(
+                    o.finance,
+                    mean_of((0..n).map(|i| (ps.finance[i] + ps.penalty[i]).min(1.0))),
+                    "finance",
+                );
+                same(o.penalty, mean_of(ps.penalty.iter().copied()), "penalty");
+                same(o.leaders, lead as f64, "leaders");
+                let agree = |i: &usize| ps.ownership[*i] > AGREE_LINE;
+                same(
+                    o.ownership_agree_members,
+                    share(idx(false).filter(agree).count(), memb),
+                    "agree m",
+                );
+                same(
+                    o.ownership_agree_leaders,
+                    share(idx(true).filter(agree).count(), lead),
+                    "agree l",
+                );
+                same(
+                    o.ownership_agree,
+                    share((0..n).filter(agree).count(), n),
+                    "agree",
+                );
+                let engaged = |i: &usize| ps.engagement[*i] >= 1;
+                let high = |i: &usize| ps.engagement[*i] == 3;
+                same(
+                    o.engaged_share,
+                    share((0..n).filter(engaged).count(), n),
+                    "engaged",
+                );
+                same(
+                    o.highly_engaged_share,
+                    share((0..n).filter(high).count(), n),
+                    "high",
+                );
+                same(
+                    o.leaders_highly_engaged,
+                    share(idx(true).filter(high).count(), lead),
+                    "high l",
+                );
+                same(
+                    o.leaders_lacking_support,
+                    share(
+                        idx(true)
+                            .filter(|&i| ps.burnout[i] > LACKING_SUPPORT_LINE)
+                            .count(),
+                        lead,
+                    ),
+                    "lacking",
+                );
+                let line = p.behaviour.influence_line;
+                same(
+                    o.influence_members,
+                    share(
+                        idx(false)
+                            .filter(|&i| engaged(&i) && ps.ownership[i] > line)
+                            .count(),
+                        memb,
+                    ),
+                    "influence",
+                );
+            }
+        }
     }
 }

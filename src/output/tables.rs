@@ -147,8 +147,10 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) 
     }
 }
 
-/// Typical bytes in one row; only sizes the buffers.
-const ROW_BYTES_GUESS: usize = 128;
+/// Bytes to reserve per row, a little more than a typical row (keys, then
+/// about six characters per number): a run's buffer is allocated once, not
+/// grown. Only sizes the buffers.
+const ROW_BYTES_GUESS: usize = 24 + 7 * VALUES;
 const VALUES: usize = Observation::COLUMNS.len();
 /// Longest text of a key (u64) and of a fast-path number, each with its comma.
 const KEY_MAX: usize = 21;
@@ -158,19 +160,30 @@ const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
 
 /// The text of each column's previous value. Within a run most columns repeat
 /// last month's value (counts, shares of small groups, parameters), and
-/// copying its text is cheaper than formatting the number again.
+/// copying its text is cheaper than formatting the number again. A text of at
+/// most 16 bytes (every number below 1000 in magnitude) is kept packed in two
+/// `u64`s, built in registers and stored whole: a number assembled byte by byte
+/// and then copied as a block stalls the copy's load (store forwarding fails),
+/// which cost more than the digits. Longer texts are kept as bytes in `long`.
 struct LastText {
-    bits: [Option<u64>; VALUES],
-    text: [[u8; NUMBER_MAX]; VALUES],
+    /// Bits of each column's last value; meaningless until `known`.
+    bits: [u64; VALUES],
+    known: bool,
+    packed: [[u64; 2]; VALUES],
     len: [usize; VALUES],
+    long: [[u8; NUMBER_MAX]; VALUES],
+    is_long: [bool; VALUES],
 }
 
 impl Default for LastText {
     fn default() -> Self {
         LastText {
-            bits: [None; VALUES],
-            text: [[0; NUMBER_MAX]; VALUES],
+            bits: [0; VALUES],
+            known: false,
+            packed: [[0; 2]; VALUES],
             len: [0; VALUES],
+            long: [[0; NUMBER_MAX]; VALUES],
+            is_long: [false; VALUES],
         }
     }
 }
@@ -203,19 +216,128 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         }
         len += put_uint(k, &mut row[len..]);
     }
+    let fresh = !last.known;
+    last.known = true;
     for (j, &v) in values.iter().enumerate() {
         row[len] = b',';
         len += 1;
-        if last.bits[j] != Some(v.to_bits()) {
-            last.bits[j] = Some(v.to_bits());
-            last.len[j] = put_fixed6(v, &mut last.text[j]);
+        // The packed text goes into the row from registers when just made,
+        // else from two u64 loads of what two u64 stores left (a wider load
+        // of narrower stores would stall again).
+        let (lo, hi) = if fresh || last.bits[j] != v.to_bits() {
+            last.bits[j] = v.to_bits();
+            match fixed6_packed(v) {
+                Some((text, n)) => {
+                    let (lo, hi) = (text as u64, (text >> 64) as u64);
+                    last.packed[j] = [lo, hi];
+                    last.len[j] = n;
+                    last.is_long[j] = false;
+                    (lo, hi)
+                }
+                None => {
+                    last.len[j] = put_fixed6(v, &mut last.long[j]);
+                    last.is_long[j] = true;
+                    (0, 0)
+                }
+            }
+        } else {
+            (last.packed[j][0], last.packed[j][1])
+        };
+        // Fixed-size copies (cheaper than variable ones); only len[j] bytes count.
+        if last.is_long[j] {
+            row[len..len + NUMBER_MAX].copy_from_slice(&last.long[j]);
+        } else {
+            row[len..len + 8].copy_from_slice(&lo.to_le_bytes());
+            row[len + 8..len + 16].copy_from_slice(&hi.to_le_bytes());
         }
-        // A fixed-size copy (cheaper than a variable one); only len[j] bytes count.
-        row[len..len + NUMBER_MAX].copy_from_slice(&last.text[j]);
         len += last.len[j];
     }
     out.extend_from_slice(&row[..len]);
 }
+
+/// [`put_fixed6`]'s text of `v` packed little-endian into a `u128` (bytes past
+/// the length are unspecified), with its length; `None` when `v` rounds to
+/// 1000 or more in magnitude (text possibly longer than 16 bytes).
+#[inline]
+fn fixed6_packed(v: f64) -> Option<(u128, usize)> {
+    if v.is_nan() {
+        return Some((0, 0));
+    }
+    let micros = round_micros(v.abs());
+    if micros == 0 {
+        return Some((b'0' as u128, 1));
+    }
+    let int = micros / 1_000_000;
+    if int >= 1000 {
+        return None;
+    }
+    // Sign and integer part: at most 4 bytes.
+    let (mut text, mut n) = (
+        DIGITS3_PACKED[int as usize] as u128,
+        INT_LEN[int as usize] as usize,
+    );
+    if v < 0.0 {
+        text = (text << 8) | b'-' as u128;
+        n += 1;
+    }
+    let frac = (micros % 1_000_000) as usize;
+    if frac != 0 {
+        let (hi, lo) = (frac / 1000, frac % 1000);
+        let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
+        // '.', then six digits; trailing zeros lie past the length.
+        let dot = b'.' as u128 | (DIGITS3_FULL[hi] as u128) << 8 | (DIGITS3_FULL[lo] as u128) << 32;
+        text |= dot << (8 * n);
+        n += 7 - zeros;
+    }
+    Some((text, n))
+}
+
+/// Every number below 1000 as its 1–3 ASCII digits (no leading zeros), packed
+/// little-endian, and its length.
+static DIGITS3_PACKED: [u32; 1000] = {
+    let mut t = [0u32; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = if i < 10 {
+            (b'0' + i as u8) as u32
+        } else if i < 100 {
+            (b'0' + (i / 10) as u8) as u32 | ((b'0' + (i % 10) as u8) as u32) << 8
+        } else {
+            (b'0' + (i / 100) as u8) as u32
+                | ((b'0' + (i / 10 % 10) as u8) as u32) << 8
+                | ((b'0' + (i % 10) as u8) as u32) << 16
+        };
+        i += 1;
+    }
+    t
+};
+static INT_LEN: [u8; 1000] = {
+    let mut t = [0u8; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = if i < 10 {
+            1
+        } else if i < 100 {
+            2
+        } else {
+            3
+        };
+        i += 1;
+    }
+    t
+};
+/// Every number below 1000 as exactly three ASCII digits, packed little-endian.
+static DIGITS3_FULL: [u32; 1000] = {
+    let mut t = [0u32; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = (b'0' + (i / 100) as u8) as u32
+            | ((b'0' + (i / 10 % 10) as u8) as u32) << 8
+            | ((b'0' + (i % 10) as u8) as u32) << 16;
+        i += 1;
+    }
+    t
+};
 
 /// Six decimals without trailing zeros; NaN (undefined) is an empty cell.
 pub fn format_number(v: f64, out: &mut String) {
@@ -276,14 +398,25 @@ fn put_fixed6(v: f64, buf: &mut [u8]) -> usize {
 /// Trailing decimal zeros of `x` in 1..=999.
 #[inline]
 fn zeros3(x: usize) -> usize {
-    if x % 100 == 0 {
-        2
-    } else if x % 10 == 0 {
-        1
-    } else {
-        0
-    }
+    ZEROS3[x] as usize
 }
+
+/// Trailing decimal zeros (at most 2) of every number below 1000.
+static ZEROS3: [u8; 1000] = {
+    let mut t = [0u8; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = if i % 100 == 0 {
+            2
+        } else if i % 10 == 0 {
+            1
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Three ASCII digits of every number below 1000.
 static DIGITS3: [[u8; 3]; 1000] = {
@@ -303,6 +436,19 @@ static DIGITS3: [[u8; 3]; 1000] = {
 /// Write `v` in decimal at the start of `buf`, returning its length.
 #[inline]
 fn put_uint(v: u64, buf: &mut [u8]) -> usize {
+    // Most keys and integer parts are small: one table look-up.
+    if v < 10 {
+        buf[0] = b'0' + v as u8;
+        return 1;
+    }
+    if v < 100 {
+        buf[..2].copy_from_slice(&DIGITS3[v as usize][1..]);
+        return 2;
+    }
+    if v < 1000 {
+        buf[..3].copy_from_slice(&DIGITS3[v as usize]);
+        return 3;
+    }
     let mut digits = 1;
     let mut x = v;
     while x >= 10 {
@@ -437,6 +583,18 @@ mod tests {
             "{v:e} ({:#x})",
             v.to_bits()
         );
+        // The packed text of a row's cell, where it applies, is the same text.
+        if v.abs() < FAST_LIMIT || v.is_nan() {
+            match fixed6_packed(v) {
+                Some((text, n)) => assert_eq!(
+                    String::from_utf8_lossy(&text.to_le_bytes()[..n]),
+                    String::from_utf8_lossy(&reference),
+                    "packed {v:e} ({:#x})",
+                    v.to_bits()
+                ),
+                None => assert!(v.abs() >= 999.9999995, "{v:e} should be packed"),
+            }
+        }
     }
 
     #[test]
@@ -461,7 +619,10 @@ mod tests {
                 *v = if case % 10 == 0 && x % 7 == 0 {
                     specials[(x >> 8) as usize % specials.len()]
                 } else {
-                    (x >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
+                    // Mostly small numbers (packed texts), some up to 1e11
+                    // (texts longer than 16 bytes).
+                    let scale = [200.0, 2000.0, 2e6, 2e11][(x as usize >> 3) % 4];
+                    (x >> 11) as f64 / (1u64 << 53) as f64 * scale - scale / 2.0
                 };
             }
             let keys = [case, u64::MAX, 0, 120];
@@ -499,6 +660,23 @@ mod tests {
         for k in -2000i64..=2000 {
             let v = k as f64 / 128.0;
             for w in [v, up(v), down(v)] {
+                check(w);
+            }
+        }
+        // Short decimals (trailing zeros trimmed), integers, and the edge of
+        // the packed texts (rounding to 1000).
+        for k in -3000i64..=3000 {
+            for w in [
+                k as f64 / 1000.0,
+                k as f64 / 10.0,
+                k as f64,
+                k as f64 * 0.37,
+            ] {
+                check(w);
+            }
+        }
+        for v in [999.9999995f64, 999.999999, 1000.0, 999.9999994999] {
+            for w in [v, up(v), down(v), -v, -up(v), -down(v)] {
                 check(w);
             }
         }

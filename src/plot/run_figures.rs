@@ -130,20 +130,52 @@ fn series_index(column: &str) -> usize {
         .expect("figure series are in SERIES")
 }
 
+/// Where each observation column [`reduce`] reads sits in `Observation::values()`,
+/// looked up once (by name, so a renamed column fails the tests, not silently).
+struct Columns {
+    series: [usize; SERIES.len()],
+    leaders: usize,
+    posts: usize,
+}
+
+fn columns() -> &'static Columns {
+    static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let column = |name: &str| {
+            crate::model::Observation::COLUMNS
+                .iter()
+                .position(|k| *k == name)
+                .expect("source columns are observation columns")
+        };
+        Columns {
+            // `posts_filled` is derived; its slot is never read.
+            series: SERIES.map(|s| if s == "posts_filled" { 0 } else { column(s) }),
+            leaders: column("leaders"),
+            posts: column("leader_posts"),
+        }
+    })
+}
+
 /// Reduce a finished run to the values the figures need: `SERIES.len()` series
-/// of `months + 1` values each, series-major (missing = NaN).
+/// of `months + 1` values each, series-major (missing = NaN). The same values
+/// as [`derive`] gives month by month.
 pub fn reduce(rec: &RunRecord) -> Vec<f32> {
-    let column = |name: &str| {
-        crate::model::Observation::COLUMNS
-            .iter()
-            .position(|k| *k == name)
-            .expect("source columns are observation columns")
-    };
+    let cols = columns();
     let n = rec.months.len();
     let mut out = vec![0f32; SERIES.len() * n];
     for (t, o) in rec.months.iter().enumerate() {
         let v = o.values();
-        for (s, x) in derive(|c| v[column(c)]).into_iter().enumerate() {
+        for (s, name) in SERIES.iter().enumerate() {
+            let x = if *name == "posts_filled" {
+                let posts = v[cols.posts];
+                if posts > 0.0 {
+                    v[cols.leaders] / posts
+                } else {
+                    f64::NAN
+                }
+            } else {
+                v[cols.series[s]]
+            };
             out[s * n + t] = x as f32;
         }
     }
@@ -459,6 +491,33 @@ fn number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reduce_gives_what_derive_gives_month_by_month() {
+        let scn = crate::scenario::parse(
+            "[scenario]\nmonths = 40\nreplicates = 2\n[population]\npractices = [2, 5, 40]\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        let plan = Plan::new(scn);
+        for i in 0..plan.runs() {
+            let rec = plan.record(i);
+            let got = reduce(&rec);
+            let n = rec.months.len();
+            for (t, o) in rec.months.iter().enumerate() {
+                let v = o.values();
+                let want = derive(|c| {
+                    v[crate::model::Observation::COLUMNS
+                        .iter()
+                        .position(|k| *k == c)
+                        .unwrap()]
+                });
+                for (s, w) in want.iter().enumerate() {
+                    assert_eq!(got[s * n + t].to_bits(), (*w as f32).to_bits(), "{s} {t}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn size_classes_are_terciles_by_practices() {

@@ -14,6 +14,7 @@ mod mechanisms;
 mod model_invariants;
 mod mutations;
 mod odd_doc;
+mod output_bytes;
 mod parquet;
 mod patterns;
 mod plots;
