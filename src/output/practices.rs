@@ -496,46 +496,6 @@ impl RunRows {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_lists_parse_merge_and_count() {
-        let l = IdList::parse("--x", "5-9,0,1,7,2-3").unwrap();
-        assert_eq!(l.ranges, vec![(0, 3), (5, 9)]);
-        for x in [0, 1, 2, 3, 5, 9] {
-            assert!(l.contains(x), "{x}");
-        }
-        for x in [4, 10, 1000] {
-            assert!(!l.contains(x), "{x}");
-        }
-        assert_eq!(l.max(), 9);
-        assert_eq!(l.count_below(100), 9);
-        assert_eq!(l.count_below(6), 5);
-        assert_eq!(l.to_string(), "0-3,5-9");
-        for bad in ["", "1,", "a", "3-1", "-1", "1-", "1.5", "99999999999", " "] {
-            let e = IdList::parse("--x", bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad}");
-            assert!(e.to_string().contains("--x"), "{e}");
-        }
-    }
-
-    #[test]
-    fn schema_matches_header_and_names_are_snake_case() {
-        let h = String::from_utf8(header()).unwrap();
-        let names: Vec<&str> = h.trim_end().split(',').collect();
-        assert_eq!(names.len(), COLUMNS.len());
-        for c in COLUMNS {
-            assert!(
-                c.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "{}",
-                c.name
-            );
-        }
-    }
-}
-
 /// The Parquet columns of `practices.parquet`: [`COLUMNS`] with their exact
 /// types (integers as INT64, floats as DOUBLE and nullable: an empty cell,
 /// such as `burnout` outside a post, is null).
@@ -580,4 +540,44 @@ pub fn to_parquet(
     Err(Error::Usage(
         "this ccgsim was built without the `parquet` cargo feature".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_parse_merge_and_count() {
+        let l = IdList::parse("--x", "5-9,0,1,7,2-3").unwrap();
+        assert_eq!(l.ranges, vec![(0, 3), (5, 9)]);
+        for x in [0, 1, 2, 3, 5, 9] {
+            assert!(l.contains(x), "{x}");
+        }
+        for x in [4, 10, 1000] {
+            assert!(!l.contains(x), "{x}");
+        }
+        assert_eq!(l.max(), 9);
+        assert_eq!(l.count_below(100), 9);
+        assert_eq!(l.count_below(6), 5);
+        assert_eq!(l.to_string(), "0-3,5-9");
+        for bad in ["", "1,", "a", "3-1", "-1", "1-", "1.5", "99999999999", " "] {
+            let e = IdList::parse("--x", bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+            assert!(e.to_string().contains("--x"), "{e}");
+        }
+    }
+
+    #[test]
+    fn schema_matches_header_and_names_are_snake_case() {
+        let h = String::from_utf8(header()).unwrap();
+        let names: Vec<&str> = h.trim_end().split(',').collect();
+        assert_eq!(names.len(), COLUMNS.len());
+        for c in COLUMNS {
+            assert!(
+                c.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                c.name
+            );
+        }
+    }
 }
