@@ -719,7 +719,7 @@ fn vacancy_months(lab: &Lab, claim: &str, cut: &Scenario, base: &Scenario) -> Ch
         .map(|(x, y)| (*x, *y))
         .unzip();
     let left_out = a.len() - xa.len();
-    let mut check = paired(
+    paired(
         "6",
         claim,
         SEED_004,
@@ -735,9 +735,7 @@ fn vacancy_months(lab: &Lab, claim: &str, cut: &Scenario, base: &Scenario) -> Ch
         &xa,
         &xb,
         Direction::Positive,
-    );
-    check.pattern = "6".into();
-    check
+    )
 }
 
 /// Pattern 7: Small-group, face-to-face peer review sustains engagement.
