@@ -399,11 +399,7 @@ pub fn quality_premium(p: &Params, balance: f64, year_performance: f64) -> f64 {
 pub fn credibility_next(p: &Params, credibility: f64, performance: f64, narrative: f64) -> f64 {
     let b = &p.behaviour;
     let w = b.credibility_performance;
-    let target = if w == 1.0 {
-        performance
-    } else {
-        w * performance + (1.0 - w) * p.ccg.initial_credibility
-    };
+    let target = w * performance + (1.0 - w) * p.ccg.initial_credibility;
     (credibility + b.credibility_rate * (target - credibility) + b.narrative_weight * narrative)
         .clamp(0.0, 1.0)
 }

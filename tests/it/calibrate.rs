@@ -432,23 +432,8 @@ fn defaults_are_the_shipped_posterior_medians() {
     let p = Posterior::load(&repo().join("calibration/england/posterior.csv")).unwrap();
     assert_eq!(p.paths.len(), 9, "the shipped calibration has 9 priors");
     for (d, path) in p.paths.iter().enumerate() {
-        let mut xs: Vec<(f64, f64)> = p
-            .values
-            .iter()
-            .zip(&p.weights)
-            .map(|(v, &w)| (v[d], w))
-            .collect();
-        xs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let total: f64 = xs.iter().map(|x| x.1).sum();
-        let mut acc = 0.0;
-        let median = xs
-            .iter()
-            .find(|x| {
-                acc += x.1;
-                acc >= total / 2.0
-            })
-            .unwrap()
-            .0;
+        let column: Vec<f64> = p.values.iter().map(|v| v[d]).collect();
+        let median = calibrate::weighted_quantile(&column, &p.weights, 0.5);
         let spec = ccgsim::scenario::schema::spec(path).unwrap();
         let step = if path.ends_with("quit_rate") {
             1e-4
