@@ -173,9 +173,6 @@ struct LastText {
     len: [usize; VALUES],
     long: [[u8; NUMBER_MAX]; VALUES],
     is_long: [bool; VALUES],
-    /// The row being assembled, reused from row to row: every byte up to the
-    /// row's length is written before it is read, so it is zeroed once per run.
-    row: [u8; ROW_MAX],
 }
 
 impl Default for LastText {
@@ -187,16 +184,14 @@ impl Default for LastText {
             len: [0; VALUES],
             long: [[0; NUMBER_MAX]; VALUES],
             is_long: [false; VALUES],
-            row: [0; ROW_MAX],
         }
     }
 }
 
 /// Append `keys` then `values`, comma-separated, without a line end. Rows are
-/// assembled in a buffer kept with the run (not zeroed for every row) and
-/// appended in one copy: every field is a number or empty, so none needs CSV
-/// quoting, and per-field writes into the `Vec` (or the csv crate's per-field
-/// checks) would cost more than the digits.
+/// assembled on the stack and appended in one copy: every field is a number
+/// or empty, so none needs CSV quoting, and per-field writes into the `Vec`
+/// (or the csv crate's per-field checks) would cost more than the digits.
 fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut Vec<u8>) {
     if keys.len() > 4 || values.iter().any(|v| v.abs() >= FAST_LIMIT) {
         // Huge or infinite values: field by field, the slow exact way.
@@ -212,7 +207,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         }
         return;
     }
-    let row = &mut last.row;
+    let mut row = [0u8; ROW_MAX];
     let mut len = 0;
     for (i, &k) in keys.iter().enumerate() {
         if i > 0 {
