@@ -259,8 +259,10 @@ mod tests {
                 let plain = Sums::plain(&ccg.practices, p.behaviour.influence_line);
                 let chosen = Sums::of(&ccg.practices, p.behaviour.influence_line);
                 let bits = |s: Sums| {
-                    [s.own_m, s.own_l, s.burnout, s.workload, s.overload, s.finance, s.penalty]
-                        .map(f64::to_bits)
+                    [
+                        s.own_m, s.own_l, s.burnout, s.workload, s.overload, s.finance, s.penalty,
+                    ]
+                    .map(f64::to_bits)
                 };
                 assert_eq!(bits(plain), bits(chosen), "n {n}");
                 assert_eq!(plain, chosen, "n {n}");

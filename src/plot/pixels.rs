@@ -318,7 +318,10 @@ mod tests {
                 // Taller than wide: swept along y.
                 pts = pts.iter().map(|&(x, y)| (y, x)).collect();
             }
-            let line = ((next(200) - 10, next(100) - 5), (next(200) - 10, next(100) - 5));
+            let line = (
+                (next(200) - 10, next(100) - 5),
+                (next(200) - 10, next(100) - 5),
+            );
             let pixel = (next(180) - 3, next(95) - 2);
             for (buf, fast) in [(&mut ours, true), (&mut theirs, false)] {
                 if fast {

@@ -104,7 +104,8 @@ impl Sample {
             .map(|mut v| {
                 // Only the order statistics the quantiles read are put in
                 // place (the same values a full sort leaves there).
-                let mut ranks: Vec<usize> = qs.iter().flat_map(|&q| sorted_ranks(v.len(), q)).collect();
+                let mut ranks: Vec<usize> =
+                    qs.iter().flat_map(|&q| sorted_ranks(v.len(), q)).collect();
                 ranks.sort_unstable();
                 ranks.dedup();
                 select_ranks(&mut v, &ranks);
@@ -309,7 +310,13 @@ mod tests {
             for i in 0..runs {
                 k = splitmix64(k);
                 let x = (k % distinct) as f32 / 8.0 - 1.0;
-                let y = if k % 5 == 0 { -0.0 } else if k % 7 == 0 { f32::NAN } else { 0.0 };
+                let y = if k % 5 == 0 {
+                    -0.0
+                } else if k % 7 == 0 {
+                    f32::NAN
+                } else {
+                    0.0
+                };
                 s.offer(i, &[x, y]);
             }
             let qs = [0.0, 0.05, 0.25, 0.333, 0.5, 0.75, 0.95, 1.0];
