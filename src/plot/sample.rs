@@ -147,7 +147,7 @@ fn select_ranks(v: &mut [f64], ranks: &[usize]) {
 
 /// [`select_ranks`] for the part `v` of the whole that starts at `offset`.
 fn select_within(v: &mut [f64], offset: usize, ranks: &[usize]) {
-    if ranks.is_empty() {
+    if ranks.is_empty() || v.is_empty() {
         return;
     }
     let mid = ranks.len() / 2;
@@ -301,12 +301,13 @@ mod tests {
 
     /// The bulk quantiles place order statistics by selection: they must be
     /// bit for bit those of a full sort, with many runs, repeated values,
-    /// signed zeros and the end points.
+    /// signed zeros, a column without values and the end points.
     #[test]
     fn selected_quantiles_equal_sorted_ones() {
         let mut k = 3u64;
         for (runs, distinct) in [(1000u64, 7u64), (999, 1_000_000), (2, 3), (1, 1), (57, 2)] {
-            let mut s = Sample::with_cap(2, 1000);
+            // The third column has no values at all (every run NaN).
+            let mut s = Sample::with_cap(3, 1000);
             for i in 0..runs {
                 k = splitmix64(k);
                 let x = (k % distinct) as f32 / 8.0 - 1.0;
@@ -317,10 +318,11 @@ mod tests {
                 } else {
                     0.0
                 };
-                s.offer(i, &[x, y]);
+                s.offer(i, &[x, y, f32::NAN]);
             }
             let qs = [0.0, 0.05, 0.25, 0.333, 0.5, 0.75, 0.95, 1.0];
-            let bulk = s.quantiles_of(0..2, &qs);
+            let bulk = s.quantiles_of(0..3, &qs);
+            assert!(bulk[2].iter().all(|q| q.is_nan()));
             for (j, b) in bulk.iter().enumerate() {
                 let sorted = s.quantiles(j, &qs);
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
