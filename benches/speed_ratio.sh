@@ -14,6 +14,10 @@
 # (211 CCGs, 7,903 practices) x 120 months x 100 replicates on 1 thread
 # (CPU) and on 2 threads (wall). Prints every sample, then medians and the
 # ratios to the engine's median. Needs /usr/bin/time.
+#
+# CCGSIM_BEFORE=path/to/old/ccgsim also runs the 1-thread workloads with that
+# binary in every round (labels ending _before), the two binaries' order
+# alternating from round to round, for before/after pairs measured alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-5}
@@ -22,6 +26,7 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-1}
 cargo build --profile fast --quiet
 cargo bench --bench engine --no-run --quiet 2>/dev/null
 bin=${CCGSIM_BIN:-target/fast/ccgsim}
+before=${CCGSIM_BEFORE:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '[scenario]\nname = "b40"\nmonths = 120\nreplicates = %d\nseed = 1\n[ccg]\npractices = 40\n' \
@@ -32,12 +37,13 @@ pm_england=$((7903 * 120 * 100))
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # cpu LABEL PRACTICE_MONTHS ARGS... : one run; appends "cpu_s wall_s ns_per_pm" to $work/LABEL
+# (with the binary $use, default $bin)
 cpu() {
     local label=$1 pm=$2
     shift 2
     # A new result folder each time (removing the last one is not timed).
     rm -rf "$work/out"
-    /usr/bin/time -f "%U %S %e" -o "$work/t" "$bin" run "$@" --out "$work/out" --quiet >/dev/null
+    /usr/bin/time -f "%U %S %e" -o "$work/t" "${use:-$bin}" run "$@" --out "$work/out" --quiet >/dev/null
     read -r u s e <"$work/t"
     awk -v u="$u" -v s="$s" -v e="$e" -v pm="$pm" \
         'BEGIN { printf "%.2f %.2f %.2f\n", u + s, e, (u + s) * 1e9 / pm }' >>"$work/$label"
@@ -54,12 +60,20 @@ engine() {
 }
 
 echo "# $(nproc) cores, $repeats repeats, b40 replicates $replicates; $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
+# one_thread SUFFIX: the 1-thread workloads with the binary $use.
+one_thread() {
+    cpu "b40_plots$1" "$pm_b40" "$work/b40.toml" --threads 1
+    cpu "b40_noplots$1" "$pm_b40" "$work/b40.toml" --threads 1 --no-plots
+    cpu "england_1$1" "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1
+    cpu "england_1_noplots$1" "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1 --no-plots
+}
+labels="b40_plots b40_noplots england_1 england_1_noplots england_2"
+[[ -n $before ]] && labels="$labels b40_plots_before b40_noplots_before england_1_before england_1_noplots_before"
 for ((r = 1; r <= repeats; r++)); do
     engine
-    cpu b40_plots "$pm_b40" "$work/b40.toml" --threads 1
-    cpu b40_noplots "$pm_b40" "$work/b40.toml" --threads 1 --no-plots
-    cpu england_1 "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1
-    cpu england_1_noplots "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1 --no-plots
+    if [[ -n $before && $((r % 2)) == 0 ]]; then use=$before one_thread _before; fi
+    use=$bin one_thread ""
+    if [[ -n $before && $((r % 2)) == 1 ]]; then use=$before one_thread _before; fi
     cpu england_2 "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 2
     echo "round $r done; load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
@@ -67,7 +81,7 @@ done
 eng=$(median <"$work/engine")
 echo "engine run/40x120/no_output: ns per practice-month: $(tr '\n' ' ' <"$work/engine")-> median $eng"
 echo "engine england/211x120/no_output: ns per practice-month: $(tr '\n' ' ' <"$work/engine_england")-> median $(median <"$work/engine_england")"
-for label in b40_plots b40_noplots england_1 england_1_noplots england_2; do
+for label in $labels; do
     # The 40-practice runs against the 40-practice bench, England against England's.
     ref=engine
     [[ $label == england* ]] && ref=engine_england

@@ -63,54 +63,23 @@ impl Observation {
         let ps = &ccg.practices;
         let n = ps.len();
         let mut o = Observation::default();
-        // Branch-free passes (this runs every month of every recorded run).
-        // Counts are integers; each float sum adds the same values in the same
-        // order as summing only the practices of its group (adding +0.0 to a
-        // sum that starts at +0.0 changes nothing).
-        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
-            &ps.ownership[..n],
-            &ps.engagement[..n],
-            &ps.leader[..n],
-            &ps.burnout[..n],
-            &ps.workload[..n],
-            &ps.finance[..n],
-            &ps.penalty[..n],
-        );
-        // Two passes: the counts (integer sums, whose order does not matter, so
-        // the compiler vectorises them), then the float sums in practice order.
-        let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
-        let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
-        let mut influence = 0u32;
-        let influence_line = p.behaviour.influence_line;
-        for i in 0..n {
-            let l = leader[i] as u32;
-            let m = l ^ 1;
-            let own = ownership[i];
-            let agree = (own > AGREE_LINE) as u32;
-            let is_high = (engagement[i] == 3) as u32;
-            let is_engaged = (engagement[i] >= 1) as u32;
-            leaders += l;
-            agree_l += agree & l;
-            agree_m += agree & m;
-            high_l += is_high & l;
-            lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
-            engaged += is_engaged;
-            influence += (own > influence_line) as u32 & is_engaged & m;
-            high += is_high;
-        }
-        let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
-        let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
-        for i in 0..n {
-            let is_leader = leader[i];
-            let own = ownership[i];
-            own_l += if is_leader { own } else { 0.0 };
-            own_m += if is_leader { 0.0 } else { own };
-            burnout += if is_leader { burnout_of[i] } else { 0.0 };
-            workload += workload_of[i];
-            overload += (workload_of[i] - 1.0).max(0.0);
-            finance += (finance_of[i] + penalty_of[i]).min(1.0);
-            penalty += penalty_of[i];
-        }
+        let Sums {
+            leaders,
+            agree_m,
+            agree_l,
+            engaged,
+            high,
+            high_l,
+            lacking,
+            influence,
+            own_m,
+            own_l,
+            burnout,
+            workload,
+            overload,
+            finance,
+            penalty,
+        } = Sums::of(ps, p.behaviour.influence_line);
         let members = (n as u32 - leaders) as f64;
         let (leaders, agree_m, agree_l) = (leaders as f64, agree_m as f64, agree_l as f64);
         let (engaged, high, high_l, lacking) =
@@ -151,6 +120,117 @@ impl Observation {
     }
 }
 
+/// The group counts and sums an observation is made of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sums {
+    leaders: u32,
+    agree_m: u32,
+    agree_l: u32,
+    engaged: u32,
+    high: u32,
+    high_l: u32,
+    lacking: u32,
+    influence: u32,
+    own_m: f64,
+    own_l: f64,
+    burnout: f64,
+    workload: f64,
+    overload: f64,
+    finance: f64,
+    penalty: f64,
+}
+
+impl Sums {
+    /// The sums over `ps`. The same code is compiled twice: for the baseline
+    /// x86-64 (SSE2) and with AVX2, chosen at run time, where the count pass
+    /// runs on vectors twice as wide. The float sums are the same additions
+    /// in the same order either way (no reassociation, no fused multiply-add),
+    /// so both give the same bits (a unit test compares them).
+    fn of(ps: &super::Practices, influence_line: f64) -> Sums {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { Sums::of_avx2(ps, influence_line) };
+        }
+        Sums::plain(ps, influence_line)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn of_avx2(ps: &super::Practices, influence_line: f64) -> Sums {
+        Sums::plain(ps, influence_line)
+    }
+
+    /// Branch-free passes (this runs every month of every recorded run).
+    /// Counts are integers; each float sum adds the same values in the same
+    /// order as summing only the practices of its group (adding +0.0 to a
+    /// sum that starts at +0.0 changes nothing).
+    #[inline(always)]
+    fn plain(ps: &super::Practices, influence_line: f64) -> Sums {
+        let n = ps.len();
+        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
+            &ps.ownership[..n],
+            &ps.engagement[..n],
+            &ps.leader[..n],
+            &ps.burnout[..n],
+            &ps.workload[..n],
+            &ps.finance[..n],
+            &ps.penalty[..n],
+        );
+        // Two passes: the counts (integer sums, whose order does not matter, so
+        // the compiler vectorises them), then the float sums in practice order.
+        let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
+        let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
+        let mut influence = 0u32;
+        for i in 0..n {
+            let l = leader[i] as u32;
+            let m = l ^ 1;
+            let own = ownership[i];
+            let agree = (own > AGREE_LINE) as u32;
+            let is_high = (engagement[i] == 3) as u32;
+            let is_engaged = (engagement[i] >= 1) as u32;
+            leaders += l;
+            agree_l += agree & l;
+            agree_m += agree & m;
+            high_l += is_high & l;
+            lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
+            engaged += is_engaged;
+            influence += (own > influence_line) as u32 & is_engaged & m;
+            high += is_high;
+        }
+        let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
+        let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
+        for i in 0..n {
+            let is_leader = leader[i];
+            let own = ownership[i];
+            own_l += if is_leader { own } else { 0.0 };
+            own_m += if is_leader { 0.0 } else { own };
+            burnout += if is_leader { burnout_of[i] } else { 0.0 };
+            workload += workload_of[i];
+            overload += (workload_of[i] - 1.0).max(0.0);
+            finance += (finance_of[i] + penalty_of[i]).min(1.0);
+            penalty += penalty_of[i];
+        }
+        Sums {
+            leaders,
+            agree_m,
+            agree_l,
+            engaged,
+            high,
+            high_l,
+            lacking,
+            influence,
+            own_m,
+            own_l,
+            burnout,
+            workload,
+            overload,
+            finance,
+            penalty,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +244,42 @@ mod tests {
             n += 1.0;
         }
         if n > 0.0 { sum / n } else { f64::NAN }
+    }
+
+    /// The AVX2 build of the sums gives the baseline build's bits (where
+    /// the CPU has AVX2; elsewhere there is only one build).
+    #[test]
+    fn both_builds_of_the_sums_agree() {
+        let p = Params::default();
+        let mut checked = 0;
+        for (k, n) in [1usize, 3, 8, 40, 131].into_iter().enumerate() {
+            let mut ccg = Ccg::new(&p, n, Stream::derive(9, &[k as u64]));
+            for _ in 0..24 {
+                ccg.step(&p, 0.0);
+                let plain = Sums::plain(&ccg.practices, p.behaviour.influence_line);
+                let chosen = Sums::of(&ccg.practices, p.behaviour.influence_line);
+                let bits = |s: Sums| {
+                    [
+                        s.own_m, s.own_l, s.burnout, s.workload, s.overload, s.finance, s.penalty,
+                    ]
+                    .map(f64::to_bits)
+                };
+                assert_eq!(bits(plain), bits(chosen), "n {n}");
+                assert_eq!(plain, chosen, "n {n}");
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    let wide = unsafe { Sums::of_avx2(&ccg.practices, p.behaviour.influence_line) };
+                    assert_eq!(bits(plain), bits(wide), "n {n}");
+                    assert_eq!(plain, wide, "n {n}");
+                    checked += 1;
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert_eq!(checked, 5 * 24);
+        }
     }
 
     #[test]

@@ -89,17 +89,32 @@ impl Sample {
     /// kept runs in memory order (a run at a time), which is much faster than
     /// [`quantiles`](Self::quantiles) per value when runs are long.
     pub fn quantiles_of(&self, range: std::ops::Range<usize>, qs: &[f64]) -> Vec<Vec<f64>> {
-        let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(self.len()); range.len()];
+        // Each column sized once (`vec![v; n]` would clone it without its
+        // capacity). Values are kept as integer keys in the order of
+        // `f64::total_cmp` on the values as f64 (an f32 widens exactly, so the
+        // order is f32's total order), which compare in one instruction.
+        let mut cols: Vec<Vec<u32>> = (0..range.len())
+            .map(|_| Vec::with_capacity(self.len()))
+            .collect();
         for slot in self.data.chunks_exact(self.width) {
             for (col, &x) in cols.iter_mut().zip(&slot[range.clone()]) {
                 if !x.is_nan() {
-                    col.push(x as f64);
+                    col.push(order_key(x));
                 }
             }
         }
         cols.into_iter()
-            .map(|mut v| {
-                v.sort_unstable_by(f64::total_cmp);
+            .map(|mut keys| {
+                // Only the order statistics the quantiles read are put in
+                // place (the same values a full sort leaves there).
+                let mut ranks: Vec<usize> = qs
+                    .iter()
+                    .flat_map(|&q| sorted_ranks(keys.len(), q))
+                    .collect();
+                ranks.sort_unstable();
+                ranks.dedup();
+                select_ranks(&mut keys, &ranks);
+                let v: Vec<f64> = keys.iter().map(|&k| from_order_key(k) as f64).collect();
                 qs.iter().map(|&q| quantile_sorted(&v, q)).collect()
             })
             .collect()
@@ -115,6 +130,50 @@ impl Sample {
         v.sort_by(f64::total_cmp);
         qs.iter().map(|&q| quantile_sorted(&v, q)).collect()
     }
+}
+
+/// The positions of a sorted `v` (of `len` values) that [`quantile_sorted`]
+/// reads for `q`.
+fn sorted_ranks(len: usize, q: f64) -> [usize; 2] {
+    if len == 0 {
+        return [0, 0];
+    }
+    let h = (len - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    [lo, (lo + 1).min(len - 1)]
+}
+
+/// An f32's bits, mapped so that unsigned order is `total_cmp` order
+/// (negative values' bits reversed, positive values' above them).
+fn order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b >> 31 == 1 { !b } else { b | 1 << 31 }
+}
+
+/// The f32 whose [`order_key`] is `k`.
+fn from_order_key(k: u32) -> f32 {
+    f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
+}
+
+/// Reorder `v` so that `v[r]` is what `v` sorted holds at `r`, for every `r`
+/// in `ranks` (ascending, distinct, in range): select the middle rank, then
+/// the ranks left and right of it in the two parts (each part holds exactly
+/// the order statistics of its positions).
+fn select_ranks(v: &mut [u32], ranks: &[usize]) {
+    select_within(v, 0, ranks);
+}
+
+/// [`select_ranks`] for the part `v` of the whole that starts at `offset`.
+fn select_within(v: &mut [u32], offset: usize, ranks: &[usize]) {
+    if ranks.is_empty() || v.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let r = ranks[mid] - offset;
+    v.select_nth_unstable(r);
+    let (left, right) = v.split_at_mut(r);
+    select_within(left, offset, &ranks[..mid]);
+    select_within(&mut right[1..], offset + r + 1, &ranks[mid + 1..]);
 }
 
 /// Linear interpolation between order statistics (Hyndman & Fan type 7, the
@@ -255,6 +314,76 @@ mod tests {
         let bulk = s.quantiles_of(0..3, &qs);
         for (j, b) in bulk.iter().enumerate() {
             assert_eq!(*b, s.quantiles(j, &qs));
+        }
+    }
+
+    /// The bulk quantiles place order statistics by selection: they must be
+    /// bit for bit those of a full sort, with many runs, repeated values,
+    /// signed zeros, a column without values and the end points.
+    #[test]
+    fn selected_quantiles_equal_sorted_ones() {
+        let mut k = 3u64;
+        for (runs, distinct) in [(1000u64, 7u64), (999, 1_000_000), (2, 3), (1, 1), (57, 2)] {
+            // The third column has no values at all (every run NaN).
+            let mut s = Sample::with_cap(3, 1000);
+            for i in 0..runs {
+                k = splitmix64(k);
+                let x = (k % distinct) as f32 / 8.0 - 1.0;
+                let y = if k % 5 == 0 {
+                    -0.0
+                } else if k % 7 == 0 {
+                    f32::NAN
+                } else {
+                    0.0
+                };
+                s.offer(i, &[x, y, f32::NAN]);
+            }
+            let qs = [0.0, 0.05, 0.25, 0.333, 0.5, 0.75, 0.95, 1.0];
+            let bulk = s.quantiles_of(0..3, &qs);
+            assert!(bulk[2].iter().all(|q| q.is_nan()));
+            for (j, b) in bulk.iter().enumerate() {
+                let sorted = s.quantiles(j, &qs);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(b), bits(&sorted), "runs {runs}, column {j}");
+            }
+        }
+    }
+
+    /// The integer keys order every non-NaN f32 as `total_cmp` orders it
+    /// widened to f64, and give it back bit for bit.
+    #[test]
+    fn order_keys_follow_total_order() {
+        let mut xs = vec![
+            f32::NEG_INFINITY,
+            -1.5,
+            -f32::MIN_POSITIVE,
+            -1e-45,
+            -0.0,
+            0.0,
+            1e-45,
+            f32::MIN_POSITIVE,
+            0.1,
+            1.0,
+            f32::MAX,
+            f32::INFINITY,
+        ];
+        let mut k = 11u64;
+        for _ in 0..2000 {
+            k = splitmix64(k);
+            let x = f32::from_bits(k as u32);
+            if !x.is_nan() {
+                xs.push(x);
+            }
+        }
+        for &a in &xs {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for &b in xs.iter().take(40) {
+                assert_eq!(
+                    order_key(a).cmp(&order_key(b)),
+                    (a as f64).total_cmp(&(b as f64)),
+                    "{a} vs {b}"
+                );
+            }
         }
     }
 
