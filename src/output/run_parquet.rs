@@ -4,13 +4,12 @@
 //! `scenario` is a string, observations are doubles holding exactly the
 //! numbers the CSV cells read back as (six decimals), NaN as null.
 
-use super::parquet::{Column, ColumnType, TableWriter};
+use super::parquet::{Cells, Column, ColumnType, TableWriter};
 use super::result_dir::{FileInfo, ResultDir};
 use super::tables::{SUMMARY_KEYS, SUMMARY_OUTCOME, TIMESERIES_KEYS, csv_value};
 use crate::engine::RunRecord;
 use crate::error::Result;
 use crate::model::Observation;
-use parquet::data_type::ByteArray;
 
 const VALUES: usize = Observation::COLUMNS.len();
 
@@ -52,35 +51,57 @@ pub fn summary_columns() -> Vec<Column> {
 }
 
 /// One run's rows, prepared on its worker thread: every value already
-/// rounded as the CSV writes it.
+/// rounded as the CSV writes it, column by column.
 pub struct RunRows {
     keys: [i64; 3],
-    months: Vec<[f64; VALUES]>,
+    /// Rows (months) of the run.
+    months: usize,
+    /// Observation column `c` of month `t` at `c * months + t`.
+    values: Vec<f64>,
     failed_month: Option<u32>,
 }
 
 impl RunRows {
     pub fn of(rec: &RunRecord) -> RunRows {
-        let months = rec
-            .months
-            .iter()
-            .map(|o| o.values().map(csv_value))
-            .collect();
+        let n = rec.months.len();
+        let mut values = vec![0.0; VALUES * n];
+        // Most columns repeat last month's value (counts, shares of small
+        // groups, parameters): round each distinct value once. The cache
+        // starts at 0.0, which rounds to itself.
+        let mut raw = [0u64; VALUES];
+        let mut rounded = [0.0f64; VALUES];
+        for (t, o) in rec.months.iter().enumerate() {
+            for (c, v) in o.values().into_iter().enumerate() {
+                let bits = v.to_bits();
+                if bits != raw[c] {
+                    raw[c] = bits;
+                    rounded[c] = csv_value(v);
+                }
+                values[c * n + t] = rounded[c];
+            }
+        }
         RunRows {
             keys: [
                 i64::from(rec.id.replicate),
                 i64::from(rec.id.ccg),
                 i64::from(rec.practices),
             ],
-            months,
+            months: n,
+            values,
             failed_month: rec.failed_month,
         }
+    }
+
+    fn column(&self, c: usize) -> &[f64] {
+        &self.values[c * self.months..(c + 1) * self.months]
     }
 }
 
 /// The two tables of a run result, filled run by run in run order.
 pub struct RunTables {
-    scenario: ByteArray,
+    scenario: Vec<u8>,
+    /// 0, 1, 2, …: the month column.
+    month_numbers: Vec<i64>,
     timeseries: TableWriter,
     summary: TableWriter,
 }
@@ -88,7 +109,8 @@ pub struct RunTables {
 impl RunTables {
     pub fn create(dir: &ResultDir, scenario: &str) -> Result<RunTables> {
         Ok(RunTables {
-            scenario: ByteArray::from(scenario),
+            scenario: scenario.as_bytes().to_vec(),
+            month_numbers: Vec::new(),
             timeseries: TableWriter::create(
                 &dir.staging().join("timeseries.parquet"),
                 timeseries_columns(),
@@ -100,30 +122,34 @@ impl RunTables {
         })
     }
 
-    /// Append a run's rows: every month to timeseries, the last to summary.
+    /// Append a run's rows: every month to timeseries (column by column), the
+    /// last to summary.
     pub fn add(&mut self, run: &RunRows) -> Result<()> {
-        let ts = &mut self.timeseries;
-        for (t, values) in run.months.iter().enumerate() {
-            ts.push_text(&self.scenario);
-            for k in run.keys {
-                ts.push_int(Some(k));
-            }
-            ts.push_int(Some(t as i64));
-            for &v in values {
-                ts.push_float(v);
-            }
-            ts.end_row()?;
+        let n = run.months;
+        if self.month_numbers.len() < n {
+            self.month_numbers = (0..n as i64).collect();
         }
+        let [replicate, ccg, practices] = run.keys;
+        let mut cells = Vec::with_capacity(5 + VALUES);
+        cells.extend([
+            Cells::Text(&self.scenario),
+            Cells::Int(replicate),
+            Cells::Int(ccg),
+            Cells::Int(practices),
+            Cells::Ints(&self.month_numbers[..n]),
+        ]);
+        cells.extend((0..VALUES).map(|c| Cells::Floats(run.column(c))));
+        self.timeseries.push_rows(n, &cells)?;
+
         let sm = &mut self.summary;
         sm.push_text(&self.scenario);
         for k in run.keys {
             sm.push_int(Some(k));
         }
-        let last = run
-            .months
-            .last()
-            .copied()
-            .unwrap_or(Observation::default().values());
+        let last = match n {
+            0 => Observation::default().values(),
+            _ => std::array::from_fn(|c| run.values[c * n + n - 1]),
+        };
         for v in last {
             sm.push_float(v);
         }
