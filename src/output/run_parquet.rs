@@ -4,7 +4,7 @@
 //! `scenario` is a string, observations are doubles holding exactly the
 //! numbers the CSV cells read back as (six decimals), NaN as null.
 
-use super::parquet::{Cells, Column, ColumnType, TableWriter};
+use super::parquet::{Cells, Column, ColumnType, FloatScan, TableWriter};
 use super::result_dir::{FileInfo, ResultDir};
 use super::tables::{SUMMARY_KEYS, SUMMARY_OUTCOME, TIMESERIES_KEYS, csv_value};
 use crate::engine::RunRecord;
@@ -58,6 +58,8 @@ pub struct RunRows {
     months: usize,
     /// Observation column `c` of month `t` at `c * months + t`.
     values: Vec<f64>,
+    /// Each column's minimum, maximum and NaN count.
+    scans: [FloatScan; VALUES],
     failed_month: Option<u32>,
 }
 
@@ -65,19 +67,23 @@ impl RunRows {
     pub fn of(rec: &RunRecord) -> RunRows {
         let n = rec.months.len();
         let mut values = vec![0.0; VALUES * n];
+        let mut scans = [FloatScan::new(); VALUES];
         // Most columns repeat last month's value (counts, shares of small
-        // groups, parameters): round each distinct value once. The cache
-        // starts at 0.0, which rounds to itself.
+        // groups, parameters): round each distinct value once, and take it
+        // into the column's minimum and maximum once.
         let mut raw = [0u64; VALUES];
         let mut rounded = [0.0f64; VALUES];
         for (t, o) in rec.months.iter().enumerate() {
             for (c, v) in o.values().into_iter().enumerate() {
                 let bits = v.to_bits();
-                if bits != raw[c] {
+                if bits != raw[c] || t == 0 {
                     raw[c] = bits;
                     rounded[c] = csv_value(v);
+                    scans[c].bound(rounded[c]);
                 }
-                values[c * n + t] = rounded[c];
+                let r = rounded[c];
+                values[c * n + t] = r;
+                scans[c].nans += r.is_nan() as usize;
             }
         }
         RunRows {
@@ -88,6 +94,7 @@ impl RunRows {
             ],
             months: n,
             values,
+            scans,
             failed_month: rec.failed_month,
         }
     }
@@ -138,7 +145,7 @@ impl RunTables {
             Cells::Int(practices),
             Cells::Ints(&self.month_numbers[..n]),
         ]);
-        cells.extend((0..VALUES).map(|c| Cells::Floats(run.column(c))));
+        cells.extend((0..VALUES).map(|c| Cells::ScannedFloats(run.column(c), run.scans[c])));
         self.timeseries.push_rows(n, &cells)?;
 
         let sm = &mut self.summary;
