@@ -200,16 +200,21 @@ const RLE: i32 = 3;
 const SNAPPY: i32 = 1;
 const DATA_PAGE: i32 = 0;
 
-/// One column's values in the row group being filled: the present values
-/// (plain encoded text, or numbers), the rows that are null, and the chunk's
-/// statistics so far.
+/// Bytes kept free before a nullable column's values for the definition
+/// levels of its page, so that a chunk of one page (the usual case) is
+/// compressed where it lies, without copying its values. Levels that do not
+/// fit (many short runs of nulls) are copied with the values instead.
+const LEVELS_ROOM: usize = 16 << 10;
+
+/// One column's values in the row group being filled: the present values,
+/// plain encoded (little-endian numbers; text as a 4-byte length and the
+/// bytes) after `head` bytes kept for the levels, the rows that are null,
+/// and the chunk's statistics so far.
 struct ColumnBuf {
     ty: ColumnType,
     nullable: bool,
-    /// Text, plain encoded (4-byte length, then the bytes).
-    text: Vec<u8>,
-    ints: Vec<i64>,
-    floats: Vec<f64>,
+    data: Vec<u8>,
+    head: usize,
     /// Rows (in this group) that are null, ascending.
     nulls: Vec<u32>,
     rows: usize,
@@ -294,13 +299,19 @@ impl ColumnBuf {
     /// Room for a whole row group of numbers is reserved (no copies as it
     /// fills; memory is only touched as values arrive).
     fn new(c: &Column, group_rows: usize) -> ColumnBuf {
-        let room = |ty| if c.ty == ty { group_rows } else { 0 };
+        let head = if c.nullable { LEVELS_ROOM } else { 0 };
+        let room = if c.ty == ColumnType::Utf8 {
+            0
+        } else {
+            8 * group_rows
+        };
+        let mut data = Vec::with_capacity(head + room);
+        data.resize(head, 0);
         ColumnBuf {
             ty: c.ty,
             nullable: c.nullable,
-            text: Vec::new(),
-            ints: Vec::with_capacity(room(ColumnType::Int64)),
-            floats: Vec::with_capacity(room(ColumnType::Float64)),
+            data,
+            head,
             nulls: Vec::new(),
             rows: 0,
             stats: Stats::new(),
@@ -317,10 +328,10 @@ impl ColumnBuf {
     fn text(&mut self, v: &[u8], n: usize, name: &str) {
         assert!(self.ty == ColumnType::Utf8, "column {name} is not text");
         let len = u32::try_from(v.len()).expect("a text value under 4 GiB");
-        self.text.reserve(n * (4 + v.len()));
+        self.data.reserve(n * (4 + v.len()));
         for _ in 0..n {
-            self.text.extend_from_slice(&len.to_le_bytes());
-            self.text.extend_from_slice(v);
+            self.data.extend_from_slice(&len.to_le_bytes());
+            self.data.extend_from_slice(v);
         }
         if n > 0 {
             let s = &mut self.stats;
@@ -343,7 +354,11 @@ impl ColumnBuf {
             self.ty == ColumnType::Int64,
             "column {name} is not whole numbers"
         );
-        self.ints.resize(self.ints.len() + n, v);
+        let at = self.data.len();
+        self.data.resize(at + 8 * n, 0);
+        for d in self.data[at..].chunks_exact_mut(8) {
+            d.copy_from_slice(&v.to_le_bytes());
+        }
         if n > 0 {
             let s = &mut self.stats;
             s.present = true;
@@ -358,7 +373,7 @@ impl ColumnBuf {
             self.ty == ColumnType::Int64,
             "column {name} is not whole numbers"
         );
-        self.ints.extend_from_slice(v);
+        put_le(v, &mut self.data, i64::to_le_bytes);
         if !v.is_empty() {
             let s = &mut self.stats;
             s.present = true;
@@ -385,14 +400,14 @@ impl ColumnBuf {
             nans: nan,
         } = scan;
         if nan == 0 {
-            self.floats.extend_from_slice(v);
+            put_le(v, &mut self.data, f64::to_le_bytes);
             self.rows += v.len();
         } else {
             for &x in v {
                 if x.is_nan() {
                     self.null(name);
                 } else {
-                    self.floats.push(x);
+                    self.data.extend_from_slice(&x.to_le_bytes());
                     self.rows += 1;
                 }
             }
@@ -405,39 +420,39 @@ impl ColumnBuf {
         }
     }
 
-    /// Present values before row `r` of this group.
-    fn values_before(&self, r: usize) -> usize {
-        r - self.nulls.partition_point(|&n| (n as usize) < r)
-    }
-
-    /// The data pages: (first row, end row) of each.
-    fn pages(&self) -> Vec<(usize, usize)> {
+    /// The data pages: first row, end row, and the range of their values'
+    /// bytes in `data`, of each.
+    fn pages(&self) -> Vec<(usize, usize, std::ops::Range<usize>)> {
         let mut pages = Vec::new();
         match self.ty {
             ColumnType::Utf8 => {
                 // Text is never null (push_text has no null): row = value.
-                let (mut start, mut at, mut bytes, mut row) = (0, 0, 0, 0);
-                while at < self.text.len() {
-                    if bytes >= PAGE_BYTES {
-                        pages.push((start, row));
-                        start = row;
-                        bytes = 0;
+                let (mut start, mut start_at, mut at, mut row) = (0, self.head, self.head, 0);
+                while at < self.data.len() {
+                    if at - start_at >= PAGE_BYTES {
+                        pages.push((start, row, start_at..at));
+                        (start, start_at) = (row, at);
                     }
-                    let len = u32::from_le_bytes(self.text[at..at + 4].try_into().unwrap());
+                    let len = u32::from_le_bytes(self.data[at..at + 4].try_into().unwrap());
                     at += 4 + len as usize;
-                    bytes += 4 + len as usize;
                     row += 1;
                 }
                 if row > start || pages.is_empty() {
-                    pages.push((start, self.rows));
+                    pages.push((start, self.rows, start_at..at));
                 }
             }
             _ => {
                 let step = PAGE_BYTES / 8;
                 let mut r = 0;
+                // Present values before row `r` of this group.
+                let values_before =
+                    |r: usize| r - self.nulls.partition_point(|&n| (n as usize) < r);
                 while r < self.rows {
-                    pages.push((r, (r + step).min(self.rows)));
-                    r += step;
+                    let end = (r + step).min(self.rows);
+                    let bytes =
+                        self.head + 8 * values_before(r)..self.head + 8 * values_before(end);
+                    pages.push((r, end, bytes));
+                    r = end;
                 }
             }
         }
@@ -445,12 +460,19 @@ impl ColumnBuf {
     }
 
     fn clear(&mut self) {
-        self.text.clear();
-        self.ints.clear();
-        self.floats.clear();
+        self.data.truncate(self.head);
         self.nulls.clear();
         self.rows = 0;
         self.stats = Stats::new();
+    }
+}
+
+/// Append `v` plain encoded (little-endian) to `out`.
+fn put_le<T: Copy, const N: usize>(v: &[T], out: &mut Vec<u8>, le: impl Fn(T) -> [u8; N]) {
+    let at = out.len();
+    out.resize(at + v.len() * N, 0);
+    for (d, &x) in out[at..].chunks_exact_mut(N).zip(v) {
+        d.copy_from_slice(&le(x));
     }
 }
 
@@ -760,8 +782,10 @@ impl TableWriter {
                     .then(|| (s.tmin.clone(), s.tmax.clone())),
             };
         }
-        for (r0, r1) in self.bufs[c].pages() {
-            let b = &self.bufs[c];
+        let pages = self.bufs[c].pages();
+        let whole = pages.len() == 1;
+        for (r0, r1, bytes) in pages {
+            let b = &mut self.bufs[c];
             self.page.clear();
             if b.nullable {
                 let lo = b.nulls.partition_point(|&n| (n as usize) < r0);
@@ -773,43 +797,30 @@ impl TableWriter {
                 };
                 put_levels(r1 - r0, &nulls, &mut self.bits, &mut self.page);
             }
-            let (v0, v1) = (b.values_before(r0), b.values_before(r1));
-            match b.ty {
-                ColumnType::Int64 => put_plain(&b.ints[v0..v1], &mut self.page, i64::to_le_bytes),
-                ColumnType::Float64 => {
-                    put_plain(&b.floats[v0..v1], &mut self.page, f64::to_le_bytes)
-                }
-                ColumnType::Utf8 => {
-                    // Rows are values (text is never null): find the bytes.
-                    let (mut at, mut row) = (0, 0);
-                    let mut start = 0;
-                    while row < r1 {
-                        if row == r0 {
-                            start = at;
-                        }
-                        let len = u32::from_le_bytes(b.text[at..at + 4].try_into().unwrap());
-                        at += 4 + len as usize;
-                        row += 1;
-                    }
-                    if r0 == r1 {
-                        start = at;
-                    }
-                    self.page.extend_from_slice(&b.text[start..at]);
-                }
-            }
+            // The page: levels, then values. A whole chunk's values are
+            // compressed where they lie, the levels just before them.
+            let page: &[u8] = if whole && self.page.len() <= b.head {
+                let at = b.head - self.page.len();
+                b.data[at..b.head].copy_from_slice(&self.page);
+                &b.data[at..bytes.end]
+            } else {
+                self.page.extend_from_slice(&b.data[bytes]);
+                &self.page
+            };
             let path = &self.path;
             let too_big =
                 || Error::Refused(format!("{}: a Parquet page over 2 GiB", path.display()));
             self.packed
-                .resize(snap::raw::max_compress_len(self.page.len()), 0);
+                .resize(snap::raw::max_compress_len(page.len()), 0);
             let n = self
                 .snappy
-                .compress(&self.page, &mut self.packed)
+                .compress(page, &mut self.packed)
                 .map_err(|e| Error::Refused(format!("{}: snappy: {e}", path.display())))?;
+            let page_len = page.len();
             let h = &mut self.header;
             h.buf.clear();
             h.i32(1, DATA_PAGE);
-            h.i32(2, i32::try_from(self.page.len()).map_err(|_| too_big())?);
+            h.i32(2, i32::try_from(page_len).map_err(|_| too_big())?);
             h.i32(3, i32::try_from(n).map_err(|_| too_big())?);
             h.begin(5);
             h.i32(1, i32::try_from(r1 - r0).map_err(|_| too_big())?);
@@ -818,7 +829,7 @@ impl TableWriter {
             h.i32(4, RLE);
             h.end();
             h.buf.push(0);
-            meta.uncompressed += (h.buf.len() + self.page.len()) as i64;
+            meta.uncompressed += (h.buf.len() + page_len) as i64;
             meta.compressed += (h.buf.len() + n) as i64;
             let header = std::mem::take(&mut self.header.buf);
             let packed = std::mem::take(&mut self.packed);
@@ -918,21 +929,6 @@ impl TableWriter {
         let mut info = self.file.finish()?;
         info.rows = self.rows;
         Ok(info)
-    }
-}
-
-/// Append `v` plain encoded (little-endian) to `out`, through a small
-/// buffer on the stack (no zero-filling of `out` first).
-fn put_plain<T: Copy, const N: usize>(v: &[T], out: &mut Vec<u8>, le: impl Fn(T) -> [u8; N]) {
-    const CHUNK: usize = 4096;
-    let mut tmp = [0u8; CHUNK];
-    out.reserve(v.len() * N);
-    for part in v.chunks(CHUNK / N) {
-        let bytes = &mut tmp[..part.len() * N];
-        for (d, &x) in bytes.chunks_exact_mut(N).zip(part) {
-            d.copy_from_slice(&le(x));
-        }
-        out.extend_from_slice(bytes);
     }
 }
 
@@ -1452,6 +1448,9 @@ mod tests {
             long.push(levels);
         }
         check(3000, &long);
+        // Levels longer than the room kept for them before the values.
+        let alternating: Vec<bool> = (0..131_072).map(|i| i % 2 == 0).collect();
+        check(alternating.len(), &[alternating]);
     }
 
     /// Text and numbers over 1 MiB a row group are cut into pages, which read
