@@ -30,9 +30,11 @@ use parquet::record::Field;
 use parquet::record::reader::RowIter;
 use std::path::{Path, PathBuf};
 
-/// Rows per row group: about 37 MB of buffered values for a timeseries table
-/// (35 columns × 8 bytes), and groups large enough to compress well.
-pub const ROW_GROUP_ROWS: usize = 1 << 17;
+/// Rows per row group: about 9 MB of buffered values for a timeseries table
+/// (35 columns × 8 bytes × 32,768 rows). Fresh memory costs the writer a page
+/// fault per 4 KiB, so the buffers are kept small; Snappy compresses 64 KiB
+/// blocks, so larger groups would not compress better.
+pub const ROW_GROUP_ROWS: usize = 1 << 15;
 
 /// Bytes of plain-encoded values per data page at most (one value more for
 /// text): 1 MiB, the `parquet` crate's default page size.
@@ -197,7 +199,14 @@ impl Thrift {
 /// Parquet's numbers for what the writer writes (parquet.thrift).
 const PLAIN: i32 = 0;
 const RLE: i32 = 3;
+const UNCOMPRESSED: i32 = 0;
 const SNAPPY: i32 = 1;
+
+/// A column chunk is Snappy-compressed unless the first [`SAMPLE_BYTES`] of
+/// its values shrink by less than 1/32 (doubles whose low-order bits are
+/// effectively random grow slightly under Snappy): then it is written
+/// uncompressed, which is smaller and saves compressing it.
+const SAMPLE_BYTES: usize = 32 << 10;
 const DATA_PAGE: i32 = 0;
 
 /// Bytes kept free before a nullable column's values for the definition
@@ -467,6 +476,12 @@ impl ColumnBuf {
     }
 }
 
+/// Write `bytes` as the next bytes of `file`, which holds `offset` bytes.
+fn emit(file: &mut HashedFile, offset: &mut u64, bytes: &[u8]) -> Result<()> {
+    *offset += bytes.len() as u64;
+    file.write(bytes, 0)
+}
+
 /// Append `v` plain encoded (little-endian) to `out`.
 fn put_le<T: Copy, const N: usize>(v: &[T], out: &mut Vec<u8>, le: impl Fn(T) -> [u8; N]) {
     let at = out.len();
@@ -562,6 +577,8 @@ struct ChunkMeta {
     values: i64,
     uncompressed: i64,
     compressed: i64,
+    /// SNAPPY, or UNCOMPRESSED for values Snappy does not shrink.
+    codec: i32,
     offset: i64,
     nulls: i64,
     /// Plain-encoded minimum and maximum, if any value is present.
@@ -727,8 +744,7 @@ impl TableWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.offset += bytes.len() as u64;
-        self.file.write(bytes, 0)
+        emit(&mut self.file, &mut self.offset, bytes)
     }
 
     fn flush_group(&mut self) -> Result<()> {
@@ -758,6 +774,7 @@ impl TableWriter {
             values: b.rows as i64,
             uncompressed: 0,
             compressed: 0,
+            codec: SNAPPY,
             offset: self.offset as i64,
             nulls: b.nulls.len() as i64,
             min_max: None,
@@ -784,6 +801,19 @@ impl TableWriter {
         }
         let pages = self.bufs[c].pages();
         let whole = pages.len() == 1;
+        {
+            let first = &pages[0].2;
+            let sample = &self.bufs[c].data[first.start..first.end.min(first.start + SAMPLE_BYTES)];
+            self.packed
+                .resize(snap::raw::max_compress_len(sample.len()), 0);
+            let n = self
+                .snappy
+                .compress(sample, &mut self.packed)
+                .map_err(|e| Error::Refused(format!("{}: snappy: {e}", self.path.display())))?;
+            if n >= sample.len() - sample.len() / 32 {
+                meta.codec = UNCOMPRESSED;
+            }
+        }
         for (r0, r1, bytes) in pages {
             let b = &mut self.bufs[c];
             self.page.clear();
@@ -810,13 +840,15 @@ impl TableWriter {
             let path = &self.path;
             let too_big =
                 || Error::Refused(format!("{}: a Parquet page over 2 GiB", path.display()));
-            self.packed
-                .resize(snap::raw::max_compress_len(page.len()), 0);
-            let n = self
-                .snappy
-                .compress(page, &mut self.packed)
-                .map_err(|e| Error::Refused(format!("{}: snappy: {e}", path.display())))?;
             let page_len = page.len();
+            let n = if meta.codec == SNAPPY {
+                self.packed.resize(snap::raw::max_compress_len(page_len), 0);
+                self.snappy
+                    .compress(page, &mut self.packed)
+                    .map_err(|e| Error::Refused(format!("{}: snappy: {e}", path.display())))?
+            } else {
+                page_len
+            };
             let h = &mut self.header;
             h.buf.clear();
             h.i32(1, DATA_PAGE);
@@ -831,12 +863,13 @@ impl TableWriter {
             h.buf.push(0);
             meta.uncompressed += (h.buf.len() + page_len) as i64;
             meta.compressed += (h.buf.len() + n) as i64;
-            let header = std::mem::take(&mut self.header.buf);
-            let packed = std::mem::take(&mut self.packed);
-            let done = self.write(&header).and_then(|_| self.write(&packed[..n]));
-            self.header.buf = header;
-            self.packed = packed;
-            done?;
+            let out = if meta.codec == SNAPPY {
+                &self.packed[..n]
+            } else {
+                page
+            };
+            emit(&mut self.file, &mut self.offset, &h.buf)?;
+            emit(&mut self.file, &mut self.offset, out)?;
         }
         Ok(meta)
     }
@@ -879,7 +912,7 @@ impl TableWriter {
                 t.zigzag(i64::from(RLE));
                 t.list(3, T_BINARY, 1);
                 t.bytes(c.name.as_bytes());
-                t.i32(4, SNAPPY);
+                t.i32(4, m.codec);
                 t.i64(5, m.values);
                 t.i64(6, m.uncompressed);
                 t.i64(7, m.compressed);
@@ -1383,6 +1416,10 @@ mod tests {
                 other => panic!("{other:?}"),
             }
             assert_eq!(st(0).min_bytes_opt(), None, "long text: no bounds");
+            // Random doubles are stored as they are; repeated keys compressed.
+            use parquet::basic::Compression;
+            assert_eq!(g.column(3).compression(), Compression::UNCOMPRESSED);
+            assert_eq!(g.column(1).compression(), Compression::SNAPPY);
             let nulls = all.iter().filter(|a| a.2.is_nan()).count() as u64;
             assert_eq!(st(4).null_count_opt(), Some(nulls));
         }
