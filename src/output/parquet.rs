@@ -256,7 +256,7 @@ impl Stats {
     }
 }
 
-/// Minimum, maximum and NaN count of `s`, as [`Cells::ScannedFloats`]
+/// Minimum, maximum and NaN count of `s`, as [`Cells::Column`]
 /// carries them (NaN takes no part in the minimum and maximum; ±∞ when every
 /// value is NaN).
 pub fn float_scan(s: &[f64]) -> FloatScan {
@@ -397,36 +397,55 @@ impl ColumnBuf {
         self.scanned_floats(v, float_scan(v), name)
     }
 
-    /// [`floats`](Self::floats) whose scan is known.
-    fn scanned_floats(&mut self, v: &[f64], scan: FloatScan, name: &str) {
+    /// Column `c` of the rows of `stride` doubles `rows`, whose scan is known.
+    fn column_floats(
+        &mut self,
+        rows: &[f64],
+        stride: usize,
+        c: usize,
+        scan: FloatScan,
+        name: &str,
+    ) {
         assert!(
             self.ty == ColumnType::Float64,
             "column {name} is not doubles"
         );
-        let FloatScan {
-            min,
-            max,
-            nans: nan,
-        } = scan;
-        if nan == 0 {
-            put_le(v, &mut self.data, f64::to_le_bytes);
-            self.rows += v.len();
+        let n = rows.len() / stride;
+        if scan.nans == 0 {
+            let at = self.data.len();
+            self.data.resize(at + 8 * n, 0);
+            for (d, r) in self.data[at..]
+                .chunks_exact_mut(8)
+                .zip(rows.chunks_exact(stride))
+            {
+                d.copy_from_slice(&r[c].to_le_bytes());
+            }
+            self.rows += n;
         } else {
-            for &x in v {
-                if x.is_nan() {
+            for r in rows.chunks_exact(stride) {
+                if r[c].is_nan() {
                     self.null(name);
                 } else {
-                    self.data.extend_from_slice(&x.to_le_bytes());
+                    self.data.extend_from_slice(&r[c].to_le_bytes());
                     self.rows += 1;
                 }
             }
         }
-        if nan < v.len() {
+        self.bound(n, scan);
+    }
+
+    fn bound(&mut self, n: usize, scan: FloatScan) {
+        if scan.nans < n {
             let s = &mut self.stats;
             s.present = true;
-            s.fmin = if min < s.fmin { min } else { s.fmin };
-            s.fmax = if max > s.fmax { max } else { s.fmax };
+            s.fmin = if scan.min < s.fmin { scan.min } else { s.fmin };
+            s.fmax = if scan.max > s.fmax { scan.max } else { s.fmax };
         }
+    }
+
+    /// [`floats`](Self::floats) whose scan is known.
+    fn scanned_floats(&mut self, v: &[f64], scan: FloatScan, name: &str) {
+        self.column_floats(v, 1, 0, scan, name)
     }
 
     /// The data pages: first row, end row, and the range of their values'
@@ -602,8 +621,10 @@ pub enum Cells<'a> {
     Ints(&'a [i64]),
     /// One double per row (NaN: null).
     Floats(&'a [f64]),
-    /// [`Cells::Floats`] with their [`float_scan`], made where the values were.
-    ScannedFloats(&'a [f64], FloatScan),
+    /// Column `c` of rows of `stride` doubles laid end to end (one row per
+    /// table row; NaN: null), with the column's [`float_scan`], made where
+    /// the values were.
+    Column(&'a [f64], usize, usize, FloatScan),
 }
 
 /// A Parquet table being written into a result folder (see the module doc).
@@ -726,11 +747,22 @@ impl TableWriter {
                     Cells::Int(v) => b.int_repeat(v, take, name),
                     Cells::Ints(v) => b.ints(&v[rows.clone()], name),
                     Cells::Floats(v) => b.floats(&v[rows.clone()], name),
-                    Cells::ScannedFloats(v, scan) if take == v.len() => {
-                        b.scanned_floats(v, scan, name)
+                    Cells::Column(v, stride, c, scan) => {
+                        let part = &v[rows.start * stride..rows.end * stride];
+                        // Split between row groups: each part scanned anew.
+                        let scan = if take * stride == v.len() {
+                            scan
+                        } else {
+                            part.chunks_exact(stride).map(|r| r[c]).fold(
+                                FloatScan::new(),
+                                |mut f, x| {
+                                    f.add(x);
+                                    f
+                                },
+                            )
+                        };
+                        b.column_floats(part, stride, c, scan, name)
                     }
-                    // Split between row groups: each part scanned anew.
-                    Cells::ScannedFloats(v, _) => b.floats(&v[rows.clone()], name),
                 }
             }
             done += take;
@@ -1349,14 +1381,24 @@ mod tests {
                 v.push_float(ys[t]);
                 v.end_row().unwrap();
             }
+            // x and y side by side in rows of 3 (the middle one unused).
+            let flat: Vec<f64> = xs.iter().zip(ys).flat_map(|(&x, &y)| [x, 7.0, y]).collect();
+            let (x_cells, y_cells) = if k % 2 == 0 {
+                (
+                    Cells::Column(&flat, 3, 0, float_scan(xs)),
+                    Cells::Column(&flat, 3, 2, float_scan(ys)),
+                )
+            } else {
+                (Cells::Floats(xs), Cells::Floats(ys))
+            };
             c.push_rows(
                 ts.len(),
                 &[
                     Cells::Text(name.as_bytes()),
                     Cells::Int(*k),
                     Cells::Ints(ts),
-                    Cells::ScannedFloats(xs, float_scan(xs)),
-                    Cells::Floats(ys),
+                    x_cells,
+                    y_cells,
                 ],
             )
             .unwrap();
