@@ -206,7 +206,7 @@ const SNAPPY: i32 = 1;
 /// its values shrink by less than 1/32 (doubles whose low-order bits are
 /// effectively random grow slightly under Snappy): then it is written
 /// uncompressed, which is smaller and saves compressing it.
-const SAMPLE_BYTES: usize = 32 << 10;
+const SAMPLE_BYTES: usize = 8 << 10;
 const DATA_PAGE: i32 = 0;
 
 /// Bytes kept free before a nullable column's values for the definition
