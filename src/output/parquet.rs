@@ -1,5 +1,6 @@
 //! Parquet tables (`--format parquet`). ccgsim writes the file itself: plain
-//! encoded data pages (version 1) compressed with Snappy, definition levels only
+//! encoded data pages (version 1) compressed with Snappy (a column chunk Snappy
+//! would not shrink is stored uncompressed), definition levels only
 //! for nullable columns, chunk statistics (null count, min and max) and the
 //! Thrift footer, all in a few hundred lines below. The `parquet` crate's column
 //! writer did the same but cost the single writer thread more than the CSV
