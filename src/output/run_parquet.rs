@@ -56,8 +56,9 @@ pub struct RunRows {
     keys: [i64; 3],
     /// Each month's observations, rounded.
     rows: Vec<[f64; VALUES]>,
-    /// Each column's minimum, maximum and NaN count.
-    scans: [FloatScan; VALUES],
+    /// Each column's minimum, maximum and NaN count (boxed: a run's rows
+    /// travel from its worker to the writer by value).
+    scans: Box<[FloatScan; VALUES]>,
     failed_month: Option<u32>,
 }
 
@@ -100,7 +101,7 @@ impl RunRows {
                 i64::from(rec.practices),
             ],
             rows,
-            scans,
+            scans: Box::new(scans),
             failed_month: rec.failed_month,
         }
     }
