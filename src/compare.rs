@@ -532,9 +532,15 @@ fn read_csv<'a>(
     }
     // Whatever the CSV reader left unread still counts toward the hash.
     std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|e| Error::io("read", path, e))?;
-    if let Some(info) = info
-        && hashed.hasher.finalize().to_hex().as_str() != info.blake3
-    {
+    match info {
+        Some(info) => check_hash(path, &hashed.hasher, info),
+        None => Ok(()),
+    }
+}
+
+/// A file whose bytes do not hash to its manifest entry is refused.
+fn check_hash(path: &Path, hasher: &blake3::Hasher, info: &FileInfo) -> Result<()> {
+    if hasher.finalize().to_hex().as_str() != info.blake3 {
         return Err(Error::Refused(format!(
             "{} does not match its hash in manifest.json; the result is damaged",
             path.display()
@@ -554,12 +560,7 @@ fn read_parquet<'a>(
         hasher
             .update_reader(file)
             .map_err(|e| Error::io("read", path, e))?;
-        if hasher.finalize().to_hex().as_str() != info.blake3 {
-            return Err(Error::Refused(format!(
-                "{} does not match its hash in manifest.json; the result is damaged",
-                path.display()
-            )));
-        }
+        check_hash(path, &hasher, info)?;
     }
     let mut r = crate::output::format::Records::open(path)?;
     let header = r.headers().clone();
