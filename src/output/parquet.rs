@@ -1,8 +1,14 @@
-//! Parquet tables (`--format parquet`). ccgsim writes the file itself: plain
-//! encoded data pages (version 1) compressed with Snappy (a column chunk Snappy
-//! would not shrink is stored uncompressed), definition levels only
-//! for nullable columns, chunk statistics (null count, min and max) and the
-//! Thrift footer, all in a few hundred lines below. The `parquet` crate's column
+//! Parquet tables (`--format parquet`). ccgsim writes the file itself: data
+//! pages (version 1) compressed with Snappy (a column chunk Snappy would not
+//! shrink is stored uncompressed), definition levels only for nullable
+//! columns, chunk statistics (null count, min and max) and the Thrift footer,
+//! all in a few hundred lines below. Values are plain encoded, except in a
+//! chunk that holds one value in every row (a run's keys, a scenario's
+//! parameters) or few distinct values that change often (shares of a few
+//! practices, counts), which is dictionary encoded: a dictionary page of its
+//! values (at most 256), then pages of their indices, bit-packed. Snappy is
+//! slowest on exactly those columns (short repeats), and the indices are a
+//! small fraction of their bytes. The `parquet` crate's column
 //! writer did the same but cost the single writer thread more than the CSV
 //! writer (value-by-value buffers, page statistics, level encoding one value at
 //! a time); the crate still reads the files (the commands that read results,
@@ -209,6 +215,8 @@ const SNAPPY: i32 = 1;
 /// uncompressed, which is smaller and saves compressing it.
 const SAMPLE_BYTES: usize = 8 << 10;
 const DATA_PAGE: i32 = 0;
+const DICTIONARY_PAGE: i32 = 2;
+const RLE_DICTIONARY: i32 = 8;
 
 /// Bytes kept free before a nullable column's values for the definition
 /// levels of its page, so that a chunk of one page (the usual case) is
@@ -220,11 +228,21 @@ const LEVELS_ROOM: usize = 16 << 10;
 /// plain encoded (little-endian numbers; text as a 4-byte length and the
 /// bytes) after `head` bytes kept for the levels, the rows that are null,
 /// and the chunk's statistics so far.
+///
+/// While every row of the chunk holds one and the same value (a run's keys,
+/// a scenario's parameters, counts that do not move), the value is kept once
+/// in `same` instead of `rows` times in `data`, and the chunk is written as a
+/// one-entry dictionary: nothing to copy, nothing for Snappy to scan.
 struct ColumnBuf {
     ty: ColumnType,
     nullable: bool,
     data: Vec<u8>,
     head: usize,
+    /// The one value (plain encoded) of every row so far, when `repeats`.
+    same: Vec<u8>,
+    /// Every row so far holds `same` (no null): `data` holds no value yet.
+    /// False once a second value or a null arrived (until the chunk is written).
+    repeats: bool,
     /// Rows (in this group) that are null, ascending.
     nulls: Vec<u32>,
     rows: usize,
@@ -322,14 +340,50 @@ impl ColumnBuf {
             nullable: c.nullable,
             data,
             head,
+            same: Vec::new(),
+            repeats: true,
             nulls: Vec::new(),
             rows: 0,
             stats: Stats::new(),
         }
     }
 
+    /// `n` rows of the one value `parts` (concatenated: its plain encoding),
+    /// kept once if every row of the chunk holds it; false (nothing taken,
+    /// the chunk now plain) if not.
+    fn repeat(&mut self, parts: &[&[u8]], n: usize) -> bool {
+        if !self.repeats {
+            return false;
+        }
+        if self.rows == 0 {
+            self.same.clear();
+            for p in parts {
+                self.same.extend_from_slice(p);
+            }
+        } else if !same_parts(&self.same, parts) {
+            self.spill();
+            return false;
+        }
+        self.rows += n;
+        true
+    }
+
+    /// The chunk is plain from here on: its repeated value is written out
+    /// once per row so far.
+    fn spill(&mut self) {
+        if self.repeats {
+            self.repeats = false;
+            // While repeating no row is null: one value per row.
+            self.data.reserve(self.rows * self.same.len());
+            for _ in 0..self.rows {
+                self.data.extend_from_slice(&self.same);
+            }
+        }
+    }
+
     fn null(&mut self, name: &str) {
         assert!(self.nullable, "null in required column {name}");
+        self.spill();
         self.nulls.push(self.rows as u32);
         self.rows += 1;
     }
@@ -338,12 +392,18 @@ impl ColumnBuf {
     fn text(&mut self, v: &[u8], n: usize, name: &str) {
         assert!(self.ty == ColumnType::Utf8, "column {name} is not text");
         let len = u32::try_from(v.len()).expect("a text value under 4 GiB");
-        self.data.reserve(n * (4 + v.len()));
-        for _ in 0..n {
-            self.data.extend_from_slice(&len.to_le_bytes());
-            self.data.extend_from_slice(v);
+        if n == 0 {
+            return;
         }
-        if n > 0 {
+        if !self.repeat(&[&len.to_le_bytes(), v], n) {
+            self.data.reserve(n * (4 + v.len()));
+            for _ in 0..n {
+                self.data.extend_from_slice(&len.to_le_bytes());
+                self.data.extend_from_slice(v);
+            }
+            self.rows += n;
+        }
+        {
             let s = &mut self.stats;
             if !s.present {
                 s.present = true;
@@ -355,7 +415,6 @@ impl ColumnBuf {
                 s.tmax = v.to_vec();
             }
         }
-        self.rows += n;
     }
 
     /// `v` in the next `n` rows.
@@ -364,18 +423,21 @@ impl ColumnBuf {
             self.ty == ColumnType::Int64,
             "column {name} is not whole numbers"
         );
-        let at = self.data.len();
-        self.data.resize(at + 8 * n, 0);
-        for d in self.data[at..].chunks_exact_mut(8) {
-            d.copy_from_slice(&v.to_le_bytes());
+        if n == 0 {
+            return;
         }
-        if n > 0 {
-            let s = &mut self.stats;
-            s.present = true;
-            s.imin = s.imin.min(v);
-            s.imax = s.imax.max(v);
+        if !self.repeat(&[&v.to_le_bytes()], n) {
+            let at = self.data.len();
+            self.data.resize(at + 8 * n, 0);
+            for d in self.data[at..].chunks_exact_mut(8) {
+                d.copy_from_slice(&v.to_le_bytes());
+            }
+            self.rows += n;
         }
-        self.rows += n;
+        let s = &mut self.stats;
+        s.present = true;
+        s.imin = s.imin.min(v);
+        s.imax = s.imax.max(v);
     }
 
     fn ints(&mut self, v: &[i64], name: &str) {
@@ -383,14 +445,18 @@ impl ColumnBuf {
             self.ty == ColumnType::Int64,
             "column {name} is not whole numbers"
         );
-        put_le(v, &mut self.data, i64::to_le_bytes);
-        if !v.is_empty() {
-            let s = &mut self.stats;
-            s.present = true;
-            s.imin = v.iter().fold(s.imin, |a, &b| a.min(b));
-            s.imax = v.iter().fold(s.imax, |a, &b| a.max(b));
+        let Some(&first) = v.first() else {
+            return;
+        };
+        if !(v.iter().all(|&x| x == first) && self.repeat(&[&first.to_le_bytes()], v.len())) {
+            self.spill();
+            put_le(v, &mut self.data, i64::to_le_bytes);
+            self.rows += v.len();
         }
-        self.rows += v.len();
+        let s = &mut self.stats;
+        s.present = true;
+        s.imin = v.iter().fold(s.imin, |a, &b| a.min(b));
+        s.imax = v.iter().fold(s.imax, |a, &b| a.max(b));
     }
 
     /// The next `v.len()` rows; NaN is null.
@@ -412,22 +478,68 @@ impl ColumnBuf {
             "column {name} is not doubles"
         );
         let n = rows.len() / stride;
+        if n == 0 {
+            return;
+        }
         if scan.nans == 0 {
-            let at = self.data.len();
-            self.data.resize(at + 8 * n, 0);
-            for (d, r) in self.data[at..]
-                .chunks_exact_mut(8)
-                .zip(rows.chunks_exact(stride))
-            {
-                d.copy_from_slice(&r[c].to_le_bytes());
+            let first = rows[c];
+            let one = scan.min.to_bits() == scan.max.to_bits()
+                && rows
+                    .chunks_exact(stride)
+                    .all(|r| r[c].to_bits() == first.to_bits());
+            if !(one && self.repeat(&[&first.to_le_bytes()], n)) {
+                self.spill();
+                let at = self.data.len();
+                self.data.resize(at + 8 * n, 0);
+                for (d, r) in self.data[at..]
+                    .chunks_exact_mut(8)
+                    .zip(rows.chunks_exact(stride))
+                {
+                    d.copy_from_slice(&r[c].to_le_bytes());
+                }
+                self.rows += n;
             }
-            self.rows += n;
         } else {
+            self.spill();
             for r in rows.chunks_exact(stride) {
                 if r[c].is_nan() {
                     self.null(name);
                 } else {
                     self.data.extend_from_slice(&r[c].to_le_bytes());
+                    self.rows += 1;
+                }
+            }
+        }
+        self.bound(n, scan);
+    }
+
+    /// The next rows, doubles given plain encoded (little-endian; NaN:
+    /// null), whose scan is known.
+    fn plain_floats(&mut self, v: &[u8], scan: FloatScan, name: &str) {
+        assert!(
+            self.ty == ColumnType::Float64,
+            "column {name} is not doubles"
+        );
+        let n = v.len() / 8;
+        if n == 0 {
+            return;
+        }
+        if scan.nans == 0 {
+            let first = &v[..8];
+            let one =
+                scan.min.to_bits() == scan.max.to_bits() && v.chunks_exact(8).all(|d| d == first);
+            if !(one && self.repeat(&[first], n)) {
+                self.spill();
+                self.data.extend_from_slice(v);
+                self.rows += n;
+            }
+        } else {
+            self.spill();
+            for d in v.chunks_exact(8) {
+                if f64::from_le_bytes(d.try_into().unwrap()).is_nan() {
+                    self.null(name);
+                } else {
+                    self.data.extend_from_slice(d);
                     self.rows += 1;
                 }
             }
@@ -489,6 +601,7 @@ impl ColumnBuf {
     }
 
     fn clear(&mut self) {
+        self.repeats = true;
         self.data.truncate(self.head);
         self.nulls.clear();
         self.rows = 0;
@@ -496,10 +609,212 @@ impl ColumnBuf {
     }
 }
 
+/// Most entries of a dictionary-encoded chunk: indices fit in a byte.
+const DICTIONARY_MAX: usize = 256;
+
+/// A column chunk's dictionary: its distinct values in order of first
+/// appearance (plain encoded), and each value's index into them.
+struct Dictionary {
+    values: Vec<u8>,
+    indices: Vec<u8>,
+    /// Open addressing: a slot's value bits, and its index + 1 (0: empty).
+    keys: Vec<u64>,
+    slots: Vec<u16>,
+}
+
+impl Dictionary {
+    const SLOTS: usize = 4 * DICTIONARY_MAX;
+
+    fn new() -> Dictionary {
+        Dictionary {
+            values: Vec::new(),
+            indices: Vec::new(),
+            keys: vec![0; Self::SLOTS],
+            slots: vec![0; Self::SLOTS],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len() / 8
+    }
+
+    /// The dictionary of `values` (8-byte plain-encoded numbers, compared
+    /// bit for bit) and the bit width of its indices, if it has at most
+    /// [`DICTIONARY_MAX`] entries.
+    fn build(&mut self, values: &[u8]) -> Option<u8> {
+        self.values.clear();
+        self.slots.fill(0);
+        self.indices.clear();
+        self.indices.resize(values.len() / 8, 0);
+        let (keys, slots, dict) = (&mut self.keys, &mut self.slots, &mut self.values);
+        // A value repeating the one before it takes its index unlooked-up.
+        let mut last: Option<(u64, u8)> = None;
+        for (d, v) in self.indices.iter_mut().zip(values.chunks_exact(8)) {
+            let bits = u64::from_le_bytes(v.try_into().unwrap());
+            *d = match last {
+                Some((b, i)) if b == bits => i,
+                _ => {
+                    let i = Self::index(keys, slots, dict, bits)?;
+                    last = Some((bits, i));
+                    i
+                }
+            };
+        }
+        Some(bit_width(self.len()))
+    }
+
+    /// `bits`'s index, added to `dict` if new; None when it is full.
+    fn index(keys: &mut [u64], slots: &mut [u16], dict: &mut Vec<u8>, bits: u64) -> Option<u8> {
+        let mut s = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % Self::SLOTS;
+        loop {
+            match slots[s] {
+                0 => {
+                    let i = dict.len() / 8;
+                    if i == DICTIONARY_MAX {
+                        return None;
+                    }
+                    dict.extend_from_slice(&bits.to_le_bytes());
+                    keys[s] = bits;
+                    slots[s] = i as u16 + 1;
+                    return Some(i as u8);
+                }
+                k if keys[s] == bits => return Some((k - 1) as u8),
+                _ => s = (s + 1) % Self::SLOTS,
+            }
+        }
+    }
+}
+
+/// Bits for indices into a dictionary of `entries` values (at least 1).
+fn bit_width(entries: usize) -> u8 {
+    (usize::BITS - entries.saturating_sub(1).leading_zeros()).max(1) as u8
+}
+
+/// A data page's dictionary indices.
+enum Indices {
+    /// `n` zeros (a one-entry dictionary).
+    Zeros(usize),
+    /// These of the chunk's [`Dictionary`] indices.
+    Packed(std::ops::Range<usize>),
+}
+
+/// `indices` (each under 2^`width`, `width` ≤ 8) as one bit-packed run of
+/// the RLE / bit-packing hybrid: groups of eight, first index in the lowest
+/// bits, the last group padded with zeros.
+fn put_packed(indices: &[u8], width: u8, out: &mut Vec<u8>) {
+    let w = u32::from(width);
+    put_varint(((indices.len().div_ceil(8) as u64) << 1) | 1, out);
+    for g in indices.chunks(8) {
+        let mut acc = 0u64;
+        for (k, &i) in g.iter().enumerate() {
+            acc |= u64::from(i) << (k as u32 * w);
+        }
+        out.extend_from_slice(&acc.to_le_bytes()[..width as usize]);
+    }
+}
+
+/// Whether `whole` is `parts` laid end to end.
+fn same_parts(whole: &[u8], parts: &[&[u8]]) -> bool {
+    let mut rest = whole;
+    for p in parts {
+        match rest.strip_prefix(*p) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Make `buf` at least `len` long. Never shortened, so a buffer that
+/// alternates between a small and a large use is zeroed once, not each time.
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+}
+
 /// Write `bytes` as the next bytes of `file`, which holds `offset` bytes.
 fn emit(file: &mut HashedFile, offset: &mut u64, bytes: &[u8]) -> Result<()> {
     *offset += bytes.len() as u64;
     file.write(bytes, 0)
+}
+
+/// The file being written and the scratch of page writing.
+struct PageOut {
+    path: PathBuf,
+    file: HashedFile,
+    /// Bytes written so far.
+    offset: u64,
+    snappy: snap::raw::Encoder,
+    /// Scratch: compressed bytes, a page header.
+    packed: Vec<u8>,
+    header: Thrift,
+}
+
+impl PageOut {
+    /// The size of `bytes` compressed with Snappy (into `packed`).
+    fn snappy(&mut self, bytes: &[u8]) -> Result<usize> {
+        grow(&mut self.packed, snap::raw::max_compress_len(bytes.len()));
+        let path = &self.path;
+        self.snappy
+            .compress(bytes, &mut self.packed)
+            .map_err(|e| Error::Refused(format!("{}: snappy: {e}", path.display())))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum PageKind {
+    /// `rows` values (levels first when nullable) in `encoding`.
+    Data { rows: usize, encoding: i32 },
+    /// A dictionary of `values` plain-encoded values.
+    Dictionary { values: usize },
+}
+
+/// Write one page of a chunk: its header, then its bytes, compressed with the
+/// chunk's codec; the sizes are added to `meta`.
+fn put_page(out: &mut PageOut, meta: &mut ChunkMeta, kind: PageKind, page: &[u8]) -> Result<()> {
+    let page_len = page.len();
+    let n = if meta.codec == SNAPPY {
+        out.snappy(page)?
+    } else {
+        page_len
+    };
+    let path = &out.path;
+    let too_big = || Error::Refused(format!("{}: a Parquet page over 2 GiB", path.display()));
+    let h = &mut out.header;
+    h.buf.clear();
+    match kind {
+        PageKind::Data { .. } => h.i32(1, DATA_PAGE),
+        PageKind::Dictionary { .. } => h.i32(1, DICTIONARY_PAGE),
+    }
+    h.i32(2, i32::try_from(page_len).map_err(|_| too_big())?);
+    h.i32(3, i32::try_from(n).map_err(|_| too_big())?);
+    match kind {
+        PageKind::Data { rows, encoding } => {
+            h.begin(5);
+            h.i32(1, i32::try_from(rows).map_err(|_| too_big())?);
+            h.i32(2, encoding);
+            h.i32(3, RLE);
+            h.i32(4, RLE);
+            h.end();
+        }
+        PageKind::Dictionary { values } => {
+            h.begin(7);
+            h.i32(1, i32::try_from(values).map_err(|_| too_big())?);
+            h.i32(2, PLAIN);
+            h.end();
+        }
+    }
+    h.buf.push(0);
+    meta.uncompressed += (h.buf.len() + page_len) as i64;
+    meta.compressed += (h.buf.len() + n) as i64;
+    let bytes = if meta.codec == SNAPPY {
+        &out.packed[..n]
+    } else {
+        page
+    };
+    emit(&mut out.file, &mut out.offset, &h.buf)?;
+    emit(&mut out.file, &mut out.offset, bytes)
 }
 
 /// Append `v` plain encoded (little-endian) to `out`.
@@ -594,6 +909,10 @@ fn put_hybrid(bits: &[u8], n: usize, out: &mut Vec<u8>) {
 
 /// A written column chunk, for the footer.
 struct ChunkMeta {
+    /// The dictionary page's offset (then `offset`), if dictionary encoded.
+    dictionary: Option<i64>,
+    /// The first data page's offset.
+    data_offset: i64,
     values: i64,
     uncompressed: i64,
     compressed: i64,
@@ -626,14 +945,14 @@ pub enum Cells<'a> {
     /// table row; NaN: null), with the column's [`float_scan`], made where
     /// the values were.
     Column(&'a [f64], usize, usize, FloatScan),
+    /// One double per row, plain encoded (8 little-endian bytes each; NaN:
+    /// null), with their [`float_scan`].
+    Plain(&'a [u8], FloatScan),
 }
 
 /// A Parquet table being written into a result folder (see the module doc).
 pub struct TableWriter {
-    path: PathBuf,
-    file: HashedFile,
-    /// Bytes written so far.
-    offset: u64,
+    out: PageOut,
     cols: Vec<Column>,
     bufs: Vec<ColumnBuf>,
     groups: Vec<GroupMeta>,
@@ -642,12 +961,10 @@ pub struct TableWriter {
     group_rows: usize,
     rows_in_group: usize,
     rows: u64,
-    /// Scratch: a page, its compressed bytes, its header, level bits.
+    /// Scratch: a page, level bits, a dictionary.
     page: Vec<u8>,
-    packed: Vec<u8>,
-    header: Thrift,
     bits: Vec<u8>,
-    snappy: snap::raw::Encoder,
+    dict: Dictionary,
 }
 
 impl TableWriter {
@@ -666,9 +983,14 @@ impl TableWriter {
         let mut file = HashedFile::create(path)?;
         file.write(b"PAR1", 0)?;
         Ok(TableWriter {
-            path: path.to_path_buf(),
-            file,
-            offset: 4,
+            out: PageOut {
+                path: path.to_path_buf(),
+                file,
+                offset: 4,
+                snappy: snap::raw::Encoder::new(),
+                packed: Vec::new(),
+                header: Thrift::new(),
+            },
             bufs: cols.iter().map(|c| ColumnBuf::new(c, group_rows)).collect(),
             cols,
             groups: Vec::new(),
@@ -677,10 +999,8 @@ impl TableWriter {
             rows_in_group: 0,
             rows: 0,
             page: Vec::new(),
-            packed: Vec::new(),
-            header: Thrift::new(),
             bits: Vec::new(),
-            snappy: snap::raw::Encoder::new(),
+            dict: Dictionary::new(),
         })
     }
 
@@ -764,6 +1084,20 @@ impl TableWriter {
                         };
                         b.column_floats(part, stride, c, scan, name)
                     }
+                    Cells::Plain(v, scan) => {
+                        let part = &v[rows.start * 8..rows.end * 8];
+                        let scan = if 8 * take == v.len() {
+                            scan
+                        } else {
+                            part.chunks_exact(8)
+                                .map(|d| f64::from_le_bytes(d.try_into().unwrap()))
+                                .fold(FloatScan::new(), |mut f, x| {
+                                    f.add(x);
+                                    f
+                                })
+                        };
+                        b.plain_floats(part, scan, name)
+                    }
                 }
             }
             done += take;
@@ -777,7 +1111,7 @@ impl TableWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        emit(&mut self.file, &mut self.offset, bytes)
+        emit(&mut self.out.file, &mut self.out.offset, bytes)
     }
 
     fn flush_group(&mut self) -> Result<()> {
@@ -787,7 +1121,7 @@ impl TableWriter {
         let mut group = GroupMeta {
             chunks: Vec::with_capacity(self.cols.len()),
             rows: self.rows_in_group as i64,
-            offset: self.offset as i64,
+            offset: self.out.offset as i64,
         };
         for c in 0..self.cols.len() {
             let chunk = self.write_chunk(c)?;
@@ -804,11 +1138,13 @@ impl TableWriter {
         let b = &self.bufs[c];
         assert_eq!(b.rows, self.rows_in_group, "column {}", self.cols[c].name);
         let mut meta = ChunkMeta {
+            dictionary: None,
+            data_offset: self.out.offset as i64,
             values: b.rows as i64,
             uncompressed: 0,
             compressed: 0,
             codec: SNAPPY,
-            offset: self.offset as i64,
+            offset: self.out.offset as i64,
             nulls: b.nulls.len() as i64,
             min_max: None,
         };
@@ -832,19 +1168,33 @@ impl TableWriter {
                     .then(|| (s.tmin.clone(), s.tmax.clone())),
             };
         }
+        if b.repeats {
+            let rows = b.rows;
+            return self.write_dictionary_chunk(c, meta, 1, &[(0, rows, Indices::Zeros(rows))]);
+        }
         let pages = self.bufs[c].pages();
         let whole = pages.len() == 1;
-        {
-            let first = &pages[0].2;
-            let sample = &self.bufs[c].data[first.start..first.end.min(first.start + SAMPLE_BYTES)];
-            self.packed
-                .resize(snap::raw::max_compress_len(sample.len()), 0);
-            let n = self
-                .snappy
-                .compress(sample, &mut self.packed)
-                .map_err(|e| Error::Refused(format!("{}: snappy: {e}", self.path.display())))?;
-            if n >= sample.len() - sample.len() / 32 {
-                meta.codec = UNCOMPRESSED;
+        let first = &pages[0].2;
+        let sample = &self.bufs[c].data[first.start..first.end.min(first.start + SAMPLE_BYTES)];
+        let (sample_len, n) = (sample.len(), self.out.snappy(sample)?);
+        if n >= sample_len - sample_len / 32 {
+            meta.codec = UNCOMPRESSED;
+        } else if 16 * n > sample_len && self.bufs[c].ty != ColumnType::Utf8 {
+            // Compressible, but not by long repeats (which Snappy passes
+            // over fastest): few distinct values changing often, which
+            // Snappy handles slowest. Indices into a dictionary, if there
+            // are few enough.
+            let b = &self.bufs[c];
+            let values = &b.data[b.head..];
+            if let Some(width) = self.dict.build(values) {
+                let pages: Vec<_> = pages
+                    .iter()
+                    .map(|(r0, r1, bytes)| {
+                        let v = (bytes.start - b.head) / 8..(bytes.end - b.head) / 8;
+                        (*r0, *r1, Indices::Packed(v))
+                    })
+                    .collect();
+                return self.write_dictionary_chunk(c, meta, width, &pages);
             }
         }
         for (r0, r1, bytes) in pages {
@@ -870,39 +1220,61 @@ impl TableWriter {
                 self.page.extend_from_slice(&b.data[bytes]);
                 &self.page
             };
-            let path = &self.path;
-            let too_big =
-                || Error::Refused(format!("{}: a Parquet page over 2 GiB", path.display()));
-            let page_len = page.len();
-            let n = if meta.codec == SNAPPY {
-                self.packed.resize(snap::raw::max_compress_len(page_len), 0);
-                self.snappy
-                    .compress(page, &mut self.packed)
-                    .map_err(|e| Error::Refused(format!("{}: snappy: {e}", path.display())))?
-            } else {
-                page_len
+            let kind = PageKind::Data {
+                rows: r1 - r0,
+                encoding: PLAIN,
             };
-            let h = &mut self.header;
-            h.buf.clear();
-            h.i32(1, DATA_PAGE);
-            h.i32(2, i32::try_from(page_len).map_err(|_| too_big())?);
-            h.i32(3, i32::try_from(n).map_err(|_| too_big())?);
-            h.begin(5);
-            h.i32(1, i32::try_from(r1 - r0).map_err(|_| too_big())?);
-            h.i32(2, PLAIN);
-            h.i32(3, RLE);
-            h.i32(4, RLE);
-            h.end();
-            h.buf.push(0);
-            meta.uncompressed += (h.buf.len() + page_len) as i64;
-            meta.compressed += (h.buf.len() + n) as i64;
-            let out = if meta.codec == SNAPPY {
-                &self.packed[..n]
-            } else {
-                page
+            put_page(&mut self.out, &mut meta, kind, page)?;
+        }
+        Ok(meta)
+    }
+
+    /// Write column `c`'s chunk as a dictionary page then data pages of
+    /// indices into it, after the levels if nullable: the one-entry
+    /// dictionary of a chunk whose rows all hold one value (no null), or
+    /// `self.dict`'s values with indices of `width` bits.
+    fn write_dictionary_chunk(
+        &mut self,
+        c: usize,
+        mut meta: ChunkMeta,
+        width: u8,
+        pages: &[(usize, usize, Indices)],
+    ) -> Result<ChunkMeta> {
+        let b = &self.bufs[c];
+        let (dict, entries) = if b.repeats {
+            (&b.same[..], 1)
+        } else {
+            (&self.dict.values[..], self.dict.len())
+        };
+        let kind = PageKind::Dictionary { values: entries };
+        put_page(&mut self.out, &mut meta, kind, dict)?;
+        meta.dictionary = Some(meta.offset);
+        meta.data_offset = self.out.offset as i64;
+        for (r0, r1, indices) in pages {
+            let (r0, r1) = (*r0, *r1);
+            self.page.clear();
+            if b.nullable {
+                let lo = b.nulls.partition_point(|&n| (n as usize) < r0);
+                let hi = b.nulls.partition_point(|&n| (n as usize) < r1);
+                let nulls: Vec<u32> = b.nulls[lo..hi].iter().map(|&n| n - r0 as u32).collect();
+                put_levels(r1 - r0, &nulls, &mut self.bits, &mut self.page);
+            }
+            self.page.push(width);
+            match indices {
+                // One RLE run of zeros (the value in one byte: width ≤ 8).
+                Indices::Zeros(n) => {
+                    put_varint((*n as u64) << 1, &mut self.page);
+                    self.page.push(0);
+                }
+                Indices::Packed(v) => {
+                    put_packed(&self.dict.indices[v.clone()], width, &mut self.page)
+                }
+            }
+            let kind = PageKind::Data {
+                rows: r1 - r0,
+                encoding: RLE_DICTIONARY,
             };
-            emit(&mut self.file, &mut self.offset, &h.buf)?;
-            emit(&mut self.file, &mut self.offset, out)?;
+            put_page(&mut self.out, &mut meta, kind, &self.page)?;
         }
         Ok(meta)
     }
@@ -940,16 +1312,25 @@ impl TableWriter {
                 t.i64(2, 0); // file_offset: no column metadata outside the footer
                 t.begin(3);
                 t.i32(1, c.ty.physical());
-                t.list(2, T_I32, 2);
-                t.zigzag(i64::from(PLAIN));
-                t.zigzag(i64::from(RLE));
+                let encodings: &[i32] = if m.dictionary.is_some() {
+                    &[PLAIN, RLE, RLE_DICTIONARY]
+                } else {
+                    &[PLAIN, RLE]
+                };
+                t.list(2, T_I32, encodings.len());
+                for &e in encodings {
+                    t.zigzag(i64::from(e));
+                }
                 t.list(3, T_BINARY, 1);
                 t.bytes(c.name.as_bytes());
                 t.i32(4, m.codec);
                 t.i64(5, m.values);
                 t.i64(6, m.uncompressed);
                 t.i64(7, m.compressed);
-                t.i64(9, m.offset);
+                t.i64(9, m.data_offset);
+                if let Some(d) = m.dictionary {
+                    t.i64(11, d);
+                }
                 t.begin(12);
                 t.i64(3, m.nulls);
                 if let Some((min, max)) = &m.min_max {
@@ -987,12 +1368,13 @@ impl TableWriter {
         assert_eq!(self.next, 0, "an unfinished row");
         self.flush_group()?;
         let footer = self.footer();
-        let len = u32::try_from(footer.len())
-            .map_err(|_| Error::Refused(format!("{}: footer over 4 GiB", self.path.display())))?;
+        let len = u32::try_from(footer.len()).map_err(|_| {
+            Error::Refused(format!("{}: footer over 4 GiB", self.out.path.display()))
+        })?;
         self.write(&footer)?;
         self.write(&len.to_le_bytes())?;
         self.write(b"PAR1")?;
-        let mut info = self.file.finish()?;
+        let mut info = self.out.file.finish()?;
         info.rows = self.rows;
         Ok(info)
     }
@@ -1531,6 +1913,117 @@ mod tests {
         // Levels longer than the room kept for them before the values.
         let alternating: Vec<bool> = (0..131_072).map(|i| i % 2 == 0).collect();
         check(alternating.len(), &[alternating]);
+    }
+
+    #[test]
+    fn bit_widths_hold_every_index() {
+        for (entries, width) in [
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (128, 7),
+            (129, 8),
+            (256, 8),
+        ] {
+            assert_eq!(bit_width(entries), width, "{entries} entries");
+        }
+    }
+
+    /// A chunk with at most 256 distinct values (bit for bit: 0 and -0 are
+    /// two) is dictionary encoded, more is plain; both read back as written,
+    /// with nulls, across pages and row groups.
+    #[test]
+    fn few_distinct_values_are_dictionary_encoded_and_read_back() {
+        use parquet::basic::Encoding;
+        let dir = tempfile::tempdir().unwrap();
+        let mut x = 11u64;
+        for distinct in [1usize, 2, 3, 5, 17, 100, 255, 256, 257, 1000] {
+            for with_nulls in [false, true] {
+                // Three pages in the first group (131,072 values a page), one
+                // in the second.
+                let (n, group) = (302_000, 300_000);
+                let set: Vec<f64> = (0..distinct)
+                    .map(|i| match i {
+                        0 => 0.0,
+                        1 => -0.0,
+                        _ => (i as f64 - 50.5) * 1e-3,
+                    })
+                    .collect();
+                let mut xs = Vec::with_capacity(n);
+                let mut ks = Vec::with_capacity(n);
+                let mut i = 0;
+                while xs.len() < n {
+                    x = crate::model::rng::splitmix64(x);
+                    // Runs of one value, and every value of the set in turn
+                    // early on (so each appears in the first group).
+                    let v = if i < distinct {
+                        i
+                    } else {
+                        (x >> 20) as usize % distinct
+                    };
+                    for _ in 0..1 + x % 4 {
+                        let null = with_nulls && (x >> 40) % 7 == 0;
+                        xs.push(if null { f64::NAN } else { set[v] });
+                        ks.push(v as i64 * 1_000_003);
+                    }
+                    i += 1;
+                }
+                xs.truncate(n);
+                ks.truncate(n);
+                let path = dir.path().join(format!("d{distinct}{with_nulls}.parquet"));
+                let cols = vec![
+                    Column::new("x", ColumnType::Float64, true),
+                    Column::new("k", ColumnType::Int64, false),
+                ];
+                let mut w = TableWriter::with_group_rows(&path, cols, group).unwrap();
+                w.push_rows(n, &[Cells::Floats(&xs), Cells::Ints(&ks)])
+                    .unwrap();
+                w.finish().unwrap();
+                let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+                let meta = r.metadata();
+                assert_eq!(meta.num_row_groups(), 2);
+                for c in [0, 1] {
+                    // One value and nulls: plain (Snappy shrinks it best).
+                    let nulls = c == 0 && with_nulls;
+                    let want = distinct <= 256 && !(distinct == 1 && nulls);
+                    let chunk = meta.row_group(0).column(c);
+                    let dictionary = chunk.encodings().any(|e| e == Encoding::RLE_DICTIONARY);
+                    assert_eq!(dictionary, want, "{distinct} values, column {c}, {nulls}");
+                    assert_eq!(chunk.dictionary_page_offset().is_some(), dictionary);
+                    let pages = r
+                        .get_row_group(0)
+                        .unwrap()
+                        .get_column_page_reader(c)
+                        .unwrap();
+                    // Three data pages, after a dictionary page; a chunk of
+                    // one value is one data page of indices.
+                    let want_pages = match (want, distinct) {
+                        (true, 1) => 2,
+                        (true, _) => 4,
+                        (false, _) => 3,
+                    };
+                    assert_eq!(pages.count(), want_pages, "{distinct} values, column {c}");
+                }
+                let mut rows = 0;
+                for (row, (x, k)) in r.get_row_iter(None).unwrap().zip(xs.iter().zip(&ks)) {
+                    let f: Vec<Field> = row
+                        .unwrap()
+                        .get_column_iter()
+                        .map(|(_, f)| f.clone())
+                        .collect();
+                    match &f[0] {
+                        Field::Double(v) => assert_eq!(v.to_bits(), x.to_bits(), "row {rows}"),
+                        Field::Null => assert!(x.is_nan(), "row {rows}"),
+                        other => panic!("{other:?}"),
+                    }
+                    assert_eq!(f[1], Field::Long(*k), "row {rows}");
+                    rows += 1;
+                }
+                assert_eq!(rows, n);
+            }
+        }
     }
 
     /// Text and numbers over 1 MiB a row group are cut into pages, which read

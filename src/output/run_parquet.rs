@@ -13,6 +13,9 @@ use crate::model::Observation;
 
 const VALUES: usize = Observation::COLUMNS.len();
 
+/// Months rounded at a time (a block of rows on the stack).
+const BLOCK: usize = 32;
+
 fn keys(names: &[&str]) -> Vec<Column> {
     names
         .iter()
@@ -51,11 +54,16 @@ pub fn summary_columns() -> Vec<Column> {
 }
 
 /// One run's rows, prepared on its worker thread: every value already
-/// rounded as the CSV writes it, column by column.
+/// rounded as the CSV writes it, laid out column by column as the Parquet
+/// column buffers hold them (little-endian doubles), so the writer thread
+/// appends each column with one copy.
 pub struct RunRows {
     keys: [i64; 3],
-    /// Each month's observations, rounded.
-    rows: Vec<[f64; VALUES]>,
+    months: usize,
+    /// Column `c`'s `months` values at bytes `8·c·months .. 8·(c+1)·months`.
+    columns: Vec<u8>,
+    /// The last month's values (the summary row; boxed, as `scans`).
+    last: Box<[f64; VALUES]>,
     /// Each column's minimum, maximum and NaN count (boxed: a run's rows
     /// travel from its worker to the writer by value).
     scans: Box<[FloatScan; VALUES]>,
@@ -65,45 +73,127 @@ pub struct RunRows {
 impl RunRows {
     pub fn of(rec: &RunRecord) -> RunRows {
         let n = rec.months.len();
-        let mut rows = Vec::with_capacity(n);
+        // Every byte is written below.
+        let mut columns = recycled();
+        columns.resize(8 * n * VALUES, 0);
         let mut scans = [FloatScan::new(); VALUES];
         // Most columns repeat last month's value (counts, shares of small
         // groups, parameters): round each distinct value once, and take it
-        // into the column's minimum, maximum and NaN count once (a NaN
-        // counts for the months until the column's value changes).
+        // into the column's minimum, maximum and NaN count once (a NaN counts
+        // for the months until the value changes). Months are taken a block
+        // at a time, and each block column by column, so that each column's
+        // repeats are regular enough for the branch predictor.
+        // Each column's last raw value (bits; the first month's is taken as a
+        // change) and its rounding.
         let mut raw = [0u64; VALUES];
+        if let Some(first) = rec.months.first() {
+            for (r, v) in raw.iter_mut().zip(first.values()) {
+                *r = !v.to_bits();
+            }
+        }
         let mut rounded = [0.0f64; VALUES];
-        let mut since = [0usize; VALUES];
-        for (t, o) in rec.months.iter().enumerate() {
-            for (c, v) in o.values().into_iter().enumerate() {
-                let bits = v.to_bits();
-                if bits != raw[c] || t == 0 {
-                    if rounded[c].is_nan() {
-                        scans[c].nans += t - since[c];
-                    }
-                    since[c] = t;
-                    raw[c] = bits;
-                    rounded[c] = csv_value(v);
-                    scans[c].bound(rounded[c]);
+        let mut block = [[0.0f64; VALUES]; BLOCK];
+        // Per column of a block: the months whose value changed, and the
+        // roundings (`fresh[0]`: the one carried in from the last block).
+        let mut changed = [0usize; BLOCK];
+        let mut step = [0usize; BLOCK];
+        let mut fresh = [0.0f64; BLOCK + 1];
+        for t0 in (0..n).step_by(BLOCK) {
+            let months = &rec.months[t0..n.min(t0 + BLOCK)];
+            for (row, o) in block.iter_mut().zip(months) {
+                *row = o.values();
+            }
+            let block = &block[..months.len()];
+            for c in 0..VALUES {
+                // Three passes without a branch on the data (a column's
+                // changes are often irregular): find the changes, round
+                // each changed value, lay the roundings out month by month.
+                let (mut r, mut k) = (raw[c], 0);
+                for (i, row) in block.iter().enumerate() {
+                    let bits = row[c].to_bits();
+                    changed[k] = i;
+                    let new = usize::from(bits != r);
+                    step[i] = new;
+                    k += new;
+                    r = bits;
                 }
+                raw[c] = r;
+                fresh[0] = rounded[c];
+                let mut scan = scans[c];
+                for (x, &i) in fresh[1..=k].iter_mut().zip(&changed[..k]) {
+                    *x = csv_value(block[i][c]);
+                    scan.bound(*x);
+                }
+                let at = 8 * (c * n + t0);
+                let out = &mut columns[at..at + 8 * months.len()];
+                let mut j = 0;
+                for (d, &s) in out.chunks_exact_mut(8).zip(&step) {
+                    j += s;
+                    let x = fresh[j];
+                    scan.nans += usize::from(x.is_nan());
+                    d.copy_from_slice(&x.to_le_bytes());
+                }
+                rounded[c] = fresh[k];
+                scans[c] = scan;
             }
-            rows.push(rounded);
         }
-        for c in 0..VALUES {
-            if n > 0 && rounded[c].is_nan() {
-                scans[c].nans += n - since[c];
-            }
-        }
+        let last = if n > 0 {
+            rounded
+        } else {
+            Observation::default().values()
+        };
         RunRows {
             keys: [
                 i64::from(rec.id.replicate),
                 i64::from(rec.id.ccg),
                 i64::from(rec.practices),
             ],
-            rows,
+            months: n,
+            columns,
+            last: Box::new(last),
             scans: Box::new(scans),
             failed_month: rec.failed_month,
         }
+    }
+
+    /// Column `c`'s values, plain encoded.
+    fn column(&self, c: usize) -> &[u8] {
+        &self.columns[8 * c * self.months..8 * (c + 1) * self.months]
+    }
+}
+
+impl Drop for RunRows {
+    fn drop(&mut self) {
+        recycle(std::mem::take(&mut self.columns));
+    }
+}
+
+/// Column buffers of written runs, for the next runs: a fresh 34 KB buffer
+/// per run made the allocator hand memory back to the system and take it
+/// again, a page fault per 4 KiB (about 40% of a Parquet run's faults).
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// Spare buffers kept at most (runs in flight are bounded by the engine's
+/// reorder window; more only come back at the end).
+const SPARE_MAX: usize = 64;
+
+fn recycled() -> Vec<u8> {
+    let mut buf = SPARE
+        .lock()
+        .map(|mut s| s.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    buf.clear();
+    buf
+}
+
+fn recycle(buf: Vec<u8>) {
+    if buf.capacity() > 0
+        && let Ok(mut s) = SPARE.lock()
+        && s.len() < SPARE_MAX
+    {
+        s.push(buf);
     }
 }
 
@@ -135,7 +225,7 @@ impl RunTables {
     /// Append a run's rows: every month to timeseries (column by column), the
     /// last to summary.
     pub fn add(&mut self, run: &RunRows) -> Result<()> {
-        let n = run.rows.len();
+        let n = run.months;
         if self.month_numbers.len() < n {
             self.month_numbers = (0..n as i64).collect();
         }
@@ -148,8 +238,7 @@ impl RunTables {
             Cells::Int(practices),
             Cells::Ints(&self.month_numbers[..n]),
         ]);
-        let flat = run.rows.as_flattened();
-        cells.extend((0..VALUES).map(|c| Cells::Column(flat, VALUES, c, run.scans[c])));
+        cells.extend((0..VALUES).map(|c| Cells::Plain(run.column(c), run.scans[c])));
         self.timeseries.push_rows(n, &cells)?;
 
         let sm = &mut self.summary;
@@ -157,8 +246,7 @@ impl RunTables {
         for k in run.keys {
             sm.push_int(Some(k));
         }
-        let last = (run.rows.last().copied()).unwrap_or(Observation::default().values());
-        for v in last {
+        for &v in run.last.iter() {
             sm.push_float(v);
         }
         sm.push_int(Some(i64::from(run.failed_month.is_some())));
@@ -212,14 +300,21 @@ mod tests {
                 failed_month: None,
             };
             let rows = RunRows::of(&rec);
-            assert_eq!(rows.rows.len(), n);
+            assert_eq!(rows.months, n);
             for c in 0..VALUES {
                 let want: Vec<f64> = rec
                     .months
                     .iter()
                     .map(|o| csv_value(o.values()[c]))
                     .collect();
-                let got: Vec<f64> = rows.rows.iter().map(|r| r[c]).collect();
+                let got: Vec<f64> = rows
+                    .column(c)
+                    .chunks_exact(8)
+                    .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
+                if let Some(&l) = want.last() {
+                    assert_eq!(rows.last[c].to_bits(), l.to_bits(), "column {c} last");
+                }
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "column {c}, {n} months");
                 let (s, w) = (rows.scans[c], float_scan(&want));
