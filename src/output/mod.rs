@@ -10,6 +10,7 @@ pub mod result_dir;
 #[cfg(feature = "parquet")]
 pub mod run_parquet;
 pub mod space;
+pub mod spare;
 pub mod tables;
 pub mod verify;
 

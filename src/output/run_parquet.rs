@@ -6,6 +6,7 @@
 
 use super::parquet::{Cells, Column, ColumnType, FloatScan, TableWriter};
 use super::result_dir::{FileInfo, ResultDir};
+use super::spare::Spare;
 use super::tables::{SUMMARY_KEYS, SUMMARY_OUTCOME, TIMESERIES_KEYS, csv_value};
 use crate::engine::RunRecord;
 use crate::error::Result;
@@ -74,7 +75,7 @@ impl RunRows {
     pub fn of(rec: &RunRecord) -> RunRows {
         let n = rec.months.len();
         // Every byte is written below.
-        let mut columns = recycled();
+        let mut columns = SPARE.take();
         columns.resize(8 * n * VALUES, 0);
         let mut scans = [FloatScan::new(); VALUES];
         // Most columns repeat last month's value (counts, shares of small
@@ -164,38 +165,12 @@ impl RunRows {
 
 impl Drop for RunRows {
     fn drop(&mut self) {
-        recycle(std::mem::take(&mut self.columns));
+        SPARE.give(std::mem::take(&mut self.columns));
     }
 }
 
-/// Column buffers of written runs, for the next runs: a fresh 34 KB buffer
-/// per run made the allocator hand memory back to the system and take it
-/// again, a page fault per 4 KiB (about 40% of a Parquet run's faults).
-static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-
-/// Spare buffers kept at most (runs in flight are bounded by the engine's
-/// reorder window; more only come back at the end).
-const SPARE_MAX: usize = 64;
-
-fn recycled() -> Vec<u8> {
-    let mut buf = SPARE
-        .lock()
-        .map(|mut s| s.pop())
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    buf.clear();
-    buf
-}
-
-fn recycle(buf: Vec<u8>) {
-    if buf.capacity() > 0
-        && let Ok(mut s) = SPARE.lock()
-        && s.len() < SPARE_MAX
-    {
-        s.push(buf);
-    }
-}
+/// Column buffers of written runs, for the next runs.
+static SPARE: Spare = Spare::new();
 
 /// The two tables of a run result, filled run by run in run order.
 pub struct RunTables {

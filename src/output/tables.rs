@@ -106,6 +106,15 @@ pub struct FormattedRun {
     pub summary: Vec<u8>,
 }
 
+/// Timeseries text buffers of written runs, for the next runs.
+static SPARE: super::spare::Spare = super::spare::Spare::new();
+
+impl Drop for FormattedRun {
+    fn drop(&mut self) {
+        SPARE.give(std::mem::take(&mut self.timeseries));
+    }
+}
+
 /// One run's timeseries rows (when `with_timeseries`) and summary row. The
 /// same code is compiled twice, for the baseline x86-64 and with AVX2 and
 /// BMI2 (wider stores, cheaper shifts), chosen at run time; both write the
@@ -135,6 +144,7 @@ fn format_run_plain(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix
     let mut last_text = LastText::default();
     let mut ts = Vec::new();
     if with_timeseries {
+        ts = SPARE.take();
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         for (t, o) in rec.months.iter().enumerate() {
             let [r, c, n] = keys;

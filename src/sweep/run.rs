@@ -318,7 +318,7 @@ fn format_run(
     row.extend(p);
     row.extend(fields);
     row.push(b',');
-    row.extend(f.summary);
+    row.extend_from_slice(&f.summary);
     let mut ts = Vec::new();
     if with_ts {
         let idx = key_indices();
