@@ -229,20 +229,21 @@ const LEVELS_ROOM: usize = 16 << 10;
 /// bytes) after `head` bytes kept for the levels, the rows that are null,
 /// and the chunk's statistics so far.
 ///
-/// While every row of the chunk holds one and the same value (a run's keys,
-/// a scenario's parameters, counts that do not move), the value is kept once
-/// in `same` instead of `rows` times in `data`, and the chunk is written as a
-/// one-entry dictionary: nothing to copy, nothing for Snappy to scan.
+/// Values are held in one of three ways ([`Held`]), from the cheapest: while
+/// every row of the chunk holds one and the same value (a run's keys, a
+/// scenario's parameters, counts that do not move), that value once; while a
+/// chunk of numbers has at most [`DICTIONARY_MAX`] distinct values, their
+/// dictionary and an index (a byte) per value; else the values themselves.
 struct ColumnBuf {
     ty: ColumnType,
     nullable: bool,
     data: Vec<u8>,
     head: usize,
-    /// The one value (plain encoded) of every row so far, when `repeats`.
+    held: Held,
+    /// The one value (plain encoded) of every row so far, when [`Held::One`].
     same: Vec<u8>,
-    /// Every row so far holds `same` (no null): `data` holds no value yet.
-    /// False once a second value or a null arrived (until the chunk is written).
-    repeats: bool,
+    /// The values so far, when [`Held::Coded`].
+    dict: Dictionary,
     /// Rows (in this group) that are null, ascending.
     nulls: Vec<u32>,
     rows: usize,
@@ -340,19 +341,20 @@ impl ColumnBuf {
             nullable: c.nullable,
             data,
             head,
+            held: Held::One,
             same: Vec::new(),
-            repeats: true,
+            dict: Dictionary::new(),
             nulls: Vec::new(),
             rows: 0,
             stats: Stats::new(),
         }
     }
 
-    /// `n` rows of the one value `parts` (concatenated: its plain encoding),
-    /// kept once if every row of the chunk holds it; false (nothing taken,
-    /// the chunk now plain) if not.
+    /// `n` rows of the one text value `parts` (concatenated: its plain
+    /// encoding), kept once if every row of the chunk holds it; false
+    /// (nothing taken, the chunk now plain) if not.
     fn repeat(&mut self, parts: &[&[u8]], n: usize) -> bool {
-        if !self.repeats {
+        if self.held != Held::One {
             return false;
         }
         if self.rows == 0 {
@@ -361,29 +363,128 @@ impl ColumnBuf {
                 self.same.extend_from_slice(p);
             }
         } else if !same_parts(&self.same, parts) {
-            self.spill();
+            self.to_plain();
             return false;
         }
         self.rows += n;
         true
     }
 
-    /// The chunk is plain from here on: its repeated value is written out
-    /// once per row so far.
-    fn spill(&mut self) {
-        if self.repeats {
-            self.repeats = false;
-            // While repeating no row is null: one value per row.
-            self.data.reserve(self.rows * self.same.len());
-            for _ in 0..self.rows {
-                self.data.extend_from_slice(&self.same);
+    /// One value → a dictionary of it (numbers; text goes plain).
+    fn to_coded(&mut self) {
+        debug_assert!(self.held == Held::One);
+        if self.ty == ColumnType::Utf8 {
+            return self.to_plain();
+        }
+        self.dict.reset();
+        self.held = Held::Coded;
+        if self.rows > 0 {
+            // While one value is held no row is null: one value per row.
+            let bits = u64::from_le_bytes(self.same[..8].try_into().unwrap());
+            let i = self.dict.index(bits).expect("an empty dictionary has room");
+            self.dict.indices.resize(self.rows, i);
+        }
+    }
+
+    /// The chunk holds its values themselves from here on.
+    fn to_plain(&mut self) {
+        match self.held {
+            Held::One => {
+                self.data.reserve(self.rows * self.same.len());
+                for _ in 0..self.rows {
+                    self.data.extend_from_slice(&self.same);
+                }
+            }
+            Held::Coded => {
+                let d = &self.dict;
+                self.data.reserve(8 * d.indices.len());
+                for &i in &d.indices {
+                    let i = usize::from(i);
+                    self.data.extend_from_slice(&d.values[8 * i..8 * i + 8]);
+                }
+            }
+            Held::Plain => {}
+        }
+        self.held = Held::Plain;
+    }
+
+    /// `n` present rows holding the number `bits`.
+    fn same_number(&mut self, bits: u64, n: usize) {
+        loop {
+            match self.held {
+                Held::One if self.rows == 0 => {
+                    self.same.clear();
+                    self.same.extend_from_slice(&bits.to_le_bytes());
+                    break;
+                }
+                Held::One if self.same[..] == bits.to_le_bytes() => break,
+                Held::One => self.to_coded(),
+                Held::Coded => match self.dict.index(bits) {
+                    Some(i) => {
+                        let at = self.dict.indices.len();
+                        self.dict.indices.resize(at + n, i);
+                        break;
+                    }
+                    None => self.to_plain(),
+                },
+                Held::Plain => {
+                    let at = self.data.len();
+                    self.data.resize(at + 8 * n, 0);
+                    for d in self.data[at..].chunks_exact_mut(8) {
+                        d.copy_from_slice(&bits.to_le_bytes());
+                    }
+                    break;
+                }
             }
         }
+        self.rows += n;
+    }
+
+    /// Present rows holding the numbers `v` (plain encoded, 8 bytes each).
+    fn numbers(&mut self, v: &[u8]) {
+        let n = v.len() / 8;
+        let Some(first) = v.get(..8) else {
+            return;
+        };
+        if v.chunks_exact(8).all(|d| d == first) {
+            return self.same_number(u64::from_le_bytes(first.try_into().unwrap()), n);
+        }
+        if self.held == Held::One {
+            self.to_coded();
+        }
+        if self.held == Held::Coded {
+            // A value repeating the one before it takes its index unlooked-up.
+            let mut last: Option<(u64, u8)> = None;
+            for (k, d) in v.chunks_exact(8).enumerate() {
+                let bits = u64::from_le_bytes(d.try_into().unwrap());
+                let i = match last {
+                    Some((b, i)) if b == bits => i,
+                    _ => match self.dict.index(bits) {
+                        Some(i) => {
+                            last = Some((bits, i));
+                            i
+                        }
+                        None => {
+                            self.to_plain();
+                            self.data.extend_from_slice(&v[8 * k..]);
+                            self.rows += n;
+                            return;
+                        }
+                    },
+                };
+                self.dict.indices.push(i);
+            }
+        } else {
+            self.data.extend_from_slice(v);
+        }
+        self.rows += n;
     }
 
     fn null(&mut self, name: &str) {
         assert!(self.nullable, "null in required column {name}");
-        self.spill();
+        if self.held == Held::One {
+            self.to_coded();
+        }
         self.nulls.push(self.rows as u32);
         self.rows += 1;
     }
@@ -426,14 +527,7 @@ impl ColumnBuf {
         if n == 0 {
             return;
         }
-        if !self.repeat(&[&v.to_le_bytes()], n) {
-            let at = self.data.len();
-            self.data.resize(at + 8 * n, 0);
-            for d in self.data[at..].chunks_exact_mut(8) {
-                d.copy_from_slice(&v.to_le_bytes());
-            }
-            self.rows += n;
-        }
+        self.same_number(v as u64, n);
         let s = &mut self.stats;
         s.present = true;
         s.imin = s.imin.min(v);
@@ -445,14 +539,12 @@ impl ColumnBuf {
             self.ty == ColumnType::Int64,
             "column {name} is not whole numbers"
         );
-        let Some(&first) = v.first() else {
+        if v.is_empty() {
             return;
-        };
-        if !(v.iter().all(|&x| x == first) && self.repeat(&[&first.to_le_bytes()], v.len())) {
-            self.spill();
-            put_le(v, &mut self.data, i64::to_le_bytes);
-            self.rows += v.len();
         }
+        let mut plain = Vec::with_capacity(8 * v.len());
+        put_le(v, &mut plain, i64::to_le_bytes);
+        self.numbers(&plain);
         let s = &mut self.stats;
         s.present = true;
         s.imin = v.iter().fold(s.imin, |a, &b| a.min(b));
@@ -473,44 +565,11 @@ impl ColumnBuf {
         scan: FloatScan,
         name: &str,
     ) {
-        assert!(
-            self.ty == ColumnType::Float64,
-            "column {name} is not doubles"
-        );
-        let n = rows.len() / stride;
-        if n == 0 {
-            return;
+        let mut plain = Vec::with_capacity(8 * (rows.len() / stride));
+        for r in rows.chunks_exact(stride) {
+            plain.extend_from_slice(&r[c].to_le_bytes());
         }
-        if scan.nans == 0 {
-            let first = rows[c];
-            let one = scan.min.to_bits() == scan.max.to_bits()
-                && rows
-                    .chunks_exact(stride)
-                    .all(|r| r[c].to_bits() == first.to_bits());
-            if !(one && self.repeat(&[&first.to_le_bytes()], n)) {
-                self.spill();
-                let at = self.data.len();
-                self.data.resize(at + 8 * n, 0);
-                for (d, r) in self.data[at..]
-                    .chunks_exact_mut(8)
-                    .zip(rows.chunks_exact(stride))
-                {
-                    d.copy_from_slice(&r[c].to_le_bytes());
-                }
-                self.rows += n;
-            }
-        } else {
-            self.spill();
-            for r in rows.chunks_exact(stride) {
-                if r[c].is_nan() {
-                    self.null(name);
-                } else {
-                    self.data.extend_from_slice(&r[c].to_le_bytes());
-                    self.rows += 1;
-                }
-            }
-        }
-        self.bound(n, scan);
+        self.plain_floats(&plain, scan, name)
     }
 
     /// The next rows, doubles given plain encoded (little-endian; NaN:
@@ -521,26 +580,14 @@ impl ColumnBuf {
             "column {name} is not doubles"
         );
         let n = v.len() / 8;
-        if n == 0 {
-            return;
-        }
         if scan.nans == 0 {
-            let first = &v[..8];
-            let one =
-                scan.min.to_bits() == scan.max.to_bits() && v.chunks_exact(8).all(|d| d == first);
-            if !(one && self.repeat(&[first], n)) {
-                self.spill();
-                self.data.extend_from_slice(v);
-                self.rows += n;
-            }
+            self.numbers(v);
         } else {
-            self.spill();
             for d in v.chunks_exact(8) {
                 if f64::from_le_bytes(d.try_into().unwrap()).is_nan() {
                     self.null(name);
                 } else {
-                    self.data.extend_from_slice(d);
-                    self.rows += 1;
+                    self.numbers(d);
                 }
             }
         }
@@ -562,7 +609,7 @@ impl ColumnBuf {
     }
 
     /// The data pages: first row, end row, and the range of their values'
-    /// bytes in `data`, of each.
+    /// bytes in `data` (of their dictionary indices, when coded), of each.
     fn pages(&self) -> Vec<(usize, usize, std::ops::Range<usize>)> {
         let mut pages = Vec::new();
         match self.ty {
@@ -588,10 +635,14 @@ impl ColumnBuf {
                 // Present values before row `r` of this group.
                 let values_before =
                     |r: usize| r - self.nulls.partition_point(|&n| (n as usize) < r);
+                // Plain: the values' bytes in `data`; coded: their indices.
+                let (at, size) = match self.held {
+                    Held::Plain => (self.head, 8),
+                    _ => (0, 1),
+                };
                 while r < self.rows {
                     let end = (r + step).min(self.rows);
-                    let bytes =
-                        self.head + 8 * values_before(r)..self.head + 8 * values_before(end);
+                    let bytes = at + size * values_before(r)..at + size * values_before(end);
                     pages.push((r, end, bytes));
                     r = end;
                 }
@@ -601,7 +652,7 @@ impl ColumnBuf {
     }
 
     fn clear(&mut self) {
-        self.repeats = true;
+        self.held = Held::One;
         self.data.truncate(self.head);
         self.nulls.clear();
         self.rows = 0;
@@ -612,25 +663,37 @@ impl ColumnBuf {
 /// Most entries of a dictionary-encoded chunk: indices fit in a byte.
 const DICTIONARY_MAX: usize = 256;
 
+/// How a [`ColumnBuf`] holds its chunk's values.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Held {
+    /// Every row so far holds `same` (no null): `data` holds no value.
+    One,
+    /// A dictionary of the present values and an index per present value.
+    Coded,
+    /// The present values, plain encoded, in `data`.
+    Plain,
+}
+
 /// A column chunk's dictionary: its distinct values in order of first
-/// appearance (plain encoded), and each value's index into them.
+/// appearance (plain encoded), and each present value's index into them.
 struct Dictionary {
     values: Vec<u8>,
     indices: Vec<u8>,
-    /// Open addressing: a slot's value bits, and its index + 1 (0: empty).
+    /// Open addressing: a slot's value bits, and its index + 1 (0: empty);
+    /// made on first use.
     keys: Vec<u64>,
     slots: Vec<u16>,
 }
 
 impl Dictionary {
-    const SLOTS: usize = 4 * DICTIONARY_MAX;
+    const SLOTS: usize = 2 * DICTIONARY_MAX;
 
     fn new() -> Dictionary {
         Dictionary {
             values: Vec::new(),
             indices: Vec::new(),
-            keys: vec![0; Self::SLOTS],
-            slots: vec![0; Self::SLOTS],
+            keys: Vec::new(),
+            slots: Vec::new(),
         }
     }
 
@@ -638,47 +701,33 @@ impl Dictionary {
         self.values.len() / 8
     }
 
-    /// The dictionary of `values` (8-byte plain-encoded numbers, compared
-    /// bit for bit) and the bit width of its indices, if it has at most
-    /// [`DICTIONARY_MAX`] entries.
-    fn build(&mut self, values: &[u8]) -> Option<u8> {
+    /// Empty, for a new chunk.
+    fn reset(&mut self) {
         self.values.clear();
-        self.slots.fill(0);
         self.indices.clear();
-        self.indices.resize(values.len() / 8, 0);
-        let (keys, slots, dict) = (&mut self.keys, &mut self.slots, &mut self.values);
-        // A value repeating the one before it takes its index unlooked-up.
-        let mut last: Option<(u64, u8)> = None;
-        for (d, v) in self.indices.iter_mut().zip(values.chunks_exact(8)) {
-            let bits = u64::from_le_bytes(v.try_into().unwrap());
-            *d = match last {
-                Some((b, i)) if b == bits => i,
-                _ => {
-                    let i = Self::index(keys, slots, dict, bits)?;
-                    last = Some((bits, i));
-                    i
-                }
-            };
-        }
-        Some(bit_width(self.len()))
+        self.keys.resize(Self::SLOTS, 0);
+        self.slots.clear();
+        self.slots.resize(Self::SLOTS, 0);
     }
 
-    /// `bits`'s index, added to `dict` if new; None when it is full.
-    fn index(keys: &mut [u64], slots: &mut [u16], dict: &mut Vec<u8>, bits: u64) -> Option<u8> {
-        let mut s = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % Self::SLOTS;
+    /// The index of the number `bits` (compared bit for bit), added if new;
+    /// None when the dictionary is full.
+    #[inline]
+    fn index(&mut self, bits: u64) -> Option<u8> {
+        let mut s = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % Self::SLOTS;
         loop {
-            match slots[s] {
+            match self.slots[s] {
                 0 => {
-                    let i = dict.len() / 8;
+                    let i = self.len();
                     if i == DICTIONARY_MAX {
                         return None;
                     }
-                    dict.extend_from_slice(&bits.to_le_bytes());
-                    keys[s] = bits;
-                    slots[s] = i as u16 + 1;
+                    self.values.extend_from_slice(&bits.to_le_bytes());
+                    self.keys[s] = bits;
+                    self.slots[s] = i as u16 + 1;
                     return Some(i as u8);
                 }
-                k if keys[s] == bits => return Some((k - 1) as u8),
+                k if self.keys[s] == bits => return Some((k - 1) as u8),
                 _ => s = (s + 1) % Self::SLOTS,
             }
         }
@@ -961,10 +1010,9 @@ pub struct TableWriter {
     group_rows: usize,
     rows_in_group: usize,
     rows: u64,
-    /// Scratch: a page, level bits, a dictionary.
+    /// Scratch: a page, level bits.
     page: Vec<u8>,
     bits: Vec<u8>,
-    dict: Dictionary,
 }
 
 impl TableWriter {
@@ -1000,7 +1048,6 @@ impl TableWriter {
             rows: 0,
             page: Vec::new(),
             bits: Vec::new(),
-            dict: Dictionary::new(),
         })
     }
 
@@ -1168,34 +1215,29 @@ impl TableWriter {
                     .then(|| (s.tmin.clone(), s.tmax.clone())),
             };
         }
-        if b.repeats {
-            let rows = b.rows;
-            return self.write_dictionary_chunk(c, meta, 1, &[(0, rows, Indices::Zeros(rows))]);
+        match b.held {
+            Held::One => {
+                let rows = b.rows;
+                let pages = [(0, rows, Indices::Zeros(rows))];
+                return self.write_dictionary_chunk(c, meta, &pages);
+            }
+            Held::Coded => {
+                let pages: Vec<_> = b
+                    .pages()
+                    .into_iter()
+                    .map(|(r0, r1, v)| (r0, r1, Indices::Packed(v)))
+                    .collect();
+                return self.write_dictionary_chunk(c, meta, &pages);
+            }
+            Held::Plain => {}
         }
-        let pages = self.bufs[c].pages();
+        let pages: Vec<_> = self.bufs[c].pages();
         let whole = pages.len() == 1;
         let first = &pages[0].2;
         let sample = &self.bufs[c].data[first.start..first.end.min(first.start + SAMPLE_BYTES)];
-        let (sample_len, n) = (sample.len(), self.out.snappy(sample)?);
-        if n >= sample_len - sample_len / 32 {
+        let n = self.out.snappy(sample)?;
+        if n >= sample.len() - sample.len() / 32 {
             meta.codec = UNCOMPRESSED;
-        } else if 16 * n > sample_len && self.bufs[c].ty != ColumnType::Utf8 {
-            // Compressible, but not by long repeats (which Snappy passes
-            // over fastest): few distinct values changing often, which
-            // Snappy handles slowest. Indices into a dictionary, if there
-            // are few enough.
-            let b = &self.bufs[c];
-            let values = &b.data[b.head..];
-            if let Some(width) = self.dict.build(values) {
-                let pages: Vec<_> = pages
-                    .iter()
-                    .map(|(r0, r1, bytes)| {
-                        let v = (bytes.start - b.head) / 8..(bytes.end - b.head) / 8;
-                        (*r0, *r1, Indices::Packed(v))
-                    })
-                    .collect();
-                return self.write_dictionary_chunk(c, meta, width, &pages);
-            }
         }
         for (r0, r1, bytes) in pages {
             let b = &mut self.bufs[c];
@@ -1231,26 +1273,22 @@ impl TableWriter {
 
     /// Write column `c`'s chunk as a dictionary page then data pages of
     /// indices into it, after the levels if nullable: the one-entry
-    /// dictionary of a chunk whose rows all hold one value (no null), or
-    /// `self.dict`'s values with indices of `width` bits.
+    /// dictionary of a chunk whose rows all hold one value (no null), or the
+    /// chunk's [`Dictionary`]. Snappy, unless it would not shrink the first
+    /// page (indices of values that change every row).
     fn write_dictionary_chunk(
         &mut self,
         c: usize,
         mut meta: ChunkMeta,
-        width: u8,
         pages: &[(usize, usize, Indices)],
     ) -> Result<ChunkMeta> {
         let b = &self.bufs[c];
-        let (dict, entries) = if b.repeats {
-            (&b.same[..], 1)
-        } else {
-            (&self.dict.values[..], self.dict.len())
+        let (dict, entries) = match b.held {
+            Held::One => (&b.same[..], 1),
+            _ => (&b.dict.values[..], b.dict.len()),
         };
-        let kind = PageKind::Dictionary { values: entries };
-        put_page(&mut self.out, &mut meta, kind, dict)?;
-        meta.dictionary = Some(meta.offset);
-        meta.data_offset = self.out.offset as i64;
-        for (r0, r1, indices) in pages {
+        let width = bit_width(entries);
+        for (k, (r0, r1, indices)) in pages.iter().enumerate() {
             let (r0, r1) = (*r0, *r1);
             self.page.clear();
             if b.nullable {
@@ -1266,9 +1304,19 @@ impl TableWriter {
                     put_varint((*n as u64) << 1, &mut self.page);
                     self.page.push(0);
                 }
-                Indices::Packed(v) => {
-                    put_packed(&self.dict.indices[v.clone()], width, &mut self.page)
+                Indices::Packed(v) => put_packed(&b.dict.indices[v.clone()], width, &mut self.page),
+            }
+            if k == 0 {
+                let sample = &self.page[..self.page.len().min(SAMPLE_BYTES)];
+                if sample.len() >= 64
+                    && self.out.snappy(sample)? >= sample.len() - sample.len() / 32
+                {
+                    meta.codec = UNCOMPRESSED;
                 }
+                let kind = PageKind::Dictionary { values: entries };
+                put_page(&mut self.out, &mut meta, kind, dict)?;
+                meta.dictionary = Some(meta.offset);
+                meta.data_offset = self.out.offset as i64;
             }
             let kind = PageKind::Data {
                 rows: r1 - r0,
@@ -1985,9 +2033,8 @@ mod tests {
                 let meta = r.metadata();
                 assert_eq!(meta.num_row_groups(), 2);
                 for c in [0, 1] {
-                    // One value and nulls: plain (Snappy shrinks it best).
                     let nulls = c == 0 && with_nulls;
-                    let want = distinct <= 256 && !(distinct == 1 && nulls);
+                    let want = distinct <= 256;
                     let chunk = meta.row_group(0).column(c);
                     let dictionary = chunk.encodings().any(|e| e == Encoding::RLE_DICTIONARY);
                     assert_eq!(dictionary, want, "{distinct} values, column {c}, {nulls}");
@@ -1998,11 +2045,11 @@ mod tests {
                         .get_column_page_reader(c)
                         .unwrap();
                     // Three data pages, after a dictionary page; a chunk of
-                    // one value is one data page of indices.
-                    let want_pages = match (want, distinct) {
-                        (true, 1) => 2,
-                        (true, _) => 4,
-                        (false, _) => 3,
+                    // one value and no null is one data page of indices.
+                    let want_pages = match (want, distinct, nulls) {
+                        (true, 1, false) => 2,
+                        (true, _, _) => 4,
+                        (false, _, _) => 3,
                     };
                     assert_eq!(pages.count(), want_pages, "{distinct} values, column {c}");
                 }

@@ -82,15 +82,18 @@ fn assert_same_typed(csv_path: &Path, pq_path: &Path, ints: &[&str], texts: &[&s
             assert_eq!(t.get_basic_info().repetition(), Repetition::REQUIRED);
         }
     }
-    // Snappy, except chunks whose values Snappy would not shrink (stored
-    // uncompressed); keys (repeated in every row of a run) always shrink.
-    use parquet::basic::Compression;
+    // Snappy, except chunks whose pages Snappy would not shrink (stored
+    // uncompressed); keys (repeated in every row of a run) are never stored
+    // as raw values: Snappy shrinks them, or they are dictionary indices.
+    use parquet::basic::{Compression, Encoding};
     for g in reader.metadata().row_groups() {
         for c in g.columns() {
             let name = c.column_descr().name();
+            let coded = c.encodings().any(|e| e == Encoding::RLE_DICTIONARY);
+            assert_eq!(coded, c.dictionary_page_offset().is_some(), "{name}");
             if c.compression() == Compression::UNCOMPRESSED {
                 let keys = ["scenario", "replicate", "ccg", "practices", "month"];
-                assert!(!keys.contains(&name), "{name}");
+                assert!(coded || !keys.contains(&name), "{name}");
                 assert!(c.compressed_size() >= c.uncompressed_size(), "{name}");
             } else {
                 assert_eq!(c.compression(), Compression::SNAPPY, "{name}");
