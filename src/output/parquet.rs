@@ -363,7 +363,7 @@ impl ColumnBuf {
                 self.same.extend_from_slice(p);
             }
         } else if !same_parts(&self.same, parts) {
-            self.to_plain();
+            self.become_plain();
             return false;
         }
         self.rows += n;
@@ -371,10 +371,10 @@ impl ColumnBuf {
     }
 
     /// One value → a dictionary of it (numbers; text goes plain).
-    fn to_coded(&mut self) {
+    fn become_coded(&mut self) {
         debug_assert!(self.held == Held::One);
         if self.ty == ColumnType::Utf8 {
-            return self.to_plain();
+            return self.become_plain();
         }
         self.dict.reset();
         self.held = Held::Coded;
@@ -387,7 +387,7 @@ impl ColumnBuf {
     }
 
     /// The chunk holds its values themselves from here on.
-    fn to_plain(&mut self) {
+    fn become_plain(&mut self) {
         match self.held {
             Held::One => {
                 self.data.reserve(self.rows * self.same.len());
@@ -418,14 +418,14 @@ impl ColumnBuf {
                     break;
                 }
                 Held::One if self.same[..] == bits.to_le_bytes() => break,
-                Held::One => self.to_coded(),
+                Held::One => self.become_coded(),
                 Held::Coded => match self.dict.index(bits) {
                     Some(i) => {
                         let at = self.dict.indices.len();
                         self.dict.indices.resize(at + n, i);
                         break;
                     }
-                    None => self.to_plain(),
+                    None => self.become_plain(),
                 },
                 Held::Plain => {
                     let at = self.data.len();
@@ -450,7 +450,7 @@ impl ColumnBuf {
             return self.same_number(u64::from_le_bytes(first.try_into().unwrap()), n);
         }
         if self.held == Held::One {
-            self.to_coded();
+            self.become_coded();
         }
         if self.held == Held::Coded {
             // A value repeating the one before it takes its index unlooked-up.
@@ -465,7 +465,7 @@ impl ColumnBuf {
                             i
                         }
                         None => {
-                            self.to_plain();
+                            self.become_plain();
                             self.data.extend_from_slice(&v[8 * k..]);
                             self.rows += n;
                             return;
@@ -483,7 +483,7 @@ impl ColumnBuf {
     fn null(&mut self, name: &str) {
         assert!(self.nullable, "null in required column {name}");
         if self.held == Held::One {
-            self.to_coded();
+            self.become_coded();
         }
         self.nulls.push(self.rows as u32);
         self.rows += 1;
