@@ -53,6 +53,17 @@ impl Sample {
         self.width
     }
 
+    /// Runs kept at most.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Count a run offered but known not to be kept (its priority is above
+    /// those of `cap` other runs): the same as offering it, without its values.
+    pub fn count_unkept(&mut self) {
+        self.offered += 1;
+    }
+
     /// Runs offered so far.
     pub fn offered(&self) -> u64 {
         self.offered
