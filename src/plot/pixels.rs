@@ -76,10 +76,15 @@ impl<'a> Pixels<'a> {
         let t = table(&mut self.lut, c.rgb, a);
         let start = y0 as usize * stride + x0 as usize * 3;
         let end = (y1 as usize - 1) * stride + x0 as usize * 3 + 3;
-        for px in self.buf[start..end].chunks_mut(stride) {
-            px[0] = t[0][px[0] as usize];
-            px[1] = t[1][px[1] as usize];
-            px[2] = t[2][px[2] as usize];
+        // Pixel after pixel down the column; the loop condition bounds
+        // every index, so none is checked again.
+        let px = &mut self.buf[start..end];
+        let mut i = 0;
+        while i + 2 < px.len() {
+            px[i] = t[0][px[i] as usize];
+            px[i + 1] = t[1][px[i + 1] as usize];
+            px[i + 2] = t[2][px[i + 2] as usize];
+            i += stride;
         }
     }
 }
@@ -95,7 +100,8 @@ fn pixel(buf: &mut [u8], (w, h): (u32, u32), (x, y): BackendCoord, c: BackendCol
     if c.alpha >= 1.0 - 1.0 / 256.0 {
         buf[base..base + 3].copy_from_slice(&[r, g, b]);
     } else if c.alpha > 0.0 {
-        let a = (c.alpha * 256.0).floor() as u64;
+        // In (0, 255): truncation is the floor plotters takes.
+        let a = (c.alpha * 256.0) as u64;
         let px = &mut buf[base..base + 3];
         for (p, new) in px.iter_mut().zip([r, g, b]) {
             *p = blend(*p, new, a);
@@ -127,6 +133,68 @@ fn blend(prev: u8, new: u8, a: u64) -> u8 {
     } else {
         prev - (u64::from(prev - new) * a / 256) as u8
     }
+}
+
+/// A glyph's coverage: the top-left pixel of its bounds, and every pixel
+/// inside them with coverage above 0, in ab_glyph's drawing order.
+struct Raster {
+    min: (i32, i32),
+    pixels: Vec<(u32, u32, f32)>,
+}
+
+/// Glyphs rasterised at their exact scale and position (f32 bits), kept per
+/// thread: the same tick labels, notes and legends come back at the same
+/// places in figure after figure, and a glyph's coverage depends on nothing
+/// else (one embedded font), so a cached glyph draws the same pixels.
+type GlyphKey = (u16, [u32; 4]);
+
+thread_local! {
+    static GLYPHS: std::cell::RefCell<std::collections::HashMap<GlyphKey, Option<std::rc::Rc<Raster>>>> =
+        Default::default();
+}
+
+/// Glyphs kept per thread at most (a few figures' worth); the cache is
+/// emptied when full.
+const GLYPHS_KEPT: usize = 8192;
+
+/// The coverage of glyph `g` of `font` (the embedded font), `None` for a
+/// glyph without outline (a space).
+fn rasterise(font: &FontRef<'static>, g: ab_glyph::Glyph) -> Option<std::rc::Rc<Raster>> {
+    let key = (
+        g.id.0,
+        [
+            g.scale.x.to_bits(),
+            g.scale.y.to_bits(),
+            g.position.x.to_bits(),
+            g.position.y.to_bits(),
+        ],
+    );
+    if let Some(hit) = GLYPHS.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let raster = font.outline_glyph(g).map(|outline| {
+        let b = outline.px_bounds();
+        let mut pixels = Vec::new();
+        outline.draw(|gx, gy, cov| {
+            // As drawn before the cache: every pixel but those of no
+            // coverage (a NaN would be drawn).
+            if cov > 0.0 || cov.is_nan() {
+                pixels.push((gx, gy, cov));
+            }
+        });
+        std::rc::Rc::new(Raster {
+            min: (b.min.x as i32, b.min.y as i32),
+            pixels,
+        })
+    });
+    GLYPHS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= GLYPHS_KEPT {
+            c.clear();
+        }
+        c.insert(key, raster.clone());
+    });
+    raster
 }
 
 impl DrawingBackend for Pixels<'_> {
@@ -247,18 +315,11 @@ impl DrawingBackend for Pixels<'_> {
         let (w, h) = self.get_size();
         for (id, x) in glyphs {
             let g = id.with_scale_and_position(font.scale(), point(x + dx, baseline + dy));
-            let Some(outline) = self.font.outline_glyph(g) else {
+            let Some(raster) = rasterise(&self.font, g) else {
                 continue;
             };
-            let b = outline.px_bounds();
-            let mut pixels = Vec::new();
-            outline.draw(|gx, gy, cov| pixels.push((gx, gy, cov)));
-            for (gx, gy, cov) in pixels {
-                if cov <= 0.0 {
-                    continue;
-                }
-                let (tx, ty) =
-                    trans.transform(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32);
+            for &(gx, gy, cov) in &raster.pixels {
+                let (tx, ty) = trans.transform(raster.min.0 + gx as i32, raster.min.1 + gy as i32);
                 let (px, py) = (pos.0 + tx, pos.1 + ty);
                 if px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h {
                     pixel(
