@@ -115,11 +115,16 @@ impl Sample {
         let mut stats = Vec::new();
         (0..cols)
             .map(|j| {
+                // The column, and its smallest and largest key in the same pass.
+                let (mut lo, mut hi) = (u32::MAX, 0);
                 keys.clear();
-                keys.extend(block.chunks_exact(cols).map(|run| run[j]));
+                keys.extend(block.chunks_exact(cols).map(|run| {
+                    let k = run[j];
+                    (lo, hi) = (lo.min(k), hi.max(k));
+                    k
+                }));
                 // Missing values (NaN) are left out; their keys lie beyond
                 // those of ±∞, so the smallest and largest key tell.
-                let (mut lo, mut hi) = min_max(&keys);
                 if lo < NEG_INFINITY_KEY || hi > INFINITY_KEY {
                     keys.retain(|&k| (NEG_INFINITY_KEY..=INFINITY_KEY).contains(&k));
                     (lo, hi) = min_max(&keys);
@@ -132,7 +137,7 @@ impl Sample {
                     ranks.dedup();
                 }
                 stats.clear();
-                order_statistics(&mut keys, (lo, hi), &ranks, &mut stats, &mut scratch);
+                order_statistics(&mut keys, (lo, hi), &ranks, 0, &mut stats, &mut scratch);
                 let at = |r: usize| {
                     let i = ranks.partition_point(|&x| x < r);
                     from_order_key(stats[i]) as f64
@@ -189,10 +194,35 @@ fn from_order_key(k: u32) -> f32 {
     f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
 }
 
-/// Buffers [`order_statistics`] reuses from column to column.
-#[derive(Default)]
+/// Buffers [`order_statistics`] reuses from column to column (and its
+/// recursive calls, one after another).
 struct Scratch {
     gathered: Vec<u32>,
+    /// Keys per bucket, then each wanted bucket's next slot plus one.
+    counts: Box<[u32; BUCKETS]>,
+    /// The wanted buckets of the calls under way, innermost last.
+    parts: Vec<Part>,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            gathered: Vec::new(),
+            counts: Box::new([0; BUCKETS]),
+            parts: Vec::new(),
+        }
+    }
+}
+
+/// A wanted bucket: its first rank, its first slot in `gathered`, its keys,
+/// and how many wanted ranks fall in it.
+#[derive(Clone, Copy)]
+struct Part {
+    bucket: usize,
+    first: usize,
+    at: usize,
+    len: usize,
+    wanted: usize,
 }
 
 /// Buckets a pass at most: 2^`BUCKET_BITS`.
@@ -202,34 +232,37 @@ const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Buckets this small are finished by selection instead of another pass.
 const SMALL: usize = 48;
 
-/// Append to `out` the keys a sort of `keys` would place at positions `ranks`
-/// (ascending, distinct, in range), in that order; `keys` may be reordered.
+/// Append to `out` the keys a sort of `keys` would place at positions
+/// `r - offset` for each `r` in `ranks` (ascending, distinct, in range), in
+/// that order; `keys` may be reordered.
 ///
 /// One pass counts the keys per bucket of equal width between the smallest
-/// and largest key (a quarter as many buckets as keys, 256 at most), which tells the bucket
-/// of each wanted rank; a second pass gathers the few keys of those buckets,
-/// where the same is repeated on a much narrower span (or, for a few keys,
-/// they are put in place by selection). About two reads a key, instead of
-/// the several partitioning passes of a selection per rank.
+/// and largest key (a quarter as many buckets as keys, 256 at most), which
+/// tells the bucket of each wanted rank; a second pass gathers the few keys
+/// of those buckets, where the same is repeated on a much narrower span (or,
+/// for a few keys, they are put in place by selection). About two reads a
+/// key, instead of the several partitioning passes of a selection per rank.
 fn order_statistics(
     keys: &mut [u32],
     (lo, hi): (u32, u32),
     ranks: &[usize],
+    offset: usize,
     out: &mut Vec<u32>,
     s: &mut Scratch,
 ) {
     if ranks.is_empty() {
         return;
     }
-    debug_assert!(ranks.windows(2).all(|w| w[0] < w[1]) && ranks[ranks.len() - 1] < keys.len());
+    debug_assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+    debug_assert!(ranks[0] >= offset && ranks[ranks.len() - 1] - offset < keys.len());
     debug_assert_eq!((lo, hi), min_max(keys));
     if lo == hi {
         out.extend(ranks.iter().map(|_| lo));
         return;
     }
     if keys.len() <= SMALL {
-        select_within(keys, 0, ranks);
-        out.extend(ranks.iter().map(|&r| keys[r]));
+        select_within(keys, offset, ranks);
+        out.extend(ranks.iter().map(|&r| keys[r - offset]));
         return;
     }
     // 2^bits buckets (a fixed array, so indexing needs no bounds check),
@@ -240,38 +273,45 @@ fn order_statistics(
         .clamp(2, BUCKET_BITS);
     let shift = (u32::BITS - (hi - lo).leading_zeros()).saturating_sub(bits);
     let bucket = |k: u32| ((k - lo) >> shift) as usize & (BUCKETS - 1);
-    let mut counts = [0u32; BUCKETS];
+    let counts = &mut *s.counts;
+    counts[..1 << bits].fill(0);
     for &k in keys.iter() {
         counts[bucket(k)] += 1;
     }
-    // The wanted buckets: (bucket, its first rank, its first slot in
-    // `gathered`, its keys, its wanted ranks).
-    let mut parts: Vec<(usize, usize, usize, usize, usize)> = Vec::with_capacity(ranks.len());
-    let (mut b, mut start, mut total) = (0, 0, 0);
+    // The wanted buckets.
+    let base = s.parts.len();
+    let (mut b, mut start, mut total) = (0, offset, 0);
     for &r in ranks {
         while start + counts[b] as usize <= r {
             start += counts[b] as usize;
             b += 1;
         }
-        match parts.last_mut() {
-            Some(p) if p.0 == b => p.4 += 1,
+        match s.parts[base..].last_mut() {
+            Some(p) if p.bucket == b => p.wanted += 1,
             _ => {
-                parts.push((b, start, total, counts[b] as usize, 1));
-                total += counts[b] as usize;
+                let len = counts[b] as usize;
+                s.parts.push(Part {
+                    bucket: b,
+                    first: start,
+                    at: total,
+                    len,
+                    wanted: 1,
+                });
+                total += len;
             }
         }
     }
     // Their keys, bucket after bucket (a counting sort of those buckets
     // only): per bucket, its next slot plus one, 0 for the others.
-    let mut next = [0u32; BUCKETS];
-    for &(b, _, at, _, _) in &parts {
-        next[b] = at as u32 + 1;
+    counts[..1 << bits].fill(0);
+    for p in &s.parts[base..] {
+        counts[p.bucket] = p.at as u32 + 1;
     }
     let mut gathered = std::mem::take(&mut s.gathered);
     gathered.clear();
     gathered.resize(total, 0);
     for &k in keys.iter() {
-        let c = &mut next[bucket(k)];
+        let c = &mut counts[bucket(k)];
         if *c != 0 {
             gathered[*c as usize - 1] = k;
             *c += 1;
@@ -279,15 +319,16 @@ fn order_statistics(
     }
     // Each on its own (it holds fewer keys: `hi` is in another bucket), its
     // ranks counted from its start.
-    let mut ranks = ranks.iter();
-    let mut sub = Vec::new();
-    for &(_, first, at, n, wanted) in &parts {
-        sub.clear();
-        sub.extend(ranks.by_ref().take(wanted).map(|&r| r - first));
-        let part = &mut gathered[at..at + n];
+    let mut first_rank = 0;
+    for i in base..s.parts.len() {
+        let p = s.parts[i];
+        let part = &mut gathered[p.at..p.at + p.len];
         let bounds = min_max(part);
-        order_statistics(part, bounds, &sub, out, s);
+        let wanted = &ranks[first_rank..first_rank + p.wanted];
+        order_statistics(part, bounds, wanted, p.first, out, s);
+        first_rank += p.wanted;
     }
+    s.parts.truncate(base);
     s.gathered = gathered;
 }
 
@@ -528,7 +569,7 @@ mod tests {
             let mut v = keys.clone();
             out.clear();
             let bounds = min_max(&v);
-            order_statistics(&mut v, bounds, &ranks, &mut out, &mut s);
+            order_statistics(&mut v, bounds, &ranks, 0, &mut out, &mut s);
             let want: Vec<u32> = ranks.iter().map(|&r| sorted[r]).collect();
             assert_eq!(out, want, "case {case}, n {n}");
             // Only reordered.
