@@ -153,9 +153,9 @@ thread_local! {
         Default::default();
 }
 
-/// Glyphs kept per thread at most (a few figures' worth); the cache is
-/// emptied when full.
-const GLYPHS_KEPT: usize = 8192;
+/// Glyphs kept per thread at most (a few figures' worth, about 1 KB each at
+/// the figures' text sizes); the cache is emptied when full.
+const GLYPHS_KEPT: usize = 4096;
 
 /// The coverage of glyph `g` of `font` (the embedded font), `None` for a
 /// glyph without outline (a space).
