@@ -119,6 +119,9 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
     let runs = plan.runs();
     let mut progress = Progress::new(runs, "CCG-runs", opts.quiet);
     let mut figures = opts.plots.then(|| RunFigures::new(&plan));
+    // The runs the figures read (all but a sample's worth are skipped when
+    // there are many): only those are reduced.
+    let kept = figures.as_ref().map(|f| f.kept().clone());
     let scenario = tables::RowPrefix::new(&plan.scenario.name);
     pool.install(|| {
         engine::ordered_map(
@@ -140,7 +143,10 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
                     _ => plan.record(i),
                 };
                 // Reduced here, on the worker, so the writer thread only copies.
-                let series = opts.plots.then(|| (rec.id.ccg, run_figures::reduce(&rec)));
+                let series = kept.as_ref().map(|k| {
+                    let ccg = rec.id.ccg;
+                    (ccg, k.contains(i, ccg).then(|| run_figures::reduce(&rec)))
+                });
                 (
                     Rows::of(opts.format, &rec, &scenario),
                     series,
@@ -153,7 +159,10 @@ pub fn run(scn: Scenario, opts: &RunOptions) -> Result<RunReport> {
                     pf.write(&r.bytes, r.rows)?;
                 }
                 if let (Some(figs), Some((ccg, values))) = (&mut figures, series) {
-                    figs.add(i, ccg, &values);
+                    match values {
+                        Some(values) => figs.add(i, ccg, &values),
+                        None => figs.skip(i, ccg),
+                    }
                 }
                 progress.inc(1);
                 Ok(())

@@ -76,10 +76,15 @@ impl<'a> Pixels<'a> {
         let t = table(&mut self.lut, c.rgb, a);
         let start = y0 as usize * stride + x0 as usize * 3;
         let end = (y1 as usize - 1) * stride + x0 as usize * 3 + 3;
-        for px in self.buf[start..end].chunks_mut(stride) {
-            px[0] = t[0][px[0] as usize];
-            px[1] = t[1][px[1] as usize];
-            px[2] = t[2][px[2] as usize];
+        // Pixel after pixel down the column; the loop condition bounds
+        // every index, so none is checked again.
+        let px = &mut self.buf[start..end];
+        let mut i = 0;
+        while i + 2 < px.len() {
+            px[i] = t[0][px[i] as usize];
+            px[i + 1] = t[1][px[i + 1] as usize];
+            px[i + 2] = t[2][px[i + 2] as usize];
+            i += stride;
         }
     }
 }
@@ -95,7 +100,8 @@ fn pixel(buf: &mut [u8], (w, h): (u32, u32), (x, y): BackendCoord, c: BackendCol
     if c.alpha >= 1.0 - 1.0 / 256.0 {
         buf[base..base + 3].copy_from_slice(&[r, g, b]);
     } else if c.alpha > 0.0 {
-        let a = (c.alpha * 256.0).floor() as u64;
+        // In (0, 255): truncation is the floor plotters takes.
+        let a = u64::from((c.alpha * 256.0) as u32);
         let px = &mut buf[base..base + 3];
         for (p, new) in px.iter_mut().zip([r, g, b]) {
             *p = blend(*p, new, a);
@@ -127,6 +133,222 @@ fn blend(prev: u8, new: u8, a: u64) -> u8 {
     } else {
         prev - (u64::from(prev - new) * a / 256) as u8
     }
+}
+
+/// A glyph's coverage: the top-left pixel of its bounds, and every pixel
+/// inside them with coverage above 0, in ab_glyph's drawing order.
+struct Raster {
+    min: (i32, i32),
+    pixels: Vec<(u32, u32, f32)>,
+}
+
+/// Glyphs rasterised at their exact scale and position (f32 bits), kept per
+/// thread: the same tick labels, notes and legends come back at the same
+/// places in figure after figure, and a glyph's coverage depends on nothing
+/// else (one embedded font), so a cached glyph draws the same pixels.
+type GlyphKey = (u16, [u32; 4]);
+
+thread_local! {
+    static GLYPHS: std::cell::RefCell<std::collections::HashMap<GlyphKey, Option<std::rc::Rc<Raster>>>> =
+        Default::default();
+}
+
+/// Glyphs kept per thread at most (a few figures' worth, about 1 KB each at
+/// the figures' text sizes); the cache is emptied when full.
+const GLYPHS_KEPT: usize = 4096;
+
+/// The coverage of glyph `g` of `font` (the embedded font), `None` for a
+/// glyph without outline (a space).
+fn rasterise(font: &FontRef<'static>, g: ab_glyph::Glyph) -> Option<std::rc::Rc<Raster>> {
+    let key = (
+        g.id.0,
+        [
+            g.scale.x.to_bits(),
+            g.scale.y.to_bits(),
+            g.position.x.to_bits(),
+            g.position.y.to_bits(),
+        ],
+    );
+    if let Some(hit) = GLYPHS.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let raster = font.outline_glyph(g).map(|outline| {
+        let b = outline.px_bounds();
+        let mut pixels = Vec::new();
+        outline.draw(|gx, gy, cov| {
+            // As drawn before the cache: every pixel but those of no
+            // coverage (a NaN would be drawn).
+            if cov > 0.0 || cov.is_nan() {
+                pixels.push((gx, gy, cov));
+            }
+        });
+        std::rc::Rc::new(Raster {
+            min: (b.min.x as i32, b.min.y as i32),
+            pixels,
+        })
+    });
+    GLYPHS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= GLYPHS_KEPT {
+            c.clear();
+        }
+        c.insert(key, raster.clone());
+    });
+    raster
+}
+
+/// An edge of a polygon as plotters' rasteriser sweeps it: `epoch` steps
+/// along the sweep axis of `total_epoch`, the other coordinate going from
+/// `slave_begin` to `slave_end`.
+#[derive(Clone, Copy)]
+struct Edge {
+    epoch: u32,
+    total_epoch: u32,
+    slave_begin: i32,
+    slave_end: i32,
+}
+
+impl Edge {
+    /// The edge `from`–`to` given as (sweep, other) coordinates; none if it
+    /// lies across the sweep (both ends on one sweep line).
+    fn new(mut from: BackendCoord, mut to: BackendCoord) -> Option<Edge> {
+        if from.0 == to.0 {
+            return None;
+        }
+        if from.0 > to.0 {
+            std::mem::swap(&mut from, &mut to);
+        }
+        Some(Edge {
+            epoch: 0,
+            total_epoch: (to.0 - from.0) as u32,
+            slave_begin: from.1,
+            slave_end: to.1,
+        })
+    }
+
+    fn master_pos(&self) -> i32 {
+        (self.total_epoch - self.epoch) as i32
+    }
+
+    fn slave_pos(&self) -> f64 {
+        f64::from(self.slave_begin)
+            + (i64::from(self.slave_end - self.slave_begin) * i64::from(self.epoch)) as f64
+                / f64::from(self.total_epoch)
+    }
+}
+
+/// plotters-backend 0.3.7's `rasterizer::fill_polygon`, step for step: the
+/// same sweep, the same edges in the same (stable) order, the same
+/// `draw_line` and `draw_pixel` calls in the same order with the same
+/// arguments (the PNG test below compares it with plotters' own backend),
+/// without its allocations per sweep line and clones per edge.
+fn fill_polygon<S: BackendStyle>(
+    back: &mut Pixels<'_>,
+    vertices: &[BackendCoord],
+    style: &S,
+) -> Result<(), Error> {
+    let Some((&first, rest)) = vertices.split_first() else {
+        return Ok(());
+    };
+    let (mut x_span, mut y_span) = ((first.0, first.0), (first.1, first.1));
+    for &(x, y) in rest {
+        x_span = (x_span.0.min(x), x_span.1.max(x));
+        y_span = (y_span.0.min(y), y_span.1.max(y));
+    }
+    // All points on one vertical or horizontal line.
+    if x_span.0 == x_span.1 || y_span.0 == y_span.1 {
+        return back.draw_line((x_span.0, y_span.0), (x_span.1, y_span.1), style);
+    }
+    let horizontal_sweep = x_span.1 - x_span.0 > y_span.1 - y_span.0;
+    // (sweep, other) coordinates of a point.
+    let along = |(x, y): BackendCoord| if horizontal_sweep { (x, y) } else { (y, x) };
+    let mut edges: Vec<(BackendCoord, BackendCoord)> = vertices
+        .windows(2)
+        .map(|w| (along(w[0]), along(w[1])))
+        .collect();
+    edges.push((along(vertices[vertices.len() - 1]), along(vertices[0])));
+    edges.sort_by_key(|(a, b)| a.0.min(b.0));
+    for edge in &mut edges {
+        if edge.0.0 > edge.1.0 {
+            std::mem::swap(&mut edge.0, &mut edge.1);
+        }
+    }
+    let (low, high) = if horizontal_sweep { x_span } else { y_span };
+    let colour = style.color();
+    let mut idx = 0;
+    let mut active: Vec<Edge> = Vec::new();
+    for sweep_line in low..=high {
+        active.retain_mut(|e| {
+            let keep = e.master_pos() > 0;
+            if keep {
+                e.epoch += 1;
+            }
+            keep
+        });
+        while let Some(&(a, b)) = edges.get(idx) {
+            if a.0 > sweep_line {
+                break;
+            }
+            active.extend(Edge::new(a, b));
+            idx += 1;
+        }
+        active.sort_by(|a, b| a.slave_pos().partial_cmp(&b.slave_pos()).unwrap());
+        let mut first: Option<Edge> = None;
+        let mut second: Option<Edge> = None;
+        for &edge in &active {
+            if first.is_none() {
+                first = Some(edge);
+            } else if second.is_none() {
+                second = Some(edge);
+            }
+            let (Some(a), Some(b)) = (first, second) else {
+                continue;
+            };
+            if a.master_pos() == 0 && b.master_pos() != 0 {
+                first = Some(b);
+                second = None;
+                continue;
+            }
+            if a.master_pos() != 0 && b.master_pos() == 0 {
+                first = Some(a);
+                second = None;
+                continue;
+            }
+            let from = a.slave_pos();
+            let to = b.slave_pos();
+            if a.master_pos() == 0 && b.master_pos() == 0 && to - from > 1.0 {
+                first = None;
+                second = None;
+                continue;
+            }
+            if horizontal_sweep {
+                back.draw_line(
+                    (sweep_line, from.ceil() as i32),
+                    (sweep_line, to.floor() as i32),
+                    &colour,
+                )?;
+                back.draw_pixel(
+                    (sweep_line, from.floor() as i32),
+                    colour.mix(from.ceil() - from),
+                )?;
+                back.draw_pixel((sweep_line, to.ceil() as i32), colour.mix(to - to.floor()))?;
+            } else {
+                back.draw_line(
+                    (from.ceil() as i32, sweep_line),
+                    (to.floor() as i32, sweep_line),
+                    &colour,
+                )?;
+                back.draw_pixel(
+                    (from.floor() as i32, sweep_line),
+                    colour.mix(from.ceil() - from),
+                )?;
+                back.draw_pixel((to.ceil() as i32, sweep_line), colour.mix(to.floor() - to))?;
+            }
+            first = None;
+            second = None;
+        }
+    }
+    Ok(())
 }
 
 impl DrawingBackend for Pixels<'_> {
@@ -175,7 +397,25 @@ impl DrawingBackend for Pixels<'_> {
         path: I,
         s: &S,
     ) -> Result<(), Error> {
-        self.bitmap().draw_path(path, s)
+        // plotters' default `draw_path` (the bitmap backend's): thin paths as
+        // lines, thick ones as a polygon, here through this backend's faster
+        // `fill_polygon` (the same calls, so the same pixels).
+        if s.color().alpha == 0.0 {
+            return Ok(());
+        }
+        if s.stroke_width() == 1 {
+            let mut begin: Option<BackendCoord> = None;
+            for end in path {
+                if let Some(begin) = begin {
+                    self.draw_line(begin, end, s)?;
+                }
+                begin = Some(end);
+            }
+            return Ok(());
+        }
+        let p: Vec<BackendCoord> = path.into_iter().collect();
+        let v = plotters_backend::rasterizer::polygonize(&p, s.stroke_width());
+        fill_polygon(self, &v, &s.color())
     }
     fn draw_circle<S: BackendStyle>(
         &mut self,
@@ -194,7 +434,7 @@ impl DrawingBackend for Pixels<'_> {
         // plotters' rasteriser, calling back into this backend's
         // `draw_line` and `draw_pixel` (as its bitmap backend would into its own).
         let vert: Vec<BackendCoord> = vert.into_iter().collect();
-        plotters_backend::rasterizer::fill_polygon(self, &vert, s)
+        fill_polygon(self, &vert, s)
     }
     fn blit_bitmap(
         &mut self,
@@ -247,18 +487,11 @@ impl DrawingBackend for Pixels<'_> {
         let (w, h) = self.get_size();
         for (id, x) in glyphs {
             let g = id.with_scale_and_position(font.scale(), point(x + dx, baseline + dy));
-            let Some(outline) = self.font.outline_glyph(g) else {
+            let Some(raster) = rasterise(&self.font, g) else {
                 continue;
             };
-            let b = outline.px_bounds();
-            let mut pixels = Vec::new();
-            outline.draw(|gx, gy, cov| pixels.push((gx, gy, cov)));
-            for (gx, gy, cov) in pixels {
-                if cov <= 0.0 {
-                    continue;
-                }
-                let (tx, ty) =
-                    trans.transform(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32);
+            for &(gx, gy, cov) in &raster.pixels {
+                let (tx, ty) = trans.transform(raster.min.0 + gx as i32, raster.min.1 + gy as i32);
                 let (px, py) = (pos.0 + tx, pos.1 + ty);
                 if px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h {
                     pixel(
@@ -283,7 +516,7 @@ mod tests {
     use crate::model::rng::splitmix64;
 
     /// Draws the same random translucent and opaque polygons (bands, wide
-    /// and tall, some off the edge), lines, rectangles and pixels through
+    /// and tall, some off the edge), lines, paths 1–4 pixels thick and pixels through
     /// [`Pixels`] and through plotters' own bitmap backend: the pixels must
     /// be identical, byte for byte.
     #[test]
@@ -323,6 +556,10 @@ mod tests {
                 (next(200) - 10, next(100) - 5),
             );
             let pixel = (next(180) - 3, next(95) - 2);
+            let path: Vec<BackendCoord> = (0..2 + next(6))
+                .map(|_| (next(200) - 10, next(100) - 5))
+                .collect();
+            let thick = style.stroke_width(1 + next(4) as u32);
             for (buf, fast) in [(&mut ours, true), (&mut theirs, false)] {
                 if fast {
                     let mut p = Pixels::new(buf, size);
@@ -331,6 +568,7 @@ mod tests {
                     p.draw_line((line.0.0, line.0.1), (line.0.0, line.1.1), &style)
                         .unwrap();
                     p.draw_pixel(pixel, style.color.to_backend_color()).unwrap();
+                    p.draw_path(path.iter().copied(), &thick).unwrap();
                 } else {
                     let mut p = BitMapBackend::with_buffer(buf, size);
                     p.fill_polygon(pts.iter().copied(), &style).unwrap();
@@ -338,6 +576,7 @@ mod tests {
                     p.draw_line((line.0.0, line.0.1), (line.0.0, line.1.1), &style)
                         .unwrap();
                     p.draw_pixel(pixel, style.color.to_backend_color()).unwrap();
+                    p.draw_path(path.iter().copied(), &thick).unwrap();
                 }
             }
             assert!(ours == theirs, "pixels differ after shape {round}");

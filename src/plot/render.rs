@@ -44,10 +44,11 @@ pub fn render(fig: &impl Figure) -> Result<Rendered> {
     style::init();
     let size = fig.size();
     let fail = |e: String| Error::Refused(format!("cannot draw figure {:?}: {e}", fig.title()));
+    // White from the start: what `root.fill(&WHITE)` would leave (opaque
+    // white over every pixel), without a second pass over the image.
     let mut rgb = vec![255u8; size.0 as usize * size.1 as usize * 3];
     let plot_areas = {
         let root = Pixels::new(&mut rgb, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         let areas = fig.draw(&root).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
         areas

@@ -5,13 +5,15 @@
 
 use super::chart::{self, Look};
 use super::render;
-use super::sample::{Bands, Sample};
+use super::sample::{Bands, Sample, priority};
 use super::style;
 use super::timefig::{BandSeries, Marker, Panel, TimeFigure};
 use crate::engine::{Plan, RunRecord};
 use crate::error::Result;
+use crate::model::Observation;
 use crate::scenario::{Event, Params, schema};
 use rayon::prelude::*;
+use std::collections::BinaryHeap;
 use std::path::Path;
 
 /// The series kept per run, in storage order: Observation column names, and
@@ -130,56 +132,34 @@ fn series_index(column: &str) -> usize {
         .expect("figure series are in SERIES")
 }
 
-/// Where each observation column [`reduce`] reads sits in `Observation::values()`,
-/// looked up once (by name, so a renamed column fails the tests, not silently).
-struct Columns {
-    series: [usize; SERIES.len()],
-    leaders: usize,
-    posts: usize,
-}
-
-fn columns() -> &'static Columns {
-    static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(|| {
-        let column = |name: &str| {
-            crate::model::Observation::COLUMNS
-                .iter()
-                .position(|k| *k == name)
-                .expect("source columns are observation columns")
-        };
-        Columns {
-            // `posts_filled` is derived; its slot is never read.
-            series: SERIES.map(|s| if s == "posts_filled" { 0 } else { column(s) }),
-            leaders: column("leaders"),
-            posts: column("leader_posts"),
-        }
-    })
-}
-
 /// Reduce a finished run to the values the figures need: `SERIES.len()` series
 /// of `months + 1` values each, series-major (missing = NaN). The same values
-/// as [`derive`] gives month by month.
+/// as [`derive`] gives month by month (a unit test holds the two together, so
+/// the fields read here follow `SERIES`).
 pub fn reduce(rec: &RunRecord) -> Vec<f32> {
-    let cols = columns();
-    let n = rec.months.len();
-    let mut out = vec![0f32; SERIES.len() * n];
-    for (t, o) in rec.months.iter().enumerate() {
-        let v = o.values();
-        for (s, name) in SERIES.iter().enumerate() {
-            let x = if *name == "posts_filled" {
-                let posts = v[cols.posts];
-                if posts > 0.0 {
-                    v[cols.leaders] / posts
-                } else {
-                    f64::NAN
-                }
-            } else {
-                v[cols.series[s]]
-            };
-            out[s * n + t] = x as f32;
+    let months = &rec.months;
+    let mut out = Vec::with_capacity(SERIES.len() * months.len());
+    // A series at a time: each is a run of `months + 1` values, written
+    // without bounds checks or a zeroed buffer first.
+    series(&mut out, months, |o| o.engaged_share);
+    series(&mut out, months, |o| o.ownership_members);
+    series(&mut out, months, |o| o.ownership_leaders);
+    series(&mut out, months, |o| o.performance);
+    series(&mut out, months, |o| o.credibility);
+    series(&mut out, months, |o| o.workload);
+    series(&mut out, months, |o| {
+        if o.leader_posts > 0.0 {
+            o.leaders / o.leader_posts
+        } else {
+            f64::NAN
         }
-    }
+    });
+    series(&mut out, months, |o| o.leaders_lacking_support);
     out
+}
+
+fn series(out: &mut Vec<f32>, months: &[Observation], f: impl Fn(&Observation) -> f64) {
+    out.extend(months.iter().map(|o| f(o) as f32));
 }
 
 /// CCGs grouped by size: terciles of CCGs ranked by practices (fewer groups
@@ -264,6 +244,57 @@ impl SizeClasses {
     }
 }
 
+/// Which runs of a plan end up in the figures' samples: per size class, the
+/// runs with the smallest [`priority`] (as many as the sample keeps). That is
+/// known from the plan alone, so a worker can skip reducing a run no figure
+/// will read, and the collector only counts it ([`RunFigures::skip`]); the kept
+/// runs, hence the figures, are the same as if every run had been offered.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    class_of: Vec<usize>,
+    /// Per class, the largest priority kept (`u64::MAX`: every run).
+    limit: Vec<u64>,
+}
+
+impl Kept {
+    fn new(plan: &Plan, class_of: &[usize], caps: &[usize]) -> Kept {
+        let ccgs = class_of.len() as u64;
+        // Per class, the `cap` smallest priorities seen so far (largest on top).
+        let mut heaps: Vec<BinaryHeap<u64>> = caps
+            .iter()
+            .map(|&cap| BinaryHeap::with_capacity(cap))
+            .collect();
+        for index in 0..plan.runs() {
+            let c = class_of[(index % ccgs) as usize];
+            let (heap, cap) = (&mut heaps[c], caps[c]);
+            let p = priority(index);
+            if heap.len() < cap {
+                heap.push(p);
+            } else if heap.peek().is_some_and(|&top| p < top) {
+                heap.pop();
+                heap.push(p);
+            }
+        }
+        Kept {
+            class_of: class_of.to_vec(),
+            limit: heaps
+                .iter()
+                .zip(caps)
+                .map(|(h, &cap)| match h.peek() {
+                    Some(&top) if h.len() >= cap => top,
+                    _ => u64::MAX,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether run `index` (of CCG `ccg`) is one the figures keep.
+    pub fn contains(&self, index: u64, ccg: u32) -> bool {
+        let c = self.class_of.get(ccg as usize).copied().unwrap_or(0);
+        self.limit.get(c).is_none_or(|&l| priority(index) <= l)
+    }
+}
+
 /// Collects the runs of one scenario and draws its figures.
 pub struct RunFigures {
     scenario: String,
@@ -271,20 +302,49 @@ pub struct RunFigures {
     classes: SizeClasses,
     samples: Vec<Sample>,
     markers: Vec<Marker>,
+    kept: Kept,
 }
 
 impl RunFigures {
     pub fn new(plan: &Plan) -> RunFigures {
-        let months = plan.scenario.months;
+        let width = SERIES.len() * (plan.scenario.months as usize + 1);
+        RunFigures::with_samples(plan, || Sample::new(width))
+    }
+
+    /// With the sample of each class made by `sample` (tests: a small cap).
+    fn with_samples(plan: &Plan, sample: impl Fn() -> Sample) -> RunFigures {
         let classes = SizeClasses::new(&plan.sizes);
-        let width = SERIES.len() * (months as usize + 1);
+        let samples: Vec<Sample> = (0..classes.len()).map(|_| sample()).collect();
+        let caps: Vec<usize> = samples.iter().map(|s| s.cap()).collect();
         RunFigures {
             scenario: plan.scenario.name.clone(),
-            months,
-            samples: (0..classes.len()).map(|_| Sample::new(width)).collect(),
+            months: plan.scenario.months,
+            kept: Kept::new(plan, &classes.class_of, &caps),
+            samples,
             classes,
             markers: markers(plan),
         }
+    }
+
+    /// The runs the figures read; the others need only be [`skip`](Self::skip)ped.
+    pub fn kept(&self) -> &Kept {
+        &self.kept
+    }
+
+    /// Count run `index` of CCG `ccg`, one that [`kept`](Self::kept) leaves
+    /// out, without its values.
+    pub fn skip(&mut self, index: u64, ccg: u32) {
+        debug_assert!(!self.kept.contains(index, ccg), "run {index} is kept");
+        let c = self.class(ccg);
+        self.samples[c].count_unkept();
+    }
+
+    fn class(&self, ccg: u32) -> usize {
+        self.classes
+            .class_of
+            .get(ccg as usize)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The size classes runs are grouped by.
@@ -294,12 +354,7 @@ impl RunFigures {
 
     /// Add run `index` of CCG `ccg`, reduced by [`reduce`].
     pub fn add(&mut self, index: u64, ccg: u32, values: &[f32]) {
-        let c = self
-            .classes
-            .class_of
-            .get(ccg as usize)
-            .copied()
-            .unwrap_or(0);
+        let c = self.class(ccg);
         self.samples[c].offer(index, values);
     }
 
@@ -517,6 +572,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Skipping the runs [`Kept`] leaves out gives the same figures as
+    /// offering every run, in any order: same kept runs, same counts, same
+    /// bands bit for bit. Small samples, so most runs are skipped.
+    #[test]
+    fn skipped_runs_change_nothing() {
+        let scn = crate::scenario::parse(
+            "[scenario]\nmonths = 6\nreplicates = 40\n[population]\npractices = [3, 5, 8, 8, 12]\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        let plan = Plan::new(scn);
+        let width = SERIES.len() * 7;
+        let small = || Sample::with_cap(width, 9);
+        let mut all = RunFigures::with_samples(&plan, small);
+        let mut some = RunFigures::with_samples(&plan, small);
+        let recs: Vec<_> = (0..plan.runs()).map(|i| plan.record(i)).collect();
+        for (i, rec) in recs.iter().enumerate() {
+            all.add(i as u64, rec.id.ccg, &reduce(rec));
+        }
+        let mut kept = vec![0; all.classes.len()];
+        for (i, rec) in recs.iter().enumerate().rev() {
+            let (i, ccg) = (i as u64, rec.id.ccg);
+            if some.kept().contains(i, ccg) {
+                kept[some.class(ccg)] += 1;
+                some.add(i, ccg, &reduce(rec));
+            } else {
+                some.skip(i, ccg);
+            }
+        }
+        // Each class keeps exactly its cap, far fewer than its runs.
+        assert_eq!(kept, vec![9; all.classes.len()]);
+        assert_eq!(all.classes.len(), 3);
+        assert_eq!(all.note(), some.note());
+        assert!(
+            all.note().contains("a random sample of 27 of 200"),
+            "{}",
+            all.note()
+        );
+        let bits = |f: &RunFigures| -> Vec<u64> {
+            f.figures()
+                .iter()
+                .flat_map(|f| f.panels.iter().flat_map(|p| p.series.iter()))
+                .flat_map(|s| {
+                    let b = &s.bands;
+                    [&b.q05, &b.q25, &b.q50, &b.q75, &b.q95]
+                        .into_iter()
+                        .flatten()
+                        .map(|x| x.to_bits())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert_eq!(bits(&all), bits(&some));
+        // With room for every run, every run is kept.
+        let roomy = RunFigures::new(&plan);
+        assert!((0..plan.runs()).all(|i| roomy.kept().contains(i, plan.run_id(i).ccg)));
     }
 
     #[test]

@@ -53,6 +53,17 @@ impl Sample {
         self.width
     }
 
+    /// Runs kept at most.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Count a run offered but known not to be kept (its priority is above
+    /// those of `cap` other runs): the same as offering it, without its values.
+    pub fn count_unkept(&mut self) {
+        self.offered += 1;
+    }
+
     /// Runs offered so far.
     pub fn offered(&self) -> u64 {
         self.offered
@@ -85,37 +96,53 @@ impl Sample {
         }
     }
 
-    /// Quantiles `qs` of each value in `range`, one Vec per value. Reads the
-    /// kept runs in memory order (a run at a time), which is much faster than
-    /// [`quantiles`](Self::quantiles) per value when runs are long.
+    /// Quantiles `qs` of each value in `range`, one Vec per value: the same
+    /// numbers as [`quantiles`](Self::quantiles) gives value by value, bit
+    /// for bit. Values are taken as integer keys in the order of
+    /// `f64::total_cmp` on the values as f64 (an f32 widens exactly, so the
+    /// order is f32's total order), and only the order statistics the
+    /// quantiles read are found (see [`order_statistics`]).
     pub fn quantiles_of(&self, range: std::ops::Range<usize>, qs: &[f64]) -> Vec<Vec<f64>> {
-        // Each column sized once (`vec![v; n]` would clone it without its
-        // capacity). Values are kept as integer keys in the order of
-        // `f64::total_cmp` on the values as f64 (an f32 widens exactly, so the
-        // order is f32's total order), which compare in one instruction.
-        let mut cols: Vec<Vec<u32>> = (0..range.len())
-            .map(|_| Vec::with_capacity(self.len()))
-            .collect();
+        let cols = range.len();
+        // The keys of the range, run after run (contiguous, so vectorised).
+        let mut block = Vec::with_capacity(self.len() * cols);
         for slot in self.data.chunks_exact(self.width) {
-            for (col, &x) in cols.iter_mut().zip(&slot[range.clone()]) {
-                if !x.is_nan() {
-                    col.push(order_key(x));
-                }
-            }
+            block.extend(slot[range.clone()].iter().map(|&x| order_key(x)));
         }
-        cols.into_iter()
-            .map(|mut keys| {
-                // Only the order statistics the quantiles read are put in
-                // place (the same values a full sort leaves there).
-                let mut ranks: Vec<usize> = qs
-                    .iter()
-                    .flat_map(|&q| sorted_ranks(keys.len(), q))
-                    .collect();
-                ranks.sort_unstable();
-                ranks.dedup();
-                select_ranks(&mut keys, &ranks);
-                let v: Vec<f64> = keys.iter().map(|&k| from_order_key(k) as f64).collect();
-                qs.iter().map(|&q| quantile_sorted(&v, q)).collect()
+        let mut keys = Vec::with_capacity(self.len());
+        let mut scratch = Scratch::default();
+        let mut ranks = Vec::new();
+        let mut stats = Vec::new();
+        (0..cols)
+            .map(|j| {
+                // The column, and its smallest and largest key in the same pass.
+                let (mut lo, mut hi) = (u32::MAX, 0);
+                keys.clear();
+                keys.extend(block.chunks_exact(cols).map(|run| {
+                    let k = run[j];
+                    (lo, hi) = (lo.min(k), hi.max(k));
+                    k
+                }));
+                // Missing values (NaN) are left out; their keys lie beyond
+                // those of ±∞, so the smallest and largest key tell.
+                if lo < NEG_INFINITY_KEY || hi > INFINITY_KEY {
+                    keys.retain(|&k| (NEG_INFINITY_KEY..=INFINITY_KEY).contains(&k));
+                    (lo, hi) = min_max(&keys);
+                }
+                let n = keys.len();
+                ranks.clear();
+                if n > 0 {
+                    ranks.extend(qs.iter().flat_map(|&q| sorted_ranks(n, q)));
+                    ranks.sort_unstable();
+                    ranks.dedup();
+                }
+                stats.clear();
+                order_statistics(&mut keys, (lo, hi), &ranks, 0, &mut stats, &mut scratch);
+                let at = |r: usize| {
+                    let i = ranks.partition_point(|&x| x < r);
+                    from_order_key(stats[i]) as f64
+                };
+                qs.iter().map(|&q| quantile_at(n, q, at)).collect()
             })
             .collect()
     }
@@ -143,6 +170,18 @@ fn sorted_ranks(len: usize, q: f64) -> [usize; 2] {
     [lo, (lo + 1).min(len - 1)]
 }
 
+/// The smallest and largest of `keys` (`(u32::MAX, 0)` for none).
+fn min_max(keys: &[u32]) -> (u32, u32) {
+    // Two passes, each vectorised.
+    let lo = keys.iter().fold(u32::MAX, |m, &k| m.min(k));
+    let hi = keys.iter().fold(0, |m, &k| m.max(k));
+    (lo, hi)
+}
+
+/// [`order_key`] of −∞ and of +∞: every NaN's key lies outside them.
+const NEG_INFINITY_KEY: u32 = !0xff80_0000;
+const INFINITY_KEY: u32 = 0x7f80_0000 | 1 << 31;
+
 /// An f32's bits, mapped so that unsigned order is `total_cmp` order
 /// (negative values' bits reversed, positive values' above them).
 fn order_key(x: f32) -> u32 {
@@ -155,15 +194,148 @@ fn from_order_key(k: u32) -> f32 {
     f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
 }
 
-/// Reorder `v` so that `v[r]` is what `v` sorted holds at `r`, for every `r`
-/// in `ranks` (ascending, distinct, in range): select the middle rank, then
-/// the ranks left and right of it in the two parts (each part holds exactly
-/// the order statistics of its positions).
-fn select_ranks(v: &mut [u32], ranks: &[usize]) {
-    select_within(v, 0, ranks);
+/// Buffers [`order_statistics`] reuses from column to column (and its
+/// recursive calls, one after another).
+struct Scratch {
+    gathered: Vec<u32>,
+    /// Keys per bucket, then each wanted bucket's next slot plus one.
+    counts: Box<[u32; BUCKETS]>,
+    /// The wanted buckets of the calls under way, innermost last.
+    parts: Vec<Part>,
 }
 
-/// [`select_ranks`] for the part `v` of the whole that starts at `offset`.
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            gathered: Vec::new(),
+            counts: Box::new([0; BUCKETS]),
+            parts: Vec::new(),
+        }
+    }
+}
+
+/// A wanted bucket: its first rank, its first slot in `gathered`, its keys,
+/// and how many wanted ranks fall in it.
+#[derive(Clone, Copy)]
+struct Part {
+    bucket: usize,
+    first: usize,
+    at: usize,
+    len: usize,
+    wanted: usize,
+}
+
+/// Buckets a pass at most: 2^`BUCKET_BITS`.
+const BUCKET_BITS: u32 = 8;
+const BUCKETS: usize = 1 << BUCKET_BITS;
+
+/// Buckets this small are finished by selection instead of another pass.
+const SMALL: usize = 48;
+
+/// Append to `out` the keys a sort of `keys` would place at positions
+/// `r - offset` for each `r` in `ranks` (ascending, distinct, in range), in
+/// that order; `keys` may be reordered.
+///
+/// One pass counts the keys per bucket of equal width between the smallest
+/// and largest key (a quarter as many buckets as keys, 256 at most), which
+/// tells the bucket of each wanted rank; a second pass gathers the few keys
+/// of those buckets, where the same is repeated on a much narrower span (or,
+/// for a few keys, they are put in place by selection). About two reads a
+/// key, instead of the several partitioning passes of a selection per rank.
+fn order_statistics(
+    keys: &mut [u32],
+    (lo, hi): (u32, u32),
+    ranks: &[usize],
+    offset: usize,
+    out: &mut Vec<u32>,
+    s: &mut Scratch,
+) {
+    if ranks.is_empty() {
+        return;
+    }
+    debug_assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+    debug_assert!(ranks[0] >= offset && ranks[ranks.len() - 1] - offset < keys.len());
+    debug_assert_eq!((lo, hi), min_max(keys));
+    if lo == hi {
+        out.extend(ranks.iter().map(|_| lo));
+        return;
+    }
+    if keys.len() <= SMALL {
+        select_within(keys, offset, ranks);
+        out.extend(ranks.iter().map(|&r| keys[r - offset]));
+        return;
+    }
+    // 2^bits buckets (a fixed array, so indexing needs no bounds check),
+    // 4–8 keys each on average: `(k - lo) >> shift` < 2^bits, and `hi` is
+    // not in the bucket of `lo`.
+    let bits = (usize::BITS - keys.len().leading_zeros())
+        .saturating_sub(2)
+        .clamp(2, BUCKET_BITS);
+    let shift = (u32::BITS - (hi - lo).leading_zeros()).saturating_sub(bits);
+    let bucket = |k: u32| ((k - lo) >> shift) as usize & (BUCKETS - 1);
+    let counts = &mut *s.counts;
+    counts[..1 << bits].fill(0);
+    for &k in keys.iter() {
+        counts[bucket(k)] += 1;
+    }
+    // The wanted buckets.
+    let base = s.parts.len();
+    let (mut b, mut start, mut total) = (0, offset, 0);
+    for &r in ranks {
+        while start + counts[b] as usize <= r {
+            start += counts[b] as usize;
+            b += 1;
+        }
+        match s.parts[base..].last_mut() {
+            Some(p) if p.bucket == b => p.wanted += 1,
+            _ => {
+                let len = counts[b] as usize;
+                s.parts.push(Part {
+                    bucket: b,
+                    first: start,
+                    at: total,
+                    len,
+                    wanted: 1,
+                });
+                total += len;
+            }
+        }
+    }
+    // Their keys, bucket after bucket (a counting sort of those buckets
+    // only): per bucket, its next slot plus one, 0 for the others.
+    counts[..1 << bits].fill(0);
+    for p in &s.parts[base..] {
+        counts[p.bucket] = p.at as u32 + 1;
+    }
+    let mut gathered = std::mem::take(&mut s.gathered);
+    gathered.clear();
+    gathered.resize(total, 0);
+    for &k in keys.iter() {
+        let c = &mut counts[bucket(k)];
+        if *c != 0 {
+            gathered[*c as usize - 1] = k;
+            *c += 1;
+        }
+    }
+    // Each on its own (it holds fewer keys: `hi` is in another bucket), its
+    // ranks counted from its start.
+    let mut first_rank = 0;
+    for i in base..s.parts.len() {
+        let p = s.parts[i];
+        let part = &mut gathered[p.at..p.at + p.len];
+        let bounds = min_max(part);
+        let wanted = &ranks[first_rank..first_rank + p.wanted];
+        order_statistics(part, bounds, wanted, p.first, out, s);
+        first_rank += p.wanted;
+    }
+    s.parts.truncate(base);
+    s.gathered = gathered;
+}
+
+/// Reorder `v` so that `v[r]` is what `v` sorted holds at `r`, for every `r`
+/// in `ranks` (ascending, distinct, in range, counted from `offset`): select
+/// the middle rank, then the ranks left and right of it in the two parts
+/// (each part holds exactly the order statistics of its positions).
 fn select_within(v: &mut [u32], offset: usize, ranks: &[usize]) {
     if ranks.is_empty() || v.is_empty() {
         return;
@@ -179,13 +351,20 @@ fn select_within(v: &mut [u32], offset: usize, ranks: &[usize]) {
 /// Linear interpolation between order statistics (Hyndman & Fan type 7, the
 /// default of R and numpy); NaN for no data.
 pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
+    quantile_at(v.len(), q, |r| v[r])
+}
+
+/// [`quantile_sorted`] of `len` sorted values, the one at position `r` being
+/// `at(r)` (only the positions [`sorted_ranks`] gives are asked for).
+fn quantile_at(len: usize, q: f64, at: impl Fn(usize) -> f64) -> f64 {
+    if len == 0 {
         return f64::NAN;
     }
-    let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let h = (len - 1) as f64 * q.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    let hi = (lo + 1).min(len - 1);
+    let (a, b) = (at(lo), at(hi));
+    a + (h - lo as f64) * (b - a)
 }
 
 /// Median, middle-50 % and middle-90 % limits of one series over time.
@@ -349,6 +528,56 @@ mod tests {
         }
     }
 
+    /// The bucket passes find exactly the keys a sort places at the wanted
+    /// ranks, whatever the keys: spread over all of u32, clustered with an
+    /// outlier (most keys in one bucket, so a second pass), few distinct
+    /// values, all equal, two values, and sizes around the selection cut-off.
+    #[test]
+    fn order_statistics_equal_a_sort() {
+        let mut k = 5u64;
+        let mut next = || {
+            k = splitmix64(k);
+            k
+        };
+        let mut s = Scratch::default();
+        let mut out = Vec::new();
+        for case in 0..400 {
+            let n = [1, 2, 47, 48, 49, 50, 1000, 999, 3000, 100][case % 10];
+            let keys: Vec<u32> = (0..n)
+                .map(|i| {
+                    let r = next();
+                    match case % 7 {
+                        0 => r as u32,
+                        1 if i == 0 => u32::MAX,
+                        1 => 0x3f00_0000 + (r % 5000) as u32,
+                        2 => (r % 4) as u32 * 1_000_000,
+                        3 => 77,
+                        4 => [0, u32::MAX][(r % 2) as usize],
+                        5 => 0xbf00_0000 + (r % 300) as u32 * (1 + (r >> 40) as u32 % 3),
+                        _ => (r % 1_000_000) as u32 + (i as u32 % 3) * 0x4000_0000,
+                    }
+                })
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let mut ranks: Vec<usize> = (0..1 + next() % 12)
+                .map(|_| (next() % n as u64) as usize)
+                .chain([0, n - 1, n / 2])
+                .collect();
+            ranks.sort_unstable();
+            ranks.dedup();
+            let mut v = keys.clone();
+            out.clear();
+            let bounds = min_max(&v);
+            order_statistics(&mut v, bounds, &ranks, 0, &mut out, &mut s);
+            let want: Vec<u32> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(out, want, "case {case}, n {n}");
+            // Only reordered.
+            v.sort_unstable();
+            assert_eq!(v, sorted);
+        }
+    }
+
     /// The integer keys order every non-NaN f32 as `total_cmp` orders it
     /// widened to f64, and give it back bit for bit.
     #[test]
@@ -374,6 +603,18 @@ mod tests {
             if !x.is_nan() {
                 xs.push(x);
             }
+        }
+        assert_eq!(order_key(f32::NEG_INFINITY), NEG_INFINITY_KEY);
+        assert_eq!(order_key(f32::INFINITY), INFINITY_KEY);
+        for bits in [
+            0x7fc0_0000u32,
+            0x7f80_0001,
+            0xffff_ffff,
+            0xff80_0001,
+            0x7fff_ffff,
+        ] {
+            let k = order_key(f32::from_bits(bits));
+            assert!(!(NEG_INFINITY_KEY..=INFINITY_KEY).contains(&k), "{bits:x}");
         }
         for &a in &xs {
             assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
