@@ -241,7 +241,9 @@ impl Edge {
 /// same sweep, the same edges in the same (stable) order, the same
 /// `draw_line` and `draw_pixel` calls in the same order with the same
 /// arguments (the PNG test below compares it with plotters' own backend),
-/// without its allocations per sweep line and clones per edge.
+/// without its allocations per sweep line and clones per edge. Adapted from
+/// plotters-backend (MIT licence, copyright the plotters developers,
+/// <https://github.com/plotters-rs/plotters>).
 fn fill_polygon<S: BackendStyle>(
     back: &mut Pixels<'_>,
     vertices: &[BackendCoord],
