@@ -542,9 +542,7 @@ impl ColumnBuf {
         if v.is_empty() {
             return;
         }
-        let mut plain = Vec::with_capacity(8 * v.len());
-        put_le(v, &mut plain, i64::to_le_bytes);
-        self.numbers(&plain);
+        self.number_bits(v.iter().map(|&x| x as u64), name);
         let s = &mut self.stats;
         s.present = true;
         s.imin = v.iter().fold(s.imin, |a, &b| a.min(b));
@@ -565,11 +563,44 @@ impl ColumnBuf {
         scan: FloatScan,
         name: &str,
     ) {
-        let mut plain = Vec::with_capacity(8 * (rows.len() / stride));
-        for r in rows.chunks_exact(stride) {
-            plain.extend_from_slice(&r[c].to_le_bytes());
+        assert!(
+            self.ty == ColumnType::Float64,
+            "column {name} is not doubles"
+        );
+        self.number_bits(rows.chunks_exact(stride).map(|r| r[c].to_bits()), name);
+        self.bound(rows.len() / stride, scan);
+    }
+
+    /// The next rows, numbers given as their bits (a double's NaN: null),
+    /// plain encoded a few dozen at a time on the stack.
+    fn number_bits(&mut self, bits: impl Iterator<Item = u64>, name: &str) {
+        let mut buf = [0u8; 8 * 64];
+        let mut len = 0;
+        let mut bits = bits.peekable();
+        while bits.peek().is_some() {
+            for (d, b) in buf.chunks_exact_mut(8).zip(bits.by_ref()) {
+                d.copy_from_slice(&b.to_le_bytes());
+                len += 8;
+            }
+            self.plain_numbers(&buf[..len], name);
+            len = 0;
         }
-        self.plain_floats(&plain, scan, name)
+    }
+
+    /// The next rows, numbers given plain encoded (8 little-endian bytes
+    /// each; a double's NaN: null).
+    fn plain_numbers(&mut self, v: &[u8], name: &str) {
+        let is_nan = |d: &[u8]| f64::from_le_bytes(d.try_into().unwrap()).is_nan();
+        if self.ty != ColumnType::Float64 || !v.chunks_exact(8).any(is_nan) {
+            return self.numbers(v);
+        }
+        for d in v.chunks_exact(8) {
+            if is_nan(d) {
+                self.null(name);
+            } else {
+                self.numbers(d);
+            }
+        }
     }
 
     /// The next rows, doubles given plain encoded (little-endian; NaN:
@@ -579,19 +610,12 @@ impl ColumnBuf {
             self.ty == ColumnType::Float64,
             "column {name} is not doubles"
         );
-        let n = v.len() / 8;
         if scan.nans == 0 {
             self.numbers(v);
         } else {
-            for d in v.chunks_exact(8) {
-                if f64::from_le_bytes(d.try_into().unwrap()).is_nan() {
-                    self.null(name);
-                } else {
-                    self.numbers(d);
-                }
-            }
+            self.plain_numbers(v, name);
         }
-        self.bound(n, scan);
+        self.bound(v.len() / 8, scan);
     }
 
     fn bound(&mut self, n: usize, scan: FloatScan) {
@@ -864,15 +888,6 @@ fn put_page(out: &mut PageOut, meta: &mut ChunkMeta, kind: PageKind, page: &[u8]
     };
     emit(&mut out.file, &mut out.offset, &h.buf)?;
     emit(&mut out.file, &mut out.offset, bytes)
-}
-
-/// Append `v` plain encoded (little-endian) to `out`.
-fn put_le<T: Copy, const N: usize>(v: &[T], out: &mut Vec<u8>, le: impl Fn(T) -> [u8; N]) {
-    let at = out.len();
-    out.resize(at + v.len() * N, 0);
-    for (d, &x) in out[at..].chunks_exact_mut(N).zip(v) {
-        d.copy_from_slice(&le(x));
-    }
 }
 
 /// The definition levels (bit width 1) of `n` rows whose null rows are
@@ -1961,6 +1976,34 @@ mod tests {
         // Levels longer than the room kept for them before the values.
         let alternating: Vec<bool> = (0..131_072).map(|i| i % 2 == 0).collect();
         check(alternating.len(), &[alternating]);
+    }
+
+    /// Whole numbers whose bits would be a double's NaN are numbers, not
+    /// nulls, however they are pushed.
+    #[test]
+    fn whole_numbers_with_nan_bits_are_not_nulls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.parquet");
+        let nan_bits = f64::NAN.to_bits() as i64;
+        let ks: Vec<i64> = (0..300)
+            .map(|i| if i % 3 == 0 { nan_bits } else { -i })
+            .collect();
+        let cols = vec![Column::new("k", ColumnType::Int64, true)];
+        let mut w = TableWriter::with_group_rows(&path, cols, 128).unwrap();
+        w.push_rows(200, &[Cells::Ints(&ks[..200])]).unwrap();
+        for &k in &ks[200..] {
+            w.push_int(Some(k));
+            w.end_row().unwrap();
+        }
+        w.finish().unwrap();
+        let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let got: Vec<Field> = r
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| row.unwrap().get_column_iter().next().unwrap().1.clone())
+            .collect();
+        let want: Vec<Field> = ks.iter().map(|&k| Field::Long(k)).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
