@@ -562,24 +562,37 @@ mod tests {
                 .map(|_| (next(200) - 10, next(100) - 5))
                 .collect();
             let thick = style.stroke_width(1 + next(4) as u32);
-            for (buf, fast) in [(&mut ours, true), (&mut theirs, false)] {
-                if fast {
-                    let mut p = Pixels::new(buf, size);
-                    p.fill_polygon(pts.iter().copied(), &style).unwrap();
-                    p.draw_line(line.0, line.1, &style).unwrap();
-                    p.draw_line((line.0.0, line.0.1), (line.0.0, line.1.1), &style)
-                        .unwrap();
-                    p.draw_pixel(pixel, style.color.to_backend_color()).unwrap();
-                    p.draw_path(path.iter().copied(), &thick).unwrap();
-                } else {
-                    let mut p = BitMapBackend::with_buffer(buf, size);
-                    p.fill_polygon(pts.iter().copied(), &style).unwrap();
-                    p.draw_line(line.0, line.1, &style).unwrap();
-                    p.draw_line((line.0.0, line.0.1), (line.0.0, line.1.1), &style)
-                        .unwrap();
-                    p.draw_pixel(pixel, style.color.to_backend_color()).unwrap();
-                    p.draw_path(path.iter().copied(), &thick).unwrap();
-                }
+            // The same calls on either backend.
+            fn draw<B: DrawingBackend>(
+                p: &mut B,
+                pts: &[BackendCoord],
+                line: (BackendCoord, BackendCoord),
+                pixel: BackendCoord,
+                path: &[BackendCoord],
+                style: &ShapeStyle,
+                thick: &ShapeStyle,
+            ) {
+                p.fill_polygon(pts.iter().copied(), style).unwrap();
+                p.draw_line(line.0, line.1, style).unwrap();
+                p.draw_line((line.0.0, line.0.1), (line.0.0, line.1.1), style)
+                    .unwrap();
+                p.draw_pixel(pixel, style.color.to_backend_color()).unwrap();
+                p.draw_path(path.iter().copied(), thick).unwrap();
+            }
+            // Each backend is dropped (so flushed) at the end of its statement.
+            let (p, t) = (&pts[..], &path[..]);
+            draw(
+                &mut Pixels::new(&mut ours, size),
+                p,
+                line,
+                pixel,
+                t,
+                &style,
+                &thick,
+            );
+            {
+                let mut theirs_backend = BitMapBackend::with_buffer(&mut theirs, size);
+                draw(&mut theirs_backend, p, line, pixel, t, &style, &thick);
             }
             assert!(ours == theirs, "pixels differ after shape {round}");
             covered += ours.iter().filter(|&&v| v != 255).count();
