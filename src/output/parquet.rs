@@ -675,6 +675,17 @@ impl ColumnBuf {
         pages
     }
 
+    /// The definition levels of rows `r0..r1` (a page) into `out`, if the
+    /// column is nullable.
+    fn put_levels(&self, r0: usize, r1: usize, bits: &mut Vec<u8>, out: &mut Vec<u8>) {
+        if self.nullable {
+            let lo = self.nulls.partition_point(|&n| (n as usize) < r0);
+            let hi = self.nulls.partition_point(|&n| (n as usize) < r1);
+            let nulls: Vec<u32> = self.nulls[lo..hi].iter().map(|&n| n - r0 as u32).collect();
+            put_levels(r1 - r0, &nulls, bits, out);
+        }
+    }
+
     fn clear(&mut self) {
         self.held = Held::One;
         self.data.truncate(self.head);
@@ -1257,16 +1268,7 @@ impl TableWriter {
         for (r0, r1, bytes) in pages {
             let b = &mut self.bufs[c];
             self.page.clear();
-            if b.nullable {
-                let lo = b.nulls.partition_point(|&n| (n as usize) < r0);
-                let hi = b.nulls.partition_point(|&n| (n as usize) < r1);
-                let nulls: Vec<u32> = if lo == hi {
-                    Vec::new()
-                } else {
-                    b.nulls[lo..hi].iter().map(|&n| n - r0 as u32).collect()
-                };
-                put_levels(r1 - r0, &nulls, &mut self.bits, &mut self.page);
-            }
+            b.put_levels(r0, r1, &mut self.bits, &mut self.page);
             // The page: levels, then values. A whole chunk's values are
             // compressed where they lie, the levels just before them.
             let page: &[u8] = if whole && self.page.len() <= b.head {
@@ -1306,12 +1308,7 @@ impl TableWriter {
         for (k, (r0, r1, indices)) in pages.iter().enumerate() {
             let (r0, r1) = (*r0, *r1);
             self.page.clear();
-            if b.nullable {
-                let lo = b.nulls.partition_point(|&n| (n as usize) < r0);
-                let hi = b.nulls.partition_point(|&n| (n as usize) < r1);
-                let nulls: Vec<u32> = b.nulls[lo..hi].iter().map(|&n| n - r0 as u32).collect();
-                put_levels(r1 - r0, &nulls, &mut self.bits, &mut self.page);
-            }
+            b.put_levels(r0, r1, &mut self.bits, &mut self.page);
             self.page.push(width);
             match indices {
                 // One RLE run of zeros (the value in one byte: width ≤ 8).
