@@ -556,6 +556,9 @@ pub fn csv_value(v: f64) -> f64 {
 /// `r < 2⁵³` is then divided by 10⁶ (correctly rounded, as parsing the six
 /// decimals), and takes `v`'s sign unless it is zero. NaN lanes stay `v`;
 /// lanes at or above the limit take the scalar [`csv_value`].
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`is_x86_feature_detected!`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -686,7 +689,7 @@ mod tests {
             FAST_LIMIT,
             1e300,
         ];
-        let mut near = |v: f64, values: &mut Vec<f64>| {
+        let near = |v: f64, values: &mut Vec<f64>| {
             let mut up = v;
             let mut down = v;
             values.extend([v, -v]);
