@@ -453,27 +453,30 @@ impl ColumnBuf {
             self.become_coded();
         }
         if self.held == Held::Coded {
-            // A value repeating the one before it takes its index unlooked-up.
-            let mut last: Option<(u64, u8)> = None;
-            for (k, d) in v.chunks_exact(8).enumerate() {
+            // The indices are written in place; a value repeating the one
+            // before it takes its index unlooked-up.
+            let start = self.dict.indices.len();
+            let mut indices = std::mem::take(&mut self.dict.indices);
+            indices.resize(start + n, 0);
+            let mut last = (!u64::from_le_bytes(first.try_into().unwrap()), 0u8);
+            for (k, (d, out)) in v.chunks_exact(8).zip(&mut indices[start..]).enumerate() {
                 let bits = u64::from_le_bytes(d.try_into().unwrap());
-                let i = match last {
-                    Some((b, i)) if b == bits => i,
-                    _ => match self.dict.index(bits) {
-                        Some(i) => {
-                            last = Some((bits, i));
-                            i
-                        }
+                if bits != last.0 {
+                    match self.dict.index(bits) {
+                        Some(i) => last = (bits, i),
                         None => {
+                            indices.truncate(start + k);
+                            self.dict.indices = indices;
                             self.become_plain();
                             self.data.extend_from_slice(&v[8 * k..]);
                             self.rows += n;
                             return;
                         }
-                    },
-                };
-                self.dict.indices.push(i);
+                    }
+                }
+                *out = last.1;
             }
+            self.dict.indices = indices;
         } else {
             self.data.extend_from_slice(v);
         }

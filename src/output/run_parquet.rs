@@ -97,8 +97,14 @@ impl RunRows {
     fn of_x4(rec: &RunRecord) -> RunRows {
         const GROUPS: usize = VALUES.div_ceil(4);
         let n = rec.months.len();
+        let len = 8 * n * VALUES;
         let mut columns = SPARE.take();
-        columns.resize(8 * n * VALUES, 0);
+        columns.clear();
+        columns.reserve(len);
+        // Written in place below (every byte), not zeroed first.
+        let out = columns.spare_capacity_mut()[..len]
+            .as_mut_ptr()
+            .cast::<u8>();
         let mut mins = [[f64::INFINITY; 4]; GROUPS];
         let mut maxs = [[f64::NEG_INFINITY; 4]; GROUPS];
         let mut nans = [[0u64; 4]; GROUPS];
@@ -113,10 +119,17 @@ impl RunRows {
                 rounded[4 * g..4 * g + 4].copy_from_slice(&x);
             }
             for (c, x) in rounded[..VALUES].iter().enumerate() {
-                let at = 8 * (c * n + t);
-                columns[at..at + 8].copy_from_slice(&x.to_le_bytes());
+                // SAFETY: c < VALUES and t < n, so the 8 bytes at
+                // 8·(c·n + t) lie within the `len` reserved above.
+                unsafe {
+                    let at = out.add(8 * (c * n + t));
+                    std::ptr::copy_nonoverlapping(x.to_le_bytes().as_ptr(), at, 8);
+                }
             }
         }
+        // SAFETY: the loops above wrote the 8 bytes of every (c, t),
+        // c < VALUES, t < n: all `len` bytes.
+        unsafe { columns.set_len(len) };
         let mut scans = [FloatScan::new(); VALUES];
         for (c, s) in scans.iter_mut().enumerate() {
             let (g, k) = (c / 4, c % 4);
