@@ -461,6 +461,13 @@ impl ColumnBuf {
             let mut last = (!u64::from_le_bytes(first.try_into().unwrap()), 0u8);
             for (k, (d, out)) in v.chunks_exact(8).zip(&mut indices[start..]).enumerate() {
                 let bits = u64::from_le_bytes(d.try_into().unwrap());
+                // Found at its first slot: the usual case once the chunk's
+                // values are in, taken without a branch on whether the value
+                // changed (which follows no pattern).
+                if let Some(i) = self.dict.at_home(bits) {
+                    *out = i;
+                    continue;
+                }
                 if bits != last.0 {
                     match self.dict.index(bits) {
                         Some(i) => last = (bits, i),
@@ -748,11 +755,25 @@ impl Dictionary {
         self.slots.resize(Self::SLOTS, 0);
     }
 
+    /// The first slot `bits` is looked for in.
+    #[inline]
+    fn home(bits: u64) -> usize {
+        (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % Self::SLOTS
+    }
+
+    /// The index of the number `bits` if it is in its first slot.
+    #[inline]
+    fn at_home(&self, bits: u64) -> Option<u8> {
+        let s = Self::home(bits);
+        let slot = self.slots[s];
+        ((self.keys[s] == bits) & (slot != 0)).then(|| (slot.wrapping_sub(1)) as u8)
+    }
+
     /// The index of the number `bits` (compared bit for bit), added if new;
     /// None when the dictionary is full.
     #[inline]
     fn index(&mut self, bits: u64) -> Option<u8> {
-        let mut s = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % Self::SLOTS;
+        let mut s = Self::home(bits);
         loop {
             match self.slots[s] {
                 0 => {
