@@ -58,6 +58,15 @@ impl Sample {
         self.cap
     }
 
+    /// Make room for `runs` runs at once (the runs the sample will keep,
+    /// when known): the values are then written once, never moved by a
+    /// growing buffer. At most `cap` runs.
+    pub fn reserve_runs(&mut self, runs: usize) {
+        let runs = runs.min(self.cap);
+        self.data
+            .reserve_exact((runs * self.width).saturating_sub(self.data.len()));
+    }
+
     /// Count a run offered but known not to be kept (its priority is above
     /// those of `cap` other runs): the same as offering it, without its values.
     pub fn count_unkept(&mut self) {
@@ -452,6 +461,25 @@ mod tests {
         // A 100-year horizon keeps fewer runs so the budget holds.
         let long = Sample::new(7 * 1201);
         assert!(long.cap * 7 * 1201 <= VALUES_BUDGET && long.cap >= MIN_RUNS);
+    }
+
+    /// Room made for the runs to be kept holds them all without moving
+    /// (never more than `cap` runs' worth), and changes no value kept.
+    #[test]
+    fn reserved_room_holds_the_kept_runs() {
+        let mut s = Sample::with_cap(5, 8);
+        s.reserve_runs(1000);
+        assert_eq!(s.data.capacity(), 8 * 5);
+        let at = s.data.as_ptr();
+        for i in 0..100u64 {
+            s.offer(i, &[i as f32; 5]);
+        }
+        assert_eq!(s.data.as_ptr(), at, "no reallocation");
+        let mut plain = Sample::with_cap(5, 8);
+        for i in 0..100u64 {
+            plain.offer(i, &[i as f32; 5]);
+        }
+        assert_eq!(s.quantiles(3, &[0.1, 0.5]), plain.quantiles(3, &[0.1, 0.5]));
     }
 
     #[test]
