@@ -311,7 +311,7 @@ pub struct RunFigures {
 impl RunFigures {
     pub fn new(plan: &Plan) -> RunFigures {
         let width = SERIES.len() * (plan.scenario.months as usize + 1);
-        RunFigures::with_samples(plan, || Sample::new(width))
+        RunFigures::with_samples(plan, || Sample::new(width).in_parts(SERIES.len()))
     }
 
     /// With the sample of each class made by `sample` (tests: a small cap).
@@ -593,7 +593,7 @@ mod tests {
         .unwrap();
         let plan = Plan::new(scn);
         let width = SERIES.len() * 7;
-        let small = || Sample::with_cap(width, 9);
+        let small = || Sample::with_cap(width, 9).in_parts(SERIES.len());
         let mut all = RunFigures::with_samples(&plan, small);
         let mut some = RunFigures::with_samples(&plan, small);
         let recs: Vec<_> = (0..plan.runs()).map(|i| plan.record(i)).collect();
