@@ -124,7 +124,7 @@ pub fn read_result(dir: &Path) -> Result<ResultSample> {
     let mut values = vec![f64::NAN; sources.len()];
 
     let width_t = months as usize + 1;
-    let mut sample = Sample::new(SERIES.len() * width_t);
+    let mut sample = Sample::new(SERIES.len() * width_t).in_parts(SERIES.len());
     let mut run: Option<(u64, u64)> = None;
     let mut buf = vec![f32::NAN; SERIES.len() * width_t];
     let mut runs = 0u64;

@@ -254,6 +254,8 @@ pub struct Kept {
     class_of: Vec<usize>,
     /// Per class, the largest priority kept (`u64::MAX`: every run).
     limit: Vec<u64>,
+    /// Per class, how many runs are kept.
+    runs: Vec<usize>,
 }
 
 impl Kept {
@@ -285,6 +287,7 @@ impl Kept {
                     _ => u64::MAX,
                 })
                 .collect(),
+            runs: heaps.iter().map(|h| h.len()).collect(),
         }
     }
 
@@ -308,18 +311,22 @@ pub struct RunFigures {
 impl RunFigures {
     pub fn new(plan: &Plan) -> RunFigures {
         let width = SERIES.len() * (plan.scenario.months as usize + 1);
-        RunFigures::with_samples(plan, || Sample::new(width))
+        RunFigures::with_samples(plan, || Sample::new(width).in_parts(SERIES.len()))
     }
 
     /// With the sample of each class made by `sample` (tests: a small cap).
     fn with_samples(plan: &Plan, sample: impl Fn() -> Sample) -> RunFigures {
         let classes = SizeClasses::new(&plan.sizes);
-        let samples: Vec<Sample> = (0..classes.len()).map(|_| sample()).collect();
+        let mut samples: Vec<Sample> = (0..classes.len()).map(|_| sample()).collect();
         let caps: Vec<usize> = samples.iter().map(|s| s.cap()).collect();
+        let kept = Kept::new(plan, &classes.class_of, &caps);
+        for (s, &runs) in samples.iter_mut().zip(&kept.runs) {
+            s.reserve_runs(runs);
+        }
         RunFigures {
             scenario: plan.scenario.name.clone(),
             months: plan.scenario.months,
-            kept: Kept::new(plan, &classes.class_of, &caps),
+            kept,
             samples,
             classes,
             markers: markers(plan),
@@ -586,7 +593,7 @@ mod tests {
         .unwrap();
         let plan = Plan::new(scn);
         let width = SERIES.len() * 7;
-        let small = || Sample::with_cap(width, 9);
+        let small = || Sample::with_cap(width, 9).in_parts(SERIES.len());
         let mut all = RunFigures::with_samples(&plan, small);
         let mut some = RunFigures::with_samples(&plan, small);
         let recs: Vec<_> = (0..plan.runs()).map(|i| plan.record(i)).collect();
@@ -605,6 +612,9 @@ mod tests {
         }
         // Each class keeps exactly its cap, far fewer than its runs.
         assert_eq!(kept, vec![9; all.classes.len()]);
+        // The room made up front is what each sample keeps.
+        let held: Vec<usize> = some.samples.iter().map(|s| s.len()).collect();
+        assert_eq!(held, some.kept.runs);
         assert_eq!(all.classes.len(), 3);
         assert_eq!(all.note(), some.note());
         assert!(

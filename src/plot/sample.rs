@@ -16,14 +16,20 @@ pub const MAX_RUNS: usize = 1000;
 /// Runs kept at least, even for very long horizons.
 pub const MIN_RUNS: usize = 100;
 
-/// The runs kept for one group of runs; each run is `width` values.
+/// The runs kept for one group of runs; each run is `width` values, in
+/// [`parts`](Sample::in_parts) of equal length (a run's series).
 #[derive(Debug, Clone)]
 pub struct Sample {
     width: usize,
     cap: usize,
+    /// Values of a part.
+    part: usize,
     /// (priority, slot), largest priority on top: the first to be replaced.
     heap: BinaryHeap<(u64, usize)>,
-    data: Vec<f32>,
+    /// Per part, its values of every slot, slot after slot: the quantiles
+    /// of a part (one series) read one contiguous block, not a slice of
+    /// every run spread over the whole sample.
+    data: Vec<Vec<f32>>,
     offered: u64,
 }
 
@@ -43,10 +49,28 @@ impl Sample {
         Sample {
             width,
             cap: cap.max(1),
+            part: width.max(1),
             heap: BinaryHeap::new(),
-            data: Vec::new(),
+            data: vec![Vec::new()],
             offered: 0,
         }
+    }
+
+    /// The same sample, each run stored as `parts` parts of `width / parts`
+    /// values (when `parts` divides `width`; else as one part). The values,
+    /// hence every quantile, are the same; only where they lie changes.
+    pub fn in_parts(mut self, parts: usize) -> Sample {
+        assert!(self.is_empty(), "parts are set before runs are offered");
+        if parts > 0 && self.width % parts == 0 && self.width > 0 {
+            self.part = self.width / parts;
+            self.data = vec![Vec::new(); parts];
+        }
+        self
+    }
+
+    /// Value `j` of the run in `slot`.
+    fn value(&self, slot: usize, j: usize) -> f32 {
+        self.data[j / self.part][slot * self.part + j % self.part]
     }
 
     pub fn width(&self) -> usize {
@@ -56,6 +80,16 @@ impl Sample {
     /// Runs kept at most.
     pub fn cap(&self) -> usize {
         self.cap
+    }
+
+    /// Make room for `runs` runs at once (the runs the sample will keep,
+    /// when known): the values are then written once, never moved by a
+    /// growing buffer. At most `cap` runs.
+    pub fn reserve_runs(&mut self, runs: usize) {
+        let runs = runs.min(self.cap);
+        for part in &mut self.data {
+            part.reserve_exact((runs * self.part).saturating_sub(part.len()));
+        }
     }
 
     /// Count a run offered but known not to be kept (its priority is above
@@ -83,14 +117,19 @@ impl Sample {
         debug_assert_eq!(values.len(), self.width);
         self.offered += 1;
         let key = priority(index);
+        let part = self.part;
         if self.heap.len() < self.cap {
             let slot = self.heap.len();
-            self.data.extend_from_slice(values);
+            for (data, v) in self.data.iter_mut().zip(values.chunks_exact(part)) {
+                data.extend_from_slice(v);
+            }
             self.heap.push((key, slot));
         } else if let Some(&(top, slot)) = self.heap.peek() {
             if key < top {
                 self.heap.pop();
-                self.data[slot * self.width..(slot + 1) * self.width].copy_from_slice(values);
+                for (data, v) in self.data.iter_mut().zip(values.chunks_exact(part)) {
+                    data[slot * part..(slot + 1) * part].copy_from_slice(v);
+                }
                 self.heap.push((key, slot));
             }
         }
@@ -106,28 +145,62 @@ impl Sample {
         let cols = range.len();
         // The keys of the range, run after run (contiguous, so vectorised).
         let mut block = Vec::with_capacity(self.len() * cols);
-        for slot in self.data.chunks_exact(self.width) {
-            block.extend(slot[range.clone()].iter().map(|&x| order_key(x)));
+        let (p, part) = (range.start / self.part, self.part);
+        if cols > 0 && (range.end - 1) / part == p {
+            // Within one part: a slice of each of its runs, one after another.
+            let at = range.start - p * part..range.end - p * part;
+            for slot in self.data[p].chunks_exact(part) {
+                block.extend(slot[at.clone()].iter().map(|&x| order_key(x)));
+            }
+        } else {
+            for slot in 0..self.len() {
+                block.extend(range.clone().map(|j| order_key(self.value(slot, j))));
+            }
         }
-        let mut keys = Vec::with_capacity(self.len());
+        // The columns a group at a time: one read of each run's keys of the
+        // group fills the group's columns (instead of one strided read per
+        // column), each then a contiguous slice, reordered in place.
+        const GROUP: usize = 8;
+        let n_runs = self.len();
+        let mut columns = vec![0u32; GROUP * n_runs];
         let mut scratch = Scratch::default();
         let mut ranks = Vec::new();
         let mut stats = Vec::new();
-        (0..cols)
-            .map(|j| {
-                // The column, and its smallest and largest key in the same pass.
-                let (mut lo, mut hi) = (u32::MAX, 0);
-                keys.clear();
-                keys.extend(block.chunks_exact(cols).map(|run| {
-                    let k = run[j];
-                    (lo, hi) = (lo.min(k), hi.max(k));
-                    k
-                }));
+        let mut out = Vec::with_capacity(cols);
+        for first in (0..cols).step_by(GROUP) {
+            let group = first..(first + GROUP).min(cols);
+            let mut runs = block.chunks_exact(cols);
+            let mut s = 0;
+            if group.len() == GROUP {
+                // Eight runs at a time: an 8 × 8 tile, read a row (a run's
+                // eight months) at a time and written a column at a time.
+                while s + GROUP <= n_runs {
+                    let mut tile = [[0u32; GROUP]; GROUP];
+                    for (row, run) in tile.iter_mut().zip(runs.by_ref()) {
+                        row.copy_from_slice(&run[group.clone()]);
+                    }
+                    for c in 0..GROUP {
+                        let at = c * n_runs + s;
+                        columns[at..at + GROUP].copy_from_slice(&tile.map(|row| row[c]));
+                    }
+                    s += GROUP;
+                }
+            }
+            for run in runs {
+                for (c, &k) in run[group.clone()].iter().enumerate() {
+                    columns[c * n_runs + s] = k;
+                }
+                s += 1;
+            }
+            for column in columns.chunks_exact_mut(n_runs.max(1)).take(group.len()) {
                 // Missing values (NaN) are left out; their keys lie beyond
                 // those of ±∞, so the smallest and largest key tell.
+                let (mut lo, mut hi) = min_max(column);
+                let mut keys = &mut column[..];
                 if lo < NEG_INFINITY_KEY || hi > INFINITY_KEY {
-                    keys.retain(|&k| (NEG_INFINITY_KEY..=INFINITY_KEY).contains(&k));
-                    (lo, hi) = min_max(&keys);
+                    let kept = retain(keys, |k| (NEG_INFINITY_KEY..=INFINITY_KEY).contains(&k));
+                    keys = &mut keys[..kept];
+                    (lo, hi) = min_max(keys);
                 }
                 let n = keys.len();
                 ranks.clear();
@@ -137,21 +210,24 @@ impl Sample {
                     ranks.dedup();
                 }
                 stats.clear();
-                order_statistics(&mut keys, (lo, hi), &ranks, 0, &mut stats, &mut scratch);
+                order_statistics(keys, (lo, hi), &ranks, 0, &mut stats, &mut scratch);
                 let at = |r: usize| {
                     let i = ranks.partition_point(|&x| x < r);
                     from_order_key(stats[i]) as f64
                 };
-                qs.iter().map(|&q| quantile_at(n, q, at)).collect()
-            })
-            .collect()
+                out.push(qs.iter().map(|&q| quantile_at(n, q, at)).collect());
+            }
+        }
+        // No runs: no values, NaN quantiles.
+        out.resize(cols, vec![f64::NAN; qs.len()]);
+        out
     }
 
     /// Quantiles `qs` (in 0..=1) of value `j` over the kept runs, ignoring
     /// missing (NaN) values; NaN when no run has a value.
     pub fn quantiles(&self, j: usize, qs: &[f64]) -> Vec<f64> {
         let mut v: Vec<f64> = (0..self.len())
-            .map(|s| self.data[s * self.width + j] as f64)
+            .map(|s| self.value(s, j) as f64)
             .filter(|x| !x.is_nan())
             .collect();
         v.sort_by(f64::total_cmp);
@@ -168,6 +244,20 @@ fn sorted_ranks(len: usize, q: f64) -> [usize; 2] {
     let h = (len - 1) as f64 * q.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     [lo, (lo + 1).min(len - 1)]
+}
+
+/// Move the keys `keep` accepts to the front of `keys`, in their order;
+/// how many there are.
+fn retain(keys: &mut [u32], keep: impl Fn(u32) -> bool) -> usize {
+    let mut kept = 0;
+    for i in 0..keys.len() {
+        let k = keys[i];
+        if keep(k) {
+            keys[kept] = k;
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// The smallest and largest of `keys` (`(u32::MAX, 0)` for none).
@@ -302,27 +392,28 @@ fn order_statistics(
         }
     }
     // Their keys, bucket after bucket (a counting sort of those buckets
-    // only): per bucket, its next slot plus one, 0 for the others.
+    // only): per bucket, its next slot in `gathered`, 0 for the others,
+    // whose keys all go to slot 0, never read (no branch on the bucket: which
+    // keys are wanted is as good as random, so a branch would mispredict).
     counts[..1 << bits].fill(0);
     for p in &s.parts[base..] {
         counts[p.bucket] = p.at as u32 + 1;
     }
     let mut gathered = std::mem::take(&mut s.gathered);
     gathered.clear();
-    gathered.resize(total, 0);
+    gathered.resize(total + 1, 0);
     for &k in keys.iter() {
-        let c = &mut counts[bucket(k)];
-        if *c != 0 {
-            gathered[*c as usize - 1] = k;
-            *c += 1;
-        }
+        let b = bucket(k);
+        let c = counts[b];
+        gathered[c as usize] = k;
+        counts[b] = c + u32::from(c != 0);
     }
     // Each on its own (it holds fewer keys: `hi` is in another bucket), its
     // ranks counted from its start.
     let mut first_rank = 0;
     for i in base..s.parts.len() {
         let p = s.parts[i];
-        let part = &mut gathered[p.at..p.at + p.len];
+        let part = &mut gathered[p.at + 1..p.at + 1 + p.len];
         let bounds = min_max(part);
         let wanted = &ranks[first_rank..first_rank + p.wanted];
         order_statistics(part, bounds, wanted, p.first, out, s);
@@ -448,10 +539,82 @@ mod tests {
             s.offer(i, &run);
         }
         assert_eq!(s.len(), MAX_RUNS);
-        assert_eq!(s.data.len(), MAX_RUNS * 7 * 61);
+        assert_eq!(s.data[0].len(), MAX_RUNS * 7 * 61);
         // A 100-year horizon keeps fewer runs so the budget holds.
         let long = Sample::new(7 * 1201);
         assert!(long.cap * 7 * 1201 <= VALUES_BUDGET && long.cap >= MIN_RUNS);
+    }
+
+    /// Room made for the runs to be kept holds them all without moving
+    /// (never more than `cap` runs' worth), and changes no value kept.
+    #[test]
+    fn reserved_room_holds_the_kept_runs() {
+        let mut s = Sample::with_cap(5, 8);
+        s.reserve_runs(1000);
+        assert_eq!(s.data[0].capacity(), 8 * 5);
+        let at = s.data[0].as_ptr();
+        for i in 0..100u64 {
+            s.offer(i, &[i as f32; 5]);
+        }
+        assert_eq!(s.data[0].as_ptr(), at, "no reallocation");
+        let mut plain = Sample::with_cap(5, 8);
+        for i in 0..100u64 {
+            plain.offer(i, &[i as f32; 5]);
+        }
+        assert_eq!(s.quantiles(3, &[0.1, 0.5]), plain.quantiles(3, &[0.1, 0.5]));
+    }
+
+    /// A sample stored in parts keeps the same runs and gives the same
+    /// quantiles, bit for bit, as one stored whole: over a part, within one,
+    /// across parts, and value by value.
+    #[test]
+    fn parts_change_no_quantile() {
+        let (parts, part) = (4, 7);
+        let mut whole = Sample::with_cap(parts * part, 30);
+        let mut split = Sample::with_cap(parts * part, 30).in_parts(parts);
+        let mut k = 9u64;
+        for i in 0..200u64 {
+            let run: Vec<f32> = (0..parts * part)
+                .map(|_| {
+                    k = splitmix64(k);
+                    if k % 11 == 0 {
+                        f32::NAN
+                    } else {
+                        (k % 97) as f32 / 7.0
+                    }
+                })
+                .collect();
+            whole.offer(i, &run);
+            split.offer(i, &run);
+        }
+        assert_eq!(split.len(), 30);
+        let bits =
+            |v: Vec<Vec<f64>>| -> Vec<u64> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+        let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+        for range in [0..7, 7..14, 21..28, 9..12, 5..16, 0..28, 3..3] {
+            assert_eq!(
+                bits(split.quantiles_of(range.clone(), &qs)),
+                bits(whole.quantiles_of(range.clone(), &qs)),
+                "{range:?}"
+            );
+        }
+        for j in 0..parts * part {
+            assert_eq!(split.quantiles(j, &qs), whole.quantiles(j, &qs).to_vec());
+        }
+        // Whole groups of eight months over whole tiles of eight runs, and
+        // the runs and months left over, all as a sort gives them.
+        for range in [0..28, 3..27] {
+            let bulk = split.quantiles_of(range.clone(), &qs);
+            for (b, j) in bulk.iter().zip(range) {
+                assert_eq!(
+                    bits(vec![b.clone()]),
+                    bits(vec![whole.quantiles(j, &qs)]),
+                    "{j}"
+                );
+            }
+        }
+        // A width the parts do not divide is kept whole.
+        assert_eq!(Sample::with_cap(10, 3).in_parts(4).part, 10);
     }
 
     #[test]
