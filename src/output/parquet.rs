@@ -453,12 +453,13 @@ impl ColumnBuf {
             self.become_coded();
         }
         if self.held == Held::Coded {
-            // The indices are written in place; a value repeating the one
-            // before it takes its index unlooked-up.
+            // The indices are written in place. A value not in its first
+            // slot that repeats the last one looked up takes its index
+            // unlooked-up.
             let start = self.dict.indices.len();
             let mut indices = std::mem::take(&mut self.dict.indices);
             indices.resize(start + n, 0);
-            let mut last = (!u64::from_le_bytes(first.try_into().unwrap()), 0u8);
+            let mut last: Option<(u64, u8)> = None;
             for (k, (d, out)) in v.chunks_exact(8).zip(&mut indices[start..]).enumerate() {
                 let bits = u64::from_le_bytes(d.try_into().unwrap());
                 // Found at its first slot: the usual case once the chunk's
@@ -468,9 +469,13 @@ impl ColumnBuf {
                     *out = i;
                     continue;
                 }
-                if bits != last.0 {
-                    match self.dict.index(bits) {
-                        Some(i) => last = (bits, i),
+                let i = match last {
+                    Some((b, i)) if b == bits => i,
+                    _ => match self.dict.index(bits) {
+                        Some(i) => {
+                            last = Some((bits, i));
+                            i
+                        }
                         None => {
                             indices.truncate(start + k);
                             self.dict.indices = indices;
@@ -479,9 +484,9 @@ impl ColumnBuf {
                             self.rows += n;
                             return;
                         }
-                    }
-                }
-                *out = last.1;
+                    },
+                };
+                *out = i;
             }
             self.dict.indices = indices;
         } else {

@@ -139,23 +139,8 @@ impl RunRows {
                 nans: nans[g][k] as usize,
             };
         }
-        let last = if n > 0 {
-            rounded[..VALUES].try_into().unwrap()
-        } else {
-            Observation::default().values()
-        };
-        RunRows {
-            keys: [
-                i64::from(rec.id.replicate),
-                i64::from(rec.id.ccg),
-                i64::from(rec.practices),
-            ],
-            months: n,
-            columns,
-            last: Box::new(last),
-            scans: Box::new(scans),
-            failed_month: rec.failed_month,
-        }
+        let last = rounded[..VALUES].try_into().unwrap();
+        RunRows::assemble(rec, columns, last, scans)
     }
 
     /// Column by column, rounding only the values that changed.
@@ -225,10 +210,22 @@ impl RunRows {
                 scans[c] = scan;
             }
         }
-        let last = if n > 0 {
-            rounded
-        } else {
+        RunRows::assemble(rec, columns, rounded, scans)
+    }
+
+    /// The rows of `rec` from its columns (`months` values each), its last
+    /// month's rounded values and its scans; a run of no months has the
+    /// default observation as its summary row.
+    fn assemble(
+        rec: &RunRecord,
+        columns: Vec<u8>,
+        last: [f64; VALUES],
+        scans: [FloatScan; VALUES],
+    ) -> RunRows {
+        let last = if rec.months.is_empty() {
             Observation::default().values()
+        } else {
+            last
         };
         RunRows {
             keys: [
@@ -236,7 +233,7 @@ impl RunRows {
                 i64::from(rec.id.ccg),
                 i64::from(rec.practices),
             ],
-            months: n,
+            months: rec.months.len(),
             columns,
             last: Box::new(last),
             scans: Box::new(scans),
