@@ -47,7 +47,7 @@ pub fn render(fig: &impl Figure) -> Result<Rendered> {
     // White from the start: what `root.fill(&WHITE)` would leave (opaque
     // white over every pixel), without a second pass over the image. The
     // buffer comes from the pool (its pages already mapped) and goes back.
-    let mut rgb = PIXEL_BUFFERS.take(size.0 as usize * size.1 as usize * 3, 255);
+    let mut rgb = PIXEL_BUFFERS.take_filled(size.0 as usize * size.1 as usize * 3, 255);
     let plot_areas = {
         let root = Pixels::new(&mut rgb, size).into_drawing_area();
         let areas = fig.draw(&root).map_err(|e| fail(e.to_string()))?;
@@ -71,55 +71,11 @@ pub fn render(fig: &impl Figure) -> Result<Rendered> {
     })
 }
 
-/// Byte buffers kept for reuse: a figure's pixels are a fresh 2 MB otherwise,
-/// each of whose pages the kernel maps and clears on first touch (about a
-/// tenth of the time of drawing a run's figures), figure after figure.
-pub struct BufferPool {
-    kept: std::sync::Mutex<Vec<Vec<u8>>>,
-    /// Buffers kept at most (the others are freed when given back).
-    max: usize,
-}
-
-impl BufferPool {
-    pub const fn new(max: usize) -> BufferPool {
-        BufferPool {
-            kept: std::sync::Mutex::new(Vec::new()),
-            max,
-        }
-    }
-
-    /// A buffer of `len` bytes, each `fill`: a kept one when there is one,
-    /// else a new one.
-    pub fn take(&self, len: usize, fill: u8) -> Vec<u8> {
-        let kept = self.kept.lock().ok().and_then(|mut k| k.pop());
-        match kept {
-            Some(mut v) => {
-                v.clear();
-                v.resize(len, fill);
-                v
-            }
-            None => vec![fill; len],
-        }
-    }
-
-    /// Keep `buf` for a later [`take`](Self::take) (unless `max` are kept).
-    pub fn give(&self, buf: Vec<u8>) {
-        if let Ok(mut k) = self.kept.lock() {
-            if k.len() < self.max {
-                k.push(buf);
-            }
-        }
-    }
-
-    /// Buffers kept now.
-    pub fn kept(&self) -> usize {
-        self.kept.lock().map_or(0, |k| k.len())
-    }
-}
-
-/// The pixel buffers of [`render`]: as many as figures are drawn at once on
-/// a small machine; at 1100 × 650 pixels, 2.1 MB each.
-static PIXEL_BUFFERS: BufferPool = BufferPool::new(4);
+/// The pixel buffers of [`render`], kept for the next figures (a fresh 2 MB
+/// has each of its pages mapped and cleared by the kernel on first touch,
+/// about a tenth of the time of drawing a run's figures): as many as figures
+/// are drawn at once on a small machine; at 1100 × 650 pixels, 2.1 MB each.
+static PIXEL_BUFFERS: crate::output::spare::Spare = crate::output::spare::Spare::bounded(4);
 
 fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Vec<u8> {
     let mut out = Vec::new();
@@ -243,37 +199,4 @@ pub fn save_file(dir: &Path, name: &str, bytes: &[u8], rows: u64) -> Result<Save
         bytes: bytes.len() as u64,
         blake3: blake3::hash(bytes).to_hex().to_string(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A buffer taken from the pool has the asked size and every byte the
-    /// asked value, whatever the buffer given back before held; the pool
-    /// keeps at most `max` buffers.
-    #[test]
-    fn pool_gives_filled_buffers_of_the_asked_size() {
-        let pool = BufferPool::new(2);
-        let a = pool.take(10, 255);
-        assert_eq!(a, vec![255u8; 10]);
-        let mut b = pool.take(1000, 0);
-        assert_eq!(b, vec![0u8; 1000]);
-        b.iter_mut().enumerate().for_each(|(i, x)| *x = i as u8);
-        let b_ptr = b.as_ptr();
-        pool.give(b);
-        assert_eq!(pool.kept(), 1);
-        // The drawn-on buffer comes back, refilled, shorter and then longer.
-        let c = pool.take(300, 7);
-        assert_eq!(c.as_ptr(), b_ptr, "a kept buffer is reused");
-        assert_eq!(c, vec![7u8; 300]);
-        pool.give(c);
-        let d = pool.take(5000, 255);
-        assert_eq!(d, vec![255u8; 5000]);
-        assert_eq!(pool.kept(), 0);
-        for v in [a, d, vec![1u8; 3]] {
-            pool.give(v);
-        }
-        assert_eq!(pool.kept(), 2);
-    }
 }
