@@ -221,8 +221,11 @@ const RLE_DICTIONARY: i32 = 8;
 /// Bytes kept free before a nullable column's values for the definition
 /// levels of its page, so that a chunk of one page (the usual case) is
 /// compressed where it lies, without copying its values. Levels that do not
-/// fit (many short runs of nulls) are copied with the values instead.
-const LEVELS_ROOM: usize = 16 << 10;
+/// fit (many short runs of nulls) are copied with the values instead. One
+/// memory page: no nulls take 8 bytes, and the levels of the 40-practice and
+/// England runs' plain chunks at most 1.8 KB (a larger room only cost page
+/// faults zeroing it).
+const LEVELS_ROOM: usize = 4 << 10;
 
 /// One column's values in the row group being filled: the present values,
 /// plain encoded (little-endian numbers; text as a 4-byte length and the
@@ -237,8 +240,13 @@ const LEVELS_ROOM: usize = 16 << 10;
 struct ColumnBuf {
     ty: ColumnType,
     nullable: bool,
+    /// Empty (no room taken) until the chunk first holds values themselves:
+    /// then `head` bytes for the levels and room for a row group's numbers,
+    /// kept for the next groups (see [`ColumnBuf::become_plain`]).
     data: Vec<u8>,
     head: usize,
+    /// Bytes of values reserved after `head` when `data` is first used.
+    room: usize,
     held: Held,
     /// The one value (plain encoded) of every row so far, when [`Held::One`].
     same: Vec<u8>,
@@ -325,8 +333,8 @@ impl Default for FloatScan {
 }
 
 impl ColumnBuf {
-    /// Room for a whole row group of numbers is reserved (no copies as it
-    /// fills; memory is only touched as values arrive).
+    /// Nothing is allocated for the values yet: most columns hold one value
+    /// or a dictionary in every chunk and never need the room.
     fn new(c: &Column, group_rows: usize) -> ColumnBuf {
         let head = if c.nullable { LEVELS_ROOM } else { 0 };
         let room = if c.ty == ColumnType::Utf8 {
@@ -334,13 +342,12 @@ impl ColumnBuf {
         } else {
             8 * group_rows
         };
-        let mut data = Vec::with_capacity(head + room);
-        data.resize(head, 0);
         ColumnBuf {
             ty: c.ty,
             nullable: c.nullable,
-            data,
+            data: Vec::new(),
             head,
+            room,
             held: Held::One,
             same: Vec::new(),
             dict: Dictionary::new(),
@@ -386,8 +393,17 @@ impl ColumnBuf {
         }
     }
 
-    /// The chunk holds its values themselves from here on.
+    /// The chunk holds its values themselves from here on. The first time,
+    /// `data` takes its room: the levels' head (zeroed, the only bytes
+    /// written before the values) and, reserved, a row group of numbers (no
+    /// copies as it fills; memory is only touched as values arrive).
     fn become_plain(&mut self) {
+        if self.data.capacity() == 0 {
+            self.data.reserve_exact(self.head + self.room);
+        }
+        if self.data.len() < self.head {
+            self.data.resize(self.head, 0);
+        }
         match self.held {
             Held::One => {
                 self.data.reserve(self.rows * self.same.len());
@@ -428,10 +444,10 @@ impl ColumnBuf {
                     None => self.become_plain(),
                 },
                 Held::Plain => {
-                    let at = self.data.len();
-                    self.data.resize(at + 8 * n, 0);
-                    for d in self.data[at..].chunks_exact_mut(8) {
-                        d.copy_from_slice(&bits.to_le_bytes());
+                    // Appended, not zeroed first and overwritten.
+                    self.data.reserve(8 * n);
+                    for _ in 0..n {
+                        self.data.extend_from_slice(&bits.to_le_bytes());
                     }
                     break;
                 }
@@ -453,20 +469,19 @@ impl ColumnBuf {
             self.become_coded();
         }
         if self.held == Held::Coded {
-            // The indices are written in place. A value not in its first
-            // slot that repeats the last one looked up takes its index
-            // unlooked-up.
-            let start = self.dict.indices.len();
+            // The indices are appended to room made first (not zeroed and
+            // overwritten). A value not in its first slot that repeats the
+            // last one looked up takes its index unlooked-up.
             let mut indices = std::mem::take(&mut self.dict.indices);
-            indices.resize(start + n, 0);
+            indices.reserve(n);
             let mut last: Option<(u64, u8)> = None;
-            for (k, (d, out)) in v.chunks_exact(8).zip(&mut indices[start..]).enumerate() {
+            for (k, d) in v.chunks_exact(8).enumerate() {
                 let bits = u64::from_le_bytes(d.try_into().unwrap());
                 // Found at its first slot: the usual case once the chunk's
                 // values are in, taken without a branch on whether the value
                 // changed (which follows no pattern).
                 if let Some(i) = self.dict.at_home(bits) {
-                    *out = i;
+                    indices.push(i);
                     continue;
                 }
                 let i = match last {
@@ -477,7 +492,7 @@ impl ColumnBuf {
                             i
                         }
                         None => {
-                            indices.truncate(start + k);
+                            // The first `k` values' indices are in.
                             self.dict.indices = indices;
                             self.become_plain();
                             self.data.extend_from_slice(&v[8 * k..]);
@@ -486,7 +501,7 @@ impl ColumnBuf {
                         }
                     },
                 };
-                *out = i;
+                indices.push(i);
             }
             self.dict.indices = indices;
         } else {
@@ -838,11 +853,14 @@ fn same_parts(whole: &[u8], parts: &[&[u8]]) -> bool {
     rest.is_empty()
 }
 
-/// Make `buf` at least `len` long. Never shortened, so a buffer that
-/// alternates between a small and a large use is zeroed once, not each time.
+/// Make `buf` (scratch: what it holds does not matter) at least `len`
+/// long. Never shortened, so a buffer that alternates between a small and a
+/// large use grows once, not each time. It grows into a fresh zeroed
+/// allocation, not by zeroing each byte: a large one is mapped zero by the
+/// system, so only the pages written later are ever touched.
 fn grow(buf: &mut Vec<u8>, len: usize) {
     if buf.len() < len {
-        buf.resize(len, 0);
+        *buf = vec![0; len];
     }
 }
 

@@ -77,8 +77,13 @@ pub fn render(fig: &impl Figure) -> Result<Rendered> {
 /// are drawn at once on a small machine; at 1100 × 650 pixels, 2.1 MB each.
 static PIXEL_BUFFERS: crate::output::spare::Spare = crate::output::spare::Spare::bounded(4);
 
+/// The encoded PNG files of [`render`], given back by [`save`] once written,
+/// for the next figures: each file (130–170 KB) grew into fresh memory by
+/// doubling, a page fault per 4 KiB every figure.
+static PNG_BUFFERS: crate::output::spare::Spare = crate::output::spare::Spare::bounded(4);
+
 fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = PNG_BUFFERS.take();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
@@ -136,6 +141,7 @@ pub fn save(fig: &impl Figure, dir: &Path) -> Result<Vec<Saved>> {
             blake3: blake3::hash(bytes).to_hex().to_string(),
         });
     }
+    PNG_BUFFERS.give(r.png);
     Ok(out)
 }
 

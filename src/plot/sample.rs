@@ -143,20 +143,19 @@ impl Sample {
     /// quantiles read are found (see [`order_statistics`]).
     pub fn quantiles_of(&self, range: std::ops::Range<usize>, qs: &[f64]) -> Vec<Vec<f64>> {
         let cols = range.len();
-        // The keys of the range, run after run (contiguous, so vectorised).
-        let mut block = Vec::with_capacity(self.len() * cols);
+        // The values of the range, run after run: `stride` values a run, the
+        // range's first at `offset`. Within one part (a whole series, as the
+        // bands ask), read where they lie, not copied; else gathered first.
+        let gathered: Vec<f32>;
         let (p, part) = (range.start / self.part, self.part);
-        if cols > 0 && (range.end - 1) / part == p {
-            // Within one part: a slice of each of its runs, one after another.
-            let at = range.start - p * part..range.end - p * part;
-            for slot in self.data[p].chunks_exact(part) {
-                block.extend(slot[at.clone()].iter().map(|&x| order_key(x)));
-            }
+        let (values, stride, offset) = if cols > 0 && (range.end - 1) / part == p {
+            (&self.data[p][..], part, range.start - p * part)
         } else {
-            for slot in 0..self.len() {
-                block.extend(range.clone().map(|j| order_key(self.value(slot, j))));
-            }
-        }
+            gathered = (0..self.len())
+                .flat_map(|slot| range.clone().map(move |j| self.value(slot, j)))
+                .collect();
+            (&gathered[..], cols, 0)
+        };
         // The columns a group at a time: one read of each run's keys of the
         // group fills the group's columns (instead of one strided read per
         // column), each then a contiguous slice, reordered in place.
@@ -168,16 +167,18 @@ impl Sample {
         let mut stats = Vec::new();
         let mut out = Vec::with_capacity(cols);
         for first in (0..cols).step_by(GROUP) {
-            let group = first..(first + GROUP).min(cols);
-            let mut runs = block.chunks_exact(cols);
+            let group = offset + first..offset + (first + GROUP).min(cols);
+            let mut runs = values.chunks_exact(stride);
             let mut s = 0;
             if group.len() == GROUP {
-                // Eight runs at a time: an 8 × 8 tile, read a row (a run's
-                // eight months) at a time and written a column at a time.
+                // Eight runs at a time: an 8 × 8 tile of keys, read a row (a
+                // run's eight months) at a time and written a column at a time.
                 while s + GROUP <= n_runs {
                     let mut tile = [[0u32; GROUP]; GROUP];
                     for (row, run) in tile.iter_mut().zip(runs.by_ref()) {
-                        row.copy_from_slice(&run[group.clone()]);
+                        for (k, &x) in row.iter_mut().zip(&run[group.clone()]) {
+                            *k = order_key(x);
+                        }
                     }
                     for c in 0..GROUP {
                         let at = c * n_runs + s;
@@ -187,8 +188,8 @@ impl Sample {
                 }
             }
             for run in runs {
-                for (c, &k) in run[group.clone()].iter().enumerate() {
-                    columns[c * n_runs + s] = k;
+                for (c, &x) in run[group.clone()].iter().enumerate() {
+                    columns[c * n_runs + s] = order_key(x);
                 }
                 s += 1;
             }
