@@ -398,10 +398,12 @@ pub struct FileInfo {
 }
 
 /// Bytes a [`HashedFile`] gathers before it hashes and writes them: large and a
-/// power of two, so BLAKE3 hashes whole 1 MiB subtrees with all its SIMD lanes
-/// busy (one `update` per 19 KB run left it merging small subtrees), and the
-/// kernel sees one `write` per MiB.
-const HASHED_BLOCK: usize = 1 << 20;
+/// power of two, so BLAKE3 hashes whole 256 KiB subtrees with all its SIMD
+/// lanes busy (one `update` per 19 KB run left it merging small subtrees), and
+/// the kernel sees one `write` per 256 KiB. Not larger: each open file's block
+/// is fresh memory, a page fault per 4 KiB, and a run's two CSV tables filled
+/// their 1 MiB blocks (512 faults, a sixth of a 40-practice CSV run's).
+const HASHED_BLOCK: usize = 256 << 10;
 
 /// Writes of at least this many bytes (Parquet pages) are hashed and written
 /// from the caller's bytes instead of being copied into the block first.
