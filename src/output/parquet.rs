@@ -444,10 +444,10 @@ impl ColumnBuf {
                     None => self.become_plain(),
                 },
                 Held::Plain => {
-                    // Appended, not zeroed first and overwritten.
-                    self.data.reserve(8 * n);
-                    for _ in 0..n {
-                        self.data.extend_from_slice(&bits.to_le_bytes());
+                    let at = self.data.len();
+                    self.data.resize(at + 8 * n, 0);
+                    for d in self.data[at..].chunks_exact_mut(8) {
+                        d.copy_from_slice(&bits.to_le_bytes());
                     }
                     break;
                 }
@@ -469,41 +469,45 @@ impl ColumnBuf {
             self.become_coded();
         }
         if self.held == Held::Coded {
-            // The indices are appended to room made first (not zeroed and
-            // overwritten). A value not in its first slot that repeats the
-            // last one looked up takes its index unlooked-up.
-            let mut indices = std::mem::take(&mut self.dict.indices);
-            indices.reserve(n);
+            // The indices are written in place into a block on the stack,
+            // appended a block at a time (not a zeroed stretch of the chunk's
+            // indices, overwritten). A value not in its first slot that
+            // repeats the last one looked up takes its index unlooked-up.
+            const BLOCK: usize = 128;
+            let mut block = [0u8; BLOCK];
             let mut last: Option<(u64, u8)> = None;
-            for (k, d) in v.chunks_exact(8).enumerate() {
-                let bits = u64::from_le_bytes(d.try_into().unwrap());
-                // Found at its first slot: the usual case once the chunk's
-                // values are in, taken without a branch on whether the value
-                // changed (which follows no pattern).
-                if let Some(i) = self.dict.at_home(bits) {
-                    indices.push(i);
-                    continue;
+            for (b, values) in v.chunks(8 * BLOCK).enumerate() {
+                for (k, (d, out)) in values.chunks_exact(8).zip(&mut block).enumerate() {
+                    let bits = u64::from_le_bytes(d.try_into().unwrap());
+                    // Found at its first slot: the usual case once the
+                    // chunk's values are in, taken without a branch on
+                    // whether the value changed (which follows no pattern).
+                    if let Some(i) = self.dict.at_home(bits) {
+                        *out = i;
+                        continue;
+                    }
+                    let i = match last {
+                        Some((b, i)) if b == bits => i,
+                        _ => match self.dict.index(bits) {
+                            Some(i) => {
+                                last = Some((bits, i));
+                                i
+                            }
+                            None => {
+                                self.dict.indices.extend_from_slice(&block[..k]);
+                                self.become_plain();
+                                self.data.extend_from_slice(&v[8 * (b * BLOCK + k)..]);
+                                self.rows += n;
+                                return;
+                            }
+                        },
+                    };
+                    *out = i;
                 }
-                let i = match last {
-                    Some((b, i)) if b == bits => i,
-                    _ => match self.dict.index(bits) {
-                        Some(i) => {
-                            last = Some((bits, i));
-                            i
-                        }
-                        None => {
-                            // The first `k` values' indices are in.
-                            self.dict.indices = indices;
-                            self.become_plain();
-                            self.data.extend_from_slice(&v[8 * k..]);
-                            self.rows += n;
-                            return;
-                        }
-                    },
-                };
-                indices.push(i);
+                self.dict
+                    .indices
+                    .extend_from_slice(&block[..values.len() / 8]);
             }
-            self.dict.indices = indices;
         } else {
             self.data.extend_from_slice(v);
         }
@@ -2158,6 +2162,96 @@ mod tests {
                 assert_eq!(rows, n);
             }
         }
+    }
+
+    /// A column takes room for its values only once a chunk holds them
+    /// plain: a column of one value or of a dictionary never allocates it,
+    /// a plain one keeps it for the next groups. A whole chunk whose levels
+    /// outgrow the room kept before its values (nulls in every third row:
+    /// 12.5 KB of levels) is written the copying way. Plain-encoded values
+    /// whose dictionary overflows many values into a push go plain from
+    /// there. The file is the one pushed value by value, and every row reads
+    /// back.
+    #[test]
+    fn room_is_taken_only_for_plain_values_and_long_levels_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.parquet");
+        let by_value = dir.path().join("v.parquet");
+        let cols = vec![
+            Column::new("k", ColumnType::Int64, false),
+            Column::new("c", ColumnType::Float64, true),
+            Column::new("x", ColumnType::Float64, true),
+            Column::new("p", ColumnType::Float64, false),
+        ];
+        // Two groups, each one page; the second without nulls (levels of
+        // 8 bytes, written in the room before the values).
+        let n = 100_000;
+        let cs: Vec<f64> = (0..2 * n).map(|i| (i % 5) as f64).collect();
+        let xs: Vec<f64> = (0..2 * n)
+            .map(|i| {
+                if i < n && i % 3 == 1 {
+                    f64::NAN
+                } else {
+                    i as f64 * 0.5
+                }
+            })
+            .collect();
+        // Ten values for 1,000 rows, then a new value every row: the
+        // dictionary overflows 246 values on (ten blocks into the push); in
+        // the second group, 256 values in.
+        let ps: Vec<f64> = (0..2 * n)
+            .map(|i| if i < 1000 { (i % 10) as f64 } else { i as f64 })
+            .collect();
+        let mut w = TableWriter::with_group_rows(&path, cols.clone(), n).unwrap();
+        let mut v = TableWriter::with_group_rows(&by_value, cols, n).unwrap();
+        for half in [0..n, n..2 * n] {
+            let p = &ps[half.clone()];
+            let plain: Vec<u8> = p.iter().flat_map(|x| x.to_le_bytes()).collect();
+            let cells = [
+                Cells::Int(7),
+                Cells::Floats(&cs[half.clone()]),
+                Cells::Floats(&xs[half.clone()]),
+                Cells::Plain(&plain, float_scan(p)),
+            ];
+            w.push_rows(n, &cells).unwrap();
+            assert_eq!(w.bufs[0].data.capacity(), 0, "one value");
+            assert_eq!(w.bufs[1].data.capacity(), 0, "a dictionary");
+            assert!(w.bufs[2].data.capacity() >= LEVELS_ROOM + 8 * n, "plain");
+            for i in half {
+                v.push_int(Some(7));
+                v.push_float(cs[i]);
+                v.push_float(xs[i]);
+                v.push_float(ps[i]);
+                v.end_row().unwrap();
+            }
+        }
+        w.finish().unwrap();
+        v.finish().unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&by_value).unwrap()
+        );
+        let r = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(r.metadata().num_row_groups(), 2);
+        let mut rows = 0;
+        let rows_in = cs.iter().zip(&xs).zip(&ps);
+        for (row, ((c, x), p)) in r.get_row_iter(None).unwrap().zip(rows_in) {
+            let f: Vec<Field> = row
+                .unwrap()
+                .get_column_iter()
+                .map(|(_, f)| f.clone())
+                .collect();
+            assert_eq!(f[0], Field::Long(7));
+            assert_eq!(f[1], Field::Double(*c));
+            assert_eq!(f[3], Field::Double(*p));
+            match &f[2] {
+                Field::Double(v) => assert_eq!(v.to_bits(), x.to_bits(), "row {rows}"),
+                Field::Null => assert!(x.is_nan(), "row {rows}"),
+                other => panic!("{other:?}"),
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 2 * n);
     }
 
     /// Text and numbers over 1 MiB a row group are cut into pages, which read

@@ -206,3 +206,30 @@ pub fn save_file(dir: &Path, name: &str, bytes: &[u8], rows: u64) -> Result<Save
         blake3: blake3::hash(bytes).to_hex().to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG encoded into a buffer given back (longer, full of another
+    /// file's bytes) is the PNG encoded into a fresh one.
+    #[test]
+    fn png_encoded_into_a_reused_buffer_is_that_of_a_fresh_one() {
+        let (w, h) = (37u32, 23u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let mut fresh = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut fresh, w, h);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut writer = enc.write_header().unwrap();
+            writer.write_image_data(&rgb).unwrap();
+        }
+        PNG_BUFFERS.give(vec![0xAB; 1 << 16]);
+        let png = encode_png(&rgb, (w, h));
+        assert_eq!(png, fresh);
+        // Given back and used again: the same bytes.
+        PNG_BUFFERS.give(png);
+        assert_eq!(encode_png(&rgb, (w, h)), fresh);
+    }
+}
