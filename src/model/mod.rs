@@ -2,6 +2,7 @@
 //! The equations live in [`equations`]; what is recorded lives in [`observe`].
 
 pub mod equations;
+pub mod exp;
 pub mod observe;
 pub mod rng;
 
@@ -101,6 +102,10 @@ pub struct Ccg {
     /// Scratch: practices whose leader left this month (not eligible until next month).
     leavers: Vec<usize>,
     powers: eq::Powers,
+    /// The observation's sums as [`Ccg::step_tallied`] left them, with the
+    /// influence line they were counted under; `None` after [`Ccg::step`] or
+    /// when the month's appointments changed the state after the tally.
+    tally: Option<(f64, observe::Sums)>,
 }
 
 /// Leader exit rule and sanction mode as numbers the hot loop can use.
@@ -183,6 +188,7 @@ impl Ccg {
             target: vec![0.0; n],
             leavers: Vec::new(),
             powers: eq::Powers::default(),
+            tally: None,
         };
         for &x in &ccg.practices.list_size {
             ccg.total_list += x;
@@ -213,6 +219,25 @@ impl Ccg {
     /// Engagement is drawn twice so the locality term reflects the first draws;
     /// then every leader, new at launch, starts highly engaged.
     fn initialise_attitudes(&mut self, p: &Params) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the CPU has FMA and AVX2 (checked just above).
+            return unsafe { self.initialise_attitudes_fma(p) };
+        }
+        self.initialise_attitudes_plain(p)
+    }
+
+    /// [`Ccg::initialise_attitudes`] built with FMA and AVX2, for the model's
+    /// `exp` (see [`Ccg::step`]).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn initialise_attitudes_fma(&mut self, p: &Params) {
+        self.initialise_attitudes_plain(p)
+    }
+
+    #[inline(always)]
+    fn initialise_attitudes_plain(&mut self, p: &Params) {
         let n = self.practices.len();
         self.conflict = eq::conflict(p, self.conflicted_share);
         let common =
@@ -224,9 +249,12 @@ impl Ccg {
         for _ in 0..10 {
             let ps = &self.practices;
             let mut sum = vec![0.0; self.localities];
-            for i in 0..n {
+            // The targets' logits, then their logistics all at once, then the
+            // sums in practice order.
+            let target = &mut self.target[..n];
+            for (i, t) in target.iter_mut().enumerate() {
                 let l = ps.locality[i] as usize;
-                sum[l] += eq::ownership_target(
+                *t = eq::ownership_target_logit(
                     p,
                     common,
                     voice(ps.leader[i], l),
@@ -234,6 +262,10 @@ impl Ccg {
                     ps.disposition[i],
                     0.0,
                 );
+            }
+            eq::logistic_each(target);
+            for (i, &t) in target.iter().enumerate() {
+                sum[ps.locality[i] as usize] += t;
             }
             for ((o, s), &c) in self.loc_ownership.iter_mut().zip(&sum).zip(&self.loc_count) {
                 *o = s / f64::max(c, 1.0);
@@ -311,8 +343,45 @@ impl Ccg {
     /// aggregates (synchronous update), so practice order does not matter.
     ///
     /// This is the hot loop (docs/PERFORMANCE.md): every term that is the same
-    /// for many practices is computed once per month.
+    /// for many practices is computed once per month. It is compiled twice, for
+    /// the baseline x86-64 and with FMA and AVX2, chosen at run time: the
+    /// model's [`exp::exp`] is written with fused multiply-adds, which are one
+    /// instruction with FMA and a correctly rounded library call without, the
+    /// same bits either way (every other operation is the same in both builds).
     pub fn step(&mut self, p: &Params, shock: f64) {
+        self.step_built::<false>(p, shock)
+    }
+
+    /// [`Ccg::step`], also tallying this month's observation as the practices
+    /// are updated, so that [`Ccg::observe`] need not pass over them again.
+    /// The tally adds the same values in the same order as that pass, so the
+    /// observation has the same bits (a unit test compares them); a month in
+    /// which a post is filled or NHS England replaces leaders after the
+    /// practices' update leaves no tally, and the observation takes its pass.
+    pub fn step_tallied(&mut self, p: &Params, shock: f64) {
+        self.step_built::<true>(p, shock)
+    }
+
+    #[inline(always)]
+    fn step_built<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the CPU has FMA and AVX2 (checked just above).
+            return unsafe { self.step_fma::<TALLY>(p, shock) };
+        }
+        self.step_plain::<TALLY>(p, shock)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn step_fma<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
+        self.step_plain::<TALLY>(p, shock)
+    }
+
+    #[inline(always)]
+    fn step_plain<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
+        self.tally = None;
         self.month += 1;
         self.stepdowns = 0;
         self.leavers.clear();
@@ -361,8 +430,9 @@ impl Ccg {
         self.loc_sum_engaged.fill(0);
 
         // First pass: the ownership targets. They depend only on last month's
-        // state, and with no random draw in between, the exponentials of
-        // successive practices overlap in the CPU instead of waiting in line.
+        // state, with no random draw in between, so their logits are written
+        // first and the logistic then runs over all of them, four at a time
+        // where the CPU allows (the same bits as one at a time).
         {
             let ps = &self.practices;
             let target = &mut self.target[..n];
@@ -372,15 +442,16 @@ impl Ccg {
                 .zip(ps.leader[..n].iter().zip(&ps.disposition[..n]))
                 .zip(&ps.penalty[..n])
             {
-                *t = eq::logistic(
-                    self.loc_logit[l as usize][leader as usize] + d - own_penalty * pen,
-                );
+                *t = self.loc_logit[l as usize][leader as usize] + d - own_penalty * pen;
             }
+            eq::logistic_each(target);
         }
 
         let mut rng = self.rng.clone();
         let (mut leaders, mut engaged_count, mut engaged_list) = (0usize, 0usize, 0.0);
         let mut stepdowns = 0u32;
+        let mut tally = observe::Sums::default();
+        let influence_line = b.influence_line;
         let ps = &mut self.practices;
         // Slices of length n, so indexing by i needs no bounds checks.
         let (list_size, locality, workload_base, slack, threshold, target) = (
@@ -470,6 +541,28 @@ impl Ccg {
             engaged_list += if now_engaged { list_size[i] } else { 0.0 };
             self.loc_sum_ownership[l] += o;
             self.loc_sum_engaged[l] += now_engaged as u32;
+            if TALLY {
+                // Observation::of's sums (observe.rs, Sums::plain), the same
+                // operations in the same order.
+                let t = &mut tally;
+                let lead = still_leader as u32;
+                let member = lead ^ 1;
+                let agree = (o > eq::AGREE_LINE) as u32;
+                let high = (level == 3) as u32;
+                t.agree_l += agree & lead;
+                t.agree_m += agree & member;
+                t.high_l += high & lead;
+                t.lacking += (burnout[i] > eq::LACKING_SUPPORT_LINE) as u32 & lead;
+                t.influence += (o > influence_line) as u32 & now_engaged as u32 & member;
+                t.high += high;
+                t.own_l += if still_leader { o } else { 0.0 };
+                t.own_m += if still_leader { 0.0 } else { o };
+                t.burnout += if still_leader { burnout[i] } else { 0.0 };
+                t.workload += w;
+                t.overload += (w - 1.0).max(0.0);
+                t.finance += (f + pen).min(1.0);
+                t.penalty += pen;
+            }
         }
         self.rng = rng;
         self.stepdowns = stepdowns;
@@ -479,6 +572,11 @@ impl Ccg {
             self.loc_engaged[l] = self.loc_sum_engaged[l] as f64 / c;
         }
         self.leaders = self.fill_vacancies(p, leaders);
+        if TALLY && self.leaders == leaders {
+            tally.leaders = leaders as u32;
+            tally.engaged = engaged_count as u32;
+            self.tally = Some((influence_line, tally));
+        }
         self.update_ccg(p, shock, engaged_count, engaged_list);
     }
 
@@ -488,6 +586,7 @@ impl Ccg {
     /// month; the member takes it with [`eq::acceptance`] of its workload. A new
     /// leader arrives fresh: burnout `new_leader_burnout`, highly engaged.
     /// Returns the leaders in post after.
+    #[inline(always)]
     fn fill_vacancies(&mut self, p: &Params, mut leaders: usize) -> usize {
         let vacancies = self.posts.saturating_sub(leaders);
         if vacancies == 0 {
@@ -530,6 +629,7 @@ impl Ccg {
     /// appointee: the first practice from a random start that holds no post and
     /// did not just leave one, whatever its engagement. Appointees arrive fresh.
     fn leadership_change(&mut self, p: &Params) {
+        self.tally = None;
         let n = self.practices.len();
         for i in 0..n {
             if self.practices.leader[i] && self.rng.unit() < p.intervention.leadership_change {
