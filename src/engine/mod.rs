@@ -76,30 +76,13 @@ impl Plan {
     }
 
     /// Run one CCG from month 0 to the horizon, calling `observe` each month.
-    pub fn simulate(&self, id: RunId, observe: impl FnMut(u32, &Ccg)) -> Ccg {
-        self.simulate_by(id, Ccg::step, observe)
-    }
-
-    /// [`simulate`](Self::simulate) for a caller that observes every month:
-    /// each step tallies its observation as it goes ([`Ccg::step_tallied`];
-    /// the same run, the same observations).
-    pub fn simulate_tallied(&self, id: RunId, observe: impl FnMut(u32, &Ccg)) -> Ccg {
-        self.simulate_by(id, Ccg::step_tallied, observe)
-    }
-
-    #[inline(always)]
-    fn simulate_by(
-        &self,
-        id: RunId,
-        step: impl Fn(&mut Ccg, &crate::scenario::Params, f64),
-        mut observe: impl FnMut(u32, &Ccg),
-    ) -> Ccg {
+    pub fn simulate(&self, id: RunId, mut observe: impl FnMut(u32, &Ccg)) -> Ccg {
         let n = self.sizes[id.ccg as usize] as usize;
         let schedule = self.schedule_of(id.replicate);
         let mut ccg = Ccg::new(schedule.params(0), n, self.stream(id));
         observe(0, &ccg);
         for t in 1..=self.scenario.months {
-            step(&mut ccg, schedule.params(t), schedule.shock(t));
+            ccg.step(schedule.params(t), schedule.shock(t));
             observe(t, &ccg);
         }
         ccg
@@ -121,7 +104,7 @@ impl Plan {
         let id = self.run_id(index);
         let mut months = Vec::with_capacity(self.scenario.months as usize + 1);
         let schedule = self.schedule_of(id.replicate);
-        let ccg = self.simulate_tallied(id, |t, c| {
+        let ccg = self.simulate(id, |t, c| {
             let p = schedule.params(t);
             months.push(c.observe(p));
             also(t, c, p);

@@ -102,10 +102,6 @@ pub struct Ccg {
     /// Scratch: practices whose leader left this month (not eligible until next month).
     leavers: Vec<usize>,
     powers: eq::Powers,
-    /// The observation's sums as [`Ccg::step_tallied`] left them, with the
-    /// influence line they were counted under; `None` after [`Ccg::step`] or
-    /// when the month's appointments changed the state after the tally.
-    tally: Option<(f64, observe::Sums)>,
 }
 
 /// Leader exit rule and sanction mode as numbers the hot loop can use.
@@ -188,7 +184,6 @@ impl Ccg {
             target: vec![0.0; n],
             leavers: Vec::new(),
             powers: eq::Powers::default(),
-            tally: None,
         };
         for &x in &ccg.practices.list_size {
             ccg.total_list += x;
@@ -349,39 +344,23 @@ impl Ccg {
     /// instruction with FMA and a correctly rounded library call without, the
     /// same bits either way (every other operation is the same in both builds).
     pub fn step(&mut self, p: &Params, shock: f64) {
-        self.step_built::<false>(p, shock)
-    }
-
-    /// [`Ccg::step`], also tallying this month's observation as the practices
-    /// are updated, so that [`Ccg::observe`] need not pass over them again.
-    /// The tally adds the same values in the same order as that pass, so the
-    /// observation has the same bits (a unit test compares them); a month in
-    /// which a post is filled or NHS England replaces leaders after the
-    /// practices' update leaves no tally, and the observation takes its pass.
-    pub fn step_tallied(&mut self, p: &Params, shock: f64) {
-        self.step_built::<true>(p, shock)
-    }
-
-    #[inline(always)]
-    fn step_built<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
         {
             // SAFETY: the CPU has FMA and AVX2 (checked just above).
-            return unsafe { self.step_fma::<TALLY>(p, shock) };
+            return unsafe { self.step_fma(p, shock) };
         }
-        self.step_plain::<TALLY>(p, shock)
+        self.step_plain(p, shock)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn step_fma<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
-        self.step_plain::<TALLY>(p, shock)
+    fn step_fma(&mut self, p: &Params, shock: f64) {
+        self.step_plain(p, shock)
     }
 
     #[inline(always)]
-    fn step_plain<const TALLY: bool>(&mut self, p: &Params, shock: f64) {
-        self.tally = None;
+    fn step_plain(&mut self, p: &Params, shock: f64) {
         self.month += 1;
         self.stepdowns = 0;
         self.leavers.clear();
@@ -450,8 +429,6 @@ impl Ccg {
         let mut rng = self.rng.clone();
         let (mut leaders, mut engaged_count, mut engaged_list) = (0usize, 0usize, 0.0);
         let mut stepdowns = 0u32;
-        let mut tally = observe::Sums::default();
-        let influence_line = b.influence_line;
         let ps = &mut self.practices;
         // Slices of length n, so indexing by i needs no bounds checks.
         let (list_size, locality, workload_base, slack, threshold, target) = (
@@ -541,28 +518,6 @@ impl Ccg {
             engaged_list += if now_engaged { list_size[i] } else { 0.0 };
             self.loc_sum_ownership[l] += o;
             self.loc_sum_engaged[l] += now_engaged as u32;
-            if TALLY {
-                // Observation::of's sums (observe.rs, Sums::plain), the same
-                // operations in the same order.
-                let t = &mut tally;
-                let lead = still_leader as u32;
-                let member = lead ^ 1;
-                let agree = (o > eq::AGREE_LINE) as u32;
-                let high = (level == 3) as u32;
-                t.agree_l += agree & lead;
-                t.agree_m += agree & member;
-                t.high_l += high & lead;
-                t.lacking += (burnout[i] > eq::LACKING_SUPPORT_LINE) as u32 & lead;
-                t.influence += (o > influence_line) as u32 & now_engaged as u32 & member;
-                t.high += high;
-                t.own_l += if still_leader { o } else { 0.0 };
-                t.own_m += if still_leader { 0.0 } else { o };
-                t.burnout += if still_leader { burnout[i] } else { 0.0 };
-                t.workload += w;
-                t.overload += (w - 1.0).max(0.0);
-                t.finance += (f + pen).min(1.0);
-                t.penalty += pen;
-            }
         }
         self.rng = rng;
         self.stepdowns = stepdowns;
@@ -572,11 +527,6 @@ impl Ccg {
             self.loc_engaged[l] = self.loc_sum_engaged[l] as f64 / c;
         }
         self.leaders = self.fill_vacancies(p, leaders);
-        if TALLY && self.leaders == leaders {
-            tally.leaders = leaders as u32;
-            tally.engaged = engaged_count as u32;
-            self.tally = Some((influence_line, tally));
-        }
         self.update_ccg(p, shock, engaged_count, engaged_list);
     }
 
@@ -629,7 +579,6 @@ impl Ccg {
     /// appointee: the first practice from a random start that holds no post and
     /// did not just leave one, whatever its engagement. Appointees arrive fresh.
     fn leadership_change(&mut self, p: &Params) {
-        self.tally = None;
         let n = self.practices.len();
         for i in 0..n {
             if self.practices.leader[i] && self.rng.unit() < p.intervention.leadership_change {

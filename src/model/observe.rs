@@ -102,11 +102,7 @@ impl Observation {
             overload,
             finance,
             penalty,
-        } = match ccg.tally {
-            // Tallied by the step under the same influence line: the same sums.
-            Some((line, sums)) if line.to_bits() == p.behaviour.influence_line.to_bits() => sums,
-            _ => Sums::plain(ps, p.behaviour.influence_line),
-        };
+        } = Sums::plain(ps, p.behaviour.influence_line);
         let members = (n as u32 - leaders) as f64;
         let (leaders, agree_m, agree_l) = (leaders as f64, agree_m as f64, agree_l as f64);
         let (engaged, high, high_l, lacking) =
@@ -177,26 +173,24 @@ impl Observation {
     }
 }
 
-/// The group counts and sums an observation is made of: taken by a pass over
-/// the practices ([`Sums::plain`]), or tallied by a step as it goes
-/// ([`super::Ccg::step_tallied`]), the same additions in the same order.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub(super) struct Sums {
-    pub(super) leaders: u32,
-    pub(super) agree_m: u32,
-    pub(super) agree_l: u32,
-    pub(super) engaged: u32,
-    pub(super) high: u32,
-    pub(super) high_l: u32,
-    pub(super) lacking: u32,
-    pub(super) influence: u32,
-    pub(super) own_m: f64,
-    pub(super) own_l: f64,
-    pub(super) burnout: f64,
-    pub(super) workload: f64,
-    pub(super) overload: f64,
-    pub(super) finance: f64,
-    pub(super) penalty: f64,
+/// The group counts and sums an observation is made of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sums {
+    leaders: u32,
+    agree_m: u32,
+    agree_l: u32,
+    engaged: u32,
+    high: u32,
+    high_l: u32,
+    lacking: u32,
+    influence: u32,
+    own_m: f64,
+    own_l: f64,
+    burnout: f64,
+    workload: f64,
+    overload: f64,
+    finance: f64,
+    penalty: f64,
 }
 
 impl Sums {
@@ -205,7 +199,7 @@ impl Sums {
     /// order as summing only the practices of its group (adding +0.0 to a
     /// sum that starts at +0.0 changes nothing).
     #[inline(always)]
-    pub(super) fn plain(ps: &super::Practices, influence_line: f64) -> Sums {
+    fn plain(ps: &super::Practices, influence_line: f64) -> Sums {
         let n = ps.len();
         let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
             &ps.ownership[..n],
@@ -320,72 +314,6 @@ mod tests {
         if std::arch::is_x86_feature_detected!("avx2") {
             assert_eq!(checked, 5 * 60);
         }
-    }
-
-    /// A step that tallies its observation gives the same observation, bit for
-    /// bit, as a pass over the practices after a step that does not, and the
-    /// same run: in CCGs of many sizes, with leaders stepping down, posts
-    /// filled (no tally that month) and NHS England replacing leaders.
-    #[test]
-    fn a_tallied_step_observes_the_same_bits() {
-        // Months with and without a tally, [default, churn].
-        let (mut tallied_months, mut untallied_months) = ([0; 2], [0; 2]);
-        for (k, n) in [1usize, 2, 3, 8, 40, 131].into_iter().enumerate() {
-            for churn in [false, true] {
-                let mut p = Params::default();
-                if churn {
-                    // Leaders burn out and go; every CCG fails and NHS England
-                    // steps in whenever it may.
-                    p.behaviour.quit_rate = 0.2;
-                    p.behaviour.influence_line = 0.3;
-                    p.failure.engaged_line = 1.0;
-                    p.failure.credibility_line = 1.0;
-                    p.failure.months = 1;
-                    p.intervention.rate = 1.0;
-                    p.intervention.months = 3;
-                    // Finance pressure and sanction penalty above 1 together.
-                    p.environment.funding_squeeze = 0.9;
-                    p.constitution.sanctions = 1.0;
-                    p.behaviour.sanction_penalty = 0.6;
-                }
-                let stream = Stream::derive(11, &[k as u64, churn as u64]);
-                let (mut a, mut b) = (Ccg::new(&p, n, stream.clone()), Ccg::new(&p, n, stream));
-                for month in 1..=72 {
-                    a.step(&p, 0.0);
-                    b.step_tallied(&p, 0.0);
-                    assert!(a.tally.is_none());
-                    if b.tally.is_some() {
-                        tallied_months[churn as usize] += 1;
-                    } else {
-                        untallied_months[churn as usize] += 1;
-                    }
-                    let bits = |o: Observation| o.values().map(f64::to_bits);
-                    let (oa, ob) = (a.observe(&p), b.observe(&p));
-                    assert_eq!(bits(oa), bits(ob), "n {n}, churn {churn}, month {month}");
-                    // The tally itself, against a pass over b's practices.
-                    if let Some((_, t)) = b.tally {
-                        let pass = Sums::plain(&b.practices, p.behaviour.influence_line);
-                        let fb = |s: Sums| {
-                            [s.own_m, s.own_l, s.burnout, s.workload, s.overload, s.finance]
-                                .map(f64::to_bits)
-                        };
-                        assert_eq!(fb(t), fb(pass), "n {n}, month {month}");
-                        assert_eq!(t, pass, "n {n}, month {month}");
-                    }
-                    // A different influence line than the tally's: the pass.
-                    let mut q = p.clone();
-                    q.behaviour.influence_line = 0.77;
-                    assert_eq!(bits(a.observe(&q)), bits(b.observe(&q)));
-                }
-            }
-        }
-        // Both paths were taken in both settings; at the defaults, mostly the tally.
-        assert!(untallied_months.iter().all(|&m| m > 10), "{untallied_months:?}");
-        assert!(tallied_months.iter().all(|&m| m > 100), "{tallied_months:?}");
-        assert!(
-            tallied_months[0] > 4 * untallied_months[0],
-            "{tallied_months:?} / {untallied_months:?}"
-        );
     }
 
     #[test]
