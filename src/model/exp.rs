@@ -285,14 +285,20 @@ mod tests {
             return;
         }
         let mut s = Stream::derive(17, &[]);
+        // CCGSIM_EXP_SAMPLES=N checks N of each kind below (docs/PERFORMANCE.md
+        // gives a long run's count).
+        let samples: u64 = std::env::var("CCGSIM_EXP_SAMPLES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000_000);
         // The model's range: logits within ±60, uniformly and near zero.
-        for _ in 0..2_000_000 {
+        for _ in 0..samples {
             check((s.unit() - 0.5) * 120.0);
             check((s.unit() - 0.5) * 1e-3);
         }
         // Every exponent of either sign, random mantissas (the ordinary range,
         // both edges and the special cases beyond).
-        for _ in 0..2_000_000 {
+        for _ in 0..samples {
             let bits = { use rand::Rng; s.next_u64() };
             check(f64::from_bits(bits));
         }
