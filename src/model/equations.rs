@@ -45,6 +45,9 @@ impl Pow {
 /// The powers a CCG's equations take every month, one [`Pow`] per use.
 #[derive(Debug, Clone, Default)]
 pub struct Powers {
+    /// The engaged share's power: the share is often the same as last month
+    /// (no practice changed sides), four months in ten at the defaults.
+    share: Pow,
     dilution: Pow,
     half: Pow,
     support: Pow,
@@ -369,7 +372,7 @@ pub fn acceptance(p: &Params, workload: f64) -> f64 {
 /// add little; as `h` grows it tends to MODEL.md's `E^e1`.
 pub fn engagement_term(p: &Params, engaged_list_share: f64, pw: &mut Powers) -> f64 {
     let b = &p.behaviour;
-    let ek = engaged_list_share.max(0.0).powf(b.perf_engagement);
+    let ek = pw.share.of(engaged_list_share.max(0.0), b.perf_engagement);
     let hk = pw.half.of(b.perf_half, b.perf_engagement);
     (1.0 + hk) * ek / (ek + hk)
 }

@@ -299,7 +299,10 @@ mod tests {
         // Every exponent of either sign, random mantissas (the ordinary range,
         // both edges and the special cases beyond).
         for _ in 0..samples {
-            let bits = { use rand::Rng; s.next_u64() };
+            let bits = {
+                use rand::Rng;
+                s.next_u64()
+            };
             check(f64::from_bits(bits));
         }
         // Edges of the table index and of the range.
@@ -310,8 +313,24 @@ mod tests {
             }
         }
         for x in [
-            0.0, -0.0, 1.0, -1.0, 511.999, 512.0, -512.0, 709.78, 709.79, -745.1, -746.0,
-            5e-17, -5e-17, 5.6e-17, f64::MIN_POSITIVE, f64::INFINITY, f64::NEG_INFINITY, f64::NAN,
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            511.999,
+            512.0,
+            -512.0,
+            709.78,
+            709.79,
+            -745.1,
+            -746.0,
+            5e-17,
+            -5e-17,
+            5.6e-17,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
         ] {
             check(x);
         }

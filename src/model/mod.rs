@@ -709,7 +709,10 @@ mod tests {
         p.behaviour.quit_rate = 0.1;
         for (k, n) in [1usize, 3, 7, 40, 131].into_iter().enumerate() {
             let stream = Stream::derive(3, &[k as u64]);
-            let (mut a, mut b) = (Ccg::new(&p, n, stream.clone()), Ccg::new_plain(&p, n, stream));
+            let (mut a, mut b) = (
+                Ccg::new(&p, n, stream.clone()),
+                Ccg::new_plain(&p, n, stream),
+            );
             for month in 0..=60 {
                 if month > 0 {
                     a.step(&p, 0.0);
@@ -729,7 +732,10 @@ mod tests {
                 assert_eq!(x.engagement, y.engagement, "n {n}, month {month}");
                 assert_eq!(x.leader, y.leader, "n {n}, month {month}");
                 assert_eq!(a.credibility.to_bits(), b.credibility.to_bits());
-                assert_eq!(a.rng.clone().unit().to_bits(), b.rng.clone().unit().to_bits());
+                assert_eq!(
+                    a.rng.clone().unit().to_bits(),
+                    b.rng.clone().unit().to_bits()
+                );
             }
         }
     }
