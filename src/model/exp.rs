@@ -145,13 +145,21 @@ pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + exp(-x))
 }
 
+/// Does this CPU run the FMA and AVX2 builds (the step's, the initialisation's
+/// and [`logistic_each`]'s four lanes)? The answer is cached by std.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub fn has_fma() -> bool {
+    std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
+}
+
 /// Replace each `x` in `xs` by [`logistic`]`(x)`: four at a time on a CPU
 /// with AVX2 and FMA (each lane the same operations as [`exp`], so the same
 /// bits), one at a time elsewhere and for the last few.
 #[inline(always)]
 pub fn logistic_each(xs: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2") {
+    if has_fma() {
         // SAFETY: the CPU has FMA and AVX2 (checked just above).
         unsafe { x4::logistic_each(xs) };
         return;

@@ -229,8 +229,7 @@ impl Ccg {
     /// then every leader, new at launch, starts highly engaged.
     fn initialise_attitudes(&mut self, p: &Params) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
-        {
+        if exp::has_fma() {
             // SAFETY: the CPU has FMA and AVX2 (checked just above).
             return unsafe { self.initialise_attitudes_fma(p) };
         }
@@ -359,8 +358,7 @@ impl Ccg {
     /// same bits either way (every other operation is the same in both builds).
     pub fn step(&mut self, p: &Params, shock: f64) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
-        {
+        if exp::has_fma() {
             // SAFETY: the CPU has FMA and AVX2 (checked just above).
             return unsafe { self.step_fma(p, shock) };
         }
