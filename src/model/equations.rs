@@ -1,6 +1,9 @@
 //! The model's equations, each a small pure function. docs/ODD.md §7 gives the
 //! same equations with their symbols; keep the two in step.
 
+/// `logistic(x) = 1/(1 + e^-x)` with the model's own `exp` (libm's bits,
+/// inlined), and the same over a slice, several at a time where the CPU allows.
+pub use super::exp::{logistic, logistic_each};
 use crate::scenario::Params;
 
 /// The running-cost allowance of 2013/14 (GBP per head), at which support is full.
@@ -52,18 +55,6 @@ pub struct Powers {
     half: Pow,
     support: Pow,
     filled: Pow,
-}
-
-/// `1/(1 + e^-x)`, with the model's own [`super::exp::exp`] (libm's bits, inlined).
-#[inline(always)]
-pub fn logistic(x: f64) -> f64 {
-    super::exp::logistic(x)
-}
-
-/// [`logistic`] of every element in place (several at a time where the CPU allows).
-#[inline(always)]
-pub fn logistic_each(xs: &mut [f64]) {
-    super::exp::logistic_each(xs)
 }
 
 /// Support capacity funded by the allowance:
@@ -172,30 +163,10 @@ pub fn ownership_logit_common(p: &Params, credibility: f64, threat: f64, coi: f6
     b.own_base + b.own_credibility * credibility - b.own_threat * threat - b.own_conflict * coi
 }
 
-/// Ownership target
+/// The ownership target's logit; the target is its [`logistic`]:
 /// `logistic(common + a_v·voice + a_p·locality_mean_ownership + d_i − a_pen·penalty_i)`,
 /// where `d_i` is the practice's fixed disposition (normal, sd `ownership_sd`) and
 /// `penalty_i` the sanction penalty it pays (hostility).
-#[inline(always)]
-pub fn ownership_target(
-    p: &Params,
-    common: f64,
-    voice: f64,
-    locality_ownership: f64,
-    disposition: f64,
-    penalty: f64,
-) -> f64 {
-    logistic(ownership_target_logit(
-        p,
-        common,
-        voice,
-        locality_ownership,
-        disposition,
-        penalty,
-    ))
-}
-
-/// The logit of [`ownership_target`].
 #[inline(always)]
 pub fn ownership_target_logit(
     p: &Params,

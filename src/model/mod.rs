@@ -283,14 +283,14 @@ impl Ccg {
             let ps = &mut self.practices;
             let l = ps.locality[i] as usize;
             let z: f64 = StandardNormal.sample(&mut self.rng);
-            ps.ownership[i] = (eq::ownership_target(
+            ps.ownership[i] = (eq::logistic(eq::ownership_target_logit(
                 p,
                 common,
                 voice(ps.leader[i], l),
                 self.loc_ownership[l],
                 ps.disposition[i],
                 0.0,
-            ) + 3.0 * p.behaviour.ownership_noise * z)
+            )) + 3.0 * p.behaviour.ownership_noise * z)
                 .clamp(0.0, 1.0);
         }
         self.loc_engaged.iter_mut().for_each(|x| *x = 0.5);
