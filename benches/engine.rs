@@ -79,6 +79,19 @@ fn step(c: &mut Criterion<ThreadCpu>) {
         });
     }
     g.finish();
+    // One month's observation of a settled CCG: what recording adds per month.
+    let mut g = c.benchmark_group("observe");
+    for n in [40usize] {
+        let mut ccg = Ccg::new(&p, n, Stream::derive(1, &[n as u64]));
+        for _ in 0..24 {
+            ccg.step(&p, 0.0);
+        }
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(&ccg).observe(black_box(&p)))
+        });
+    }
+    g.finish();
 }
 
 /// A whole CCG-run: build 40 practices and step 120 months, with and without
