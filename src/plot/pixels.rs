@@ -90,21 +90,25 @@ impl<'a> Pixels<'a> {
 
     /// [`column`](Self::column) for each of `cols` (at distinct x, in the
     /// image, see [`Columns`]), the same blend of each pixel, row by row
-    /// over groups of neighbouring columns.
+    /// over groups of neighbouring columns: in a row, the pixels of adjacent
+    /// columns that reach it are one run of bytes, blended together
+    /// ([`blend_run`], the arithmetic of [`blend`]).
     fn blend_columns(&mut self, cols: &[(u32, u32, u32)], c: BackendColor) {
         if cols.is_empty() {
             return;
         }
-        let a = (256.0 * c.alpha.clamp(0.0, 1.0)).floor() as u64;
+        // At most 256: `|new − prev|·a` fits 16 bits.
+        let a = (256.0 * c.alpha.clamp(0.0, 1.0)).floor() as u16;
         let stride = self.size.0 as usize * 3;
-        let t = *table(&mut self.lut, c.rgb, a);
+        let (r, g, b) = c.rgb;
+        let colour: [u8; 3 * GROUP] = std::array::from_fn(|i| [r, g, b][i % 3]);
         let mut rest = cols;
         while !rest.is_empty() {
-            // A group: up to 64 columns, while the rows it spans are not
+            // A group: up to GROUP columns, while the rows it spans are not
             // much more than the pixels it blends (a steep, thin band makes
             // groups narrow).
             let (mut lo, mut hi, mut area, mut n) = (u32::MAX, 0, 0usize, 0);
-            for &(_, y0, y1) in rest.iter().take(64) {
+            for &(_, y0, y1) in rest.iter().take(GROUP) {
                 let (l, h) = (lo.min(y0), hi.max(y1));
                 let area2 = area + (y1 - y0) as usize;
                 if n > 0 && (h - l) as usize * (n + 1) > 2 * area2 + 64 {
@@ -115,17 +119,44 @@ impl<'a> Pixels<'a> {
             let (group, next) = rest.split_at(n);
             for y in lo..hi {
                 let row = &mut self.buf[y as usize * stride..(y as usize + 1) * stride];
-                for &(x, y0, y1) in group {
-                    if y0 <= y && y < y1 {
-                        let px = &mut row[x as usize * 3..x as usize * 3 + 3];
-                        px[0] = t[0][px[0] as usize];
-                        px[1] = t[1][px[1] as usize];
-                        px[2] = t[2][px[2] as usize];
+                let mut i = 0;
+                while i < group.len() {
+                    let (x, y0, y1) = group[i];
+                    i += 1;
+                    if y < y0 || y >= y1 {
+                        continue;
                     }
+                    // The run of columns from x that reach this row.
+                    let mut end = x + 1;
+                    while let Some(&(x, y0, y1)) = group.get(i) {
+                        if x != end || y < y0 || y >= y1 {
+                            break;
+                        }
+                        end += 1;
+                        i += 1;
+                    }
+                    let px = &mut row[x as usize * 3..end as usize * 3];
+                    blend_run(px, &colour[..px.len()], a);
                 }
             }
             rest = next;
         }
+    }
+}
+
+/// Columns blended together at most (see [`Pixels::blend_columns`]).
+const GROUP: usize = 64;
+
+/// [`blend`] of each byte of `px` towards the byte of `new` beside it, with
+/// weight `a`/256 (`a` ≤ 256): the same values, in 16-bit lanes.
+fn blend_run(px: &mut [u8], new: &[u8], a: u16) {
+    for (p, &n) in px.iter_mut().zip(new) {
+        let (p16, n16) = (u16::from(*p), u16::from(n));
+        *p = if n16 > p16 {
+            p16 + ((n16 - p16) * a >> 8)
+        } else {
+            p16 - ((p16 - n16) * a >> 8)
+        } as u8;
     }
 }
 
@@ -692,6 +723,22 @@ mod tests {
         }
         // The shapes did draw something.
         assert!(covered > 100_000, "{covered}");
+    }
+
+    /// The 16-bit blend of runs is plotters' blend, for every previous
+    /// value, new value and weight.
+    #[test]
+    fn run_blend_is_the_blend() {
+        let prev: Vec<u8> = (0..=255).collect();
+        for a in 0..=256u16 {
+            for new in 0..=255u8 {
+                let mut px = prev.clone();
+                blend_run(&mut px, &[new; 256], a);
+                for (&p, &got) in prev.iter().zip(&px) {
+                    assert_eq!(got, blend(p, new, u64::from(a)), "{p} {new} {a}");
+                }
+            }
+        }
     }
 
     /// Translucent polygons wider than tall, blended a row at a time
