@@ -153,9 +153,9 @@ fn blend_run(px: &mut [u8], new: &[u8], a: u16) {
     for (p, &n) in px.iter_mut().zip(new) {
         let (p16, n16) = (u16::from(*p), u16::from(n));
         *p = if n16 > p16 {
-            p16 + ((n16 - p16) * a >> 8)
+            p16 + (((n16 - p16) * a) >> 8)
         } else {
-            p16 - ((p16 - n16) * a >> 8)
+            p16 - (((p16 - n16) * a) >> 8)
         } as u8;
     }
 }
