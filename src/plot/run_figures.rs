@@ -453,11 +453,16 @@ impl RunFigures {
     }
 
     /// Write every figure as PNG and SVG into `dir` (in parallel on the
-    /// current rayon pool; the paths come back in figure order).
-    pub fn write(&self, dir: &Path) -> Result<Vec<render::Saved>> {
+    /// current rayon pool; the paths come back in figure order). Once the
+    /// figures' quantiles are taken, the samples' memory (its pages already
+    /// mapped) holds the figures' pixels instead of fresh memory.
+    pub fn write(self, dir: &Path) -> Result<Vec<render::Saved>> {
         std::fs::create_dir_all(dir).map_err(|e| crate::Error::io("create plot folder", dir, e))?;
-        let written = self
-            .figures()
+        let figures = self.figures();
+        for s in self.samples {
+            render::spare_pixels(s.into_bytes());
+        }
+        let written = figures
             .par_iter()
             .map(|f| render::save(f, dir))
             .collect::<Result<Vec<_>>>()?;

@@ -26,10 +26,15 @@ pub struct Sample {
     part: usize,
     /// (priority, slot), largest priority on top: the first to be replaced.
     heap: BinaryHeap<(u64, usize)>,
-    /// Per part, its values of every slot, slot after slot: the quantiles
-    /// of a part (one series) read one contiguous block, not a slice of
-    /// every run spread over the whole sample.
-    data: Vec<Vec<f32>>,
+    /// Slots each part has room for.
+    slots: usize,
+    /// The values' bits (native-endian f32, 4 bytes a value), part after
+    /// part; each part holds its values of every slot, slot after slot (room
+    /// for `slots`): the quantiles of a part (one series) read one contiguous
+    /// block, not a slice of every run spread over the whole sample. Bytes,
+    /// so that once the quantiles are taken the memory (its pages already
+    /// mapped) can hold a figure's pixels ([`Sample::into_bytes`]).
+    data: Vec<u8>,
     offered: u64,
 }
 
@@ -51,7 +56,8 @@ impl Sample {
             cap: cap.max(1),
             part: width.max(1),
             heap: BinaryHeap::new(),
-            data: vec![Vec::new()],
+            slots: 0,
+            data: Vec::new(),
             offered: 0,
         }
     }
@@ -63,14 +69,56 @@ impl Sample {
         assert!(self.is_empty(), "parts are set before runs are offered");
         if parts > 0 && self.width % parts == 0 && self.width > 0 {
             self.part = self.width / parts;
-            self.data = vec![Vec::new(); parts];
         }
         self
     }
 
+    /// Parts a run is stored in.
+    fn parts(&self) -> usize {
+        self.width / self.part
+    }
+
+    /// Byte offset of part `p` of the run in `slot`.
+    fn at(&self, p: usize, slot: usize) -> usize {
+        (p * self.slots + slot) * self.part * 4
+    }
+
     /// Value `j` of the run in `slot`.
     fn value(&self, slot: usize, j: usize) -> f32 {
-        self.data[j / self.part][slot * self.part + j % self.part]
+        let i = self.at(j / self.part, slot) + j % self.part * 4;
+        f32::from_ne_bytes(self.data[i..i + 4].try_into().expect("four bytes"))
+    }
+
+    /// Room for `slots` runs (at least those kept): the kept values move to
+    /// their places in a new buffer. Zeroed memory from the allocator, so a
+    /// page is mapped only once a value is written to it.
+    fn relayout(&mut self, slots: usize) {
+        let mut data = vec![0u8; slots * self.width * 4];
+        let bytes = self.len() * self.part * 4;
+        for p in 0..self.parts() {
+            let (from, to) = (self.at(p, 0), (p * slots) * self.part * 4);
+            data[to..to + bytes].copy_from_slice(&self.data[from..from + bytes]);
+        }
+        self.data = data;
+        self.slots = slots;
+    }
+
+    /// Write `values` (a whole run) into `slot`.
+    fn write(&mut self, slot: usize, values: &[f32]) {
+        let part = self.part;
+        for (p, v) in values.chunks_exact(part).enumerate() {
+            let at = self.at(p, slot);
+            let out = &mut self.data[at..at + part * 4];
+            for (o, x) in out.chunks_exact_mut(4).zip(v) {
+                o.copy_from_slice(&x.to_ne_bytes());
+            }
+        }
+    }
+
+    /// The sample's memory, its values no longer needed: bytes whose pages
+    /// were written (those of the kept runs), for a buffer of that size.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.data
     }
 
     pub fn width(&self) -> usize {
@@ -87,8 +135,8 @@ impl Sample {
     /// growing buffer. At most `cap` runs.
     pub fn reserve_runs(&mut self, runs: usize) {
         let runs = runs.min(self.cap);
-        for part in &mut self.data {
-            part.reserve_exact((runs * self.part).saturating_sub(part.len()));
+        if runs > self.slots {
+            self.relayout(runs);
         }
     }
 
@@ -117,19 +165,18 @@ impl Sample {
         debug_assert_eq!(values.len(), self.width);
         self.offered += 1;
         let key = priority(index);
-        let part = self.part;
         if self.heap.len() < self.cap {
             let slot = self.heap.len();
-            for (data, v) in self.data.iter_mut().zip(values.chunks_exact(part)) {
-                data.extend_from_slice(v);
+            if slot == self.slots {
+                // Room doubles (up to the cap) when not reserved.
+                self.relayout((2 * self.slots).max(8).min(self.cap));
             }
+            self.write(slot, values);
             self.heap.push((key, slot));
         } else if let Some(&(top, slot)) = self.heap.peek() {
             if key < top {
                 self.heap.pop();
-                for (data, v) in self.data.iter_mut().zip(values.chunks_exact(part)) {
-                    data[slot * part..(slot + 1) * part].copy_from_slice(v);
-                }
+                self.write(slot, values);
                 self.heap.push((key, slot));
             }
         }
@@ -146,16 +193,21 @@ impl Sample {
         // The values of the range, run after run: `stride` values a run, the
         // range's first at `offset`. Within one part (a whole series, as the
         // bands ask), read where they lie, not copied; else gathered first.
-        let gathered: Vec<f32>;
+        // Values as their bits: `order_key` reads nothing else.
+        let gathered: Vec<u8>;
         let (p, part) = (range.start / self.part, self.part);
         let (values, stride, offset) = if cols > 0 && (range.end - 1) / part == p {
-            (&self.data[p][..], part, range.start - p * part)
+            let at = self.at(p, 0);
+            let block = &self.data[at..at + self.len() * part * 4];
+            (block, part, range.start - p * part)
         } else {
             gathered = (0..self.len())
                 .flat_map(|slot| range.clone().map(move |j| self.value(slot, j)))
+                .flat_map(f32::to_ne_bytes)
                 .collect();
             (&gathered[..], cols, 0)
         };
+        let bits = |b: &[u8]| u32::from_ne_bytes(b.try_into().expect("four bytes"));
         // The columns a group at a time: one read of each run's keys of the
         // group fills the group's columns (instead of one strided read per
         // column), each then a contiguous slice, reordered in place.
@@ -168,7 +220,8 @@ impl Sample {
         let mut out = Vec::with_capacity(cols);
         for first in (0..cols).step_by(GROUP) {
             let group = offset + first..offset + (first + GROUP).min(cols);
-            let mut runs = values.chunks_exact(stride);
+            let mut runs = values.chunks_exact(stride * 4);
+            let bytes = group.start * 4..group.end * 4;
             let mut s = 0;
             if group.len() == GROUP {
                 // Eight runs at a time: an 8 × 8 tile of keys, read a row (a
@@ -176,8 +229,8 @@ impl Sample {
                 while s + GROUP <= n_runs {
                     let mut tile = [[0u32; GROUP]; GROUP];
                     for (row, run) in tile.iter_mut().zip(runs.by_ref()) {
-                        for (k, &x) in row.iter_mut().zip(&run[group.clone()]) {
-                            *k = order_key(x);
+                        for (k, x) in row.iter_mut().zip(run[bytes.clone()].chunks_exact(4)) {
+                            *k = order_key_bits(bits(x));
                         }
                     }
                     for c in 0..GROUP {
@@ -188,8 +241,8 @@ impl Sample {
                 }
             }
             for run in runs {
-                for (c, &x) in run[group.clone()].iter().enumerate() {
-                    columns[c * n_runs + s] = order_key(x);
+                for (c, x) in run[bytes.clone()].chunks_exact(4).enumerate() {
+                    columns[c * n_runs + s] = order_key_bits(bits(x));
                 }
                 s += 1;
             }
@@ -275,8 +328,13 @@ const INFINITY_KEY: u32 = 0x7f80_0000 | 1 << 31;
 
 /// An f32's bits, mapped so that unsigned order is `total_cmp` order
 /// (negative values' bits reversed, positive values' above them).
+#[cfg(test)]
 fn order_key(x: f32) -> u32 {
-    let b = x.to_bits();
+    order_key_bits(x.to_bits())
+}
+
+/// [`order_key`] of the f32 of bits `b`.
+fn order_key_bits(b: u32) -> u32 {
     if b >> 31 == 1 { !b } else { b | 1 << 31 }
 }
 
@@ -540,7 +598,7 @@ mod tests {
             s.offer(i, &run);
         }
         assert_eq!(s.len(), MAX_RUNS);
-        assert_eq!(s.data[0].len(), MAX_RUNS * 7 * 61);
+        assert_eq!(s.data.len(), MAX_RUNS * 7 * 61 * 4);
         // A 100-year horizon keeps fewer runs so the budget holds.
         let long = Sample::new(7 * 1201);
         assert!(long.cap * 7 * 1201 <= VALUES_BUDGET && long.cap >= MIN_RUNS);
@@ -552,12 +610,12 @@ mod tests {
     fn reserved_room_holds_the_kept_runs() {
         let mut s = Sample::with_cap(5, 8);
         s.reserve_runs(1000);
-        assert_eq!(s.data[0].capacity(), 8 * 5);
-        let at = s.data[0].as_ptr();
+        assert_eq!(s.data.capacity(), 8 * 5 * 4);
+        let at = s.data.as_ptr();
         for i in 0..100u64 {
             s.offer(i, &[i as f32; 5]);
         }
-        assert_eq!(s.data[0].as_ptr(), at, "no reallocation");
+        assert_eq!(s.data.as_ptr(), at, "no reallocation");
         let mut plain = Sample::with_cap(5, 8);
         for i in 0..100u64 {
             plain.offer(i, &[i as f32; 5]);
