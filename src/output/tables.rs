@@ -518,32 +518,35 @@ fn fixed6_packed(v: f64) -> Option<(u128, usize)> {
 /// [`fixed6_packed`] of a number `v` (not NaN) given `round_micros(|v|)`.
 #[inline(always)]
 fn fixed6_of_micros(v: f64, micros: u64) -> Option<(u128, usize)> {
-    if micros == 0 {
-        return Some((b'0' as u128, 1));
-    }
     let int = micros / 1_000_000;
     if int >= 1000 {
         return None;
     }
+    // Without a branch on the data (zero, the sign, whether there is a
+    // fraction, where its zeros are: irregular from value to value): zero
+    // is the integer part 0 with no fraction, "0".
+    let frac = (micros - int * 1_000_000) as usize;
+    let int = int as usize;
     // Sign and integer part: at most 4 bytes.
-    let (mut text, mut n) = (
-        DIGITS3_PACKED[int as usize] as u128,
-        INT_LEN[int as usize] as usize,
-    );
-    if v < 0.0 {
-        text = (text << 8) | b'-' as u128;
-        n += 1;
-    }
-    let frac = (micros % 1_000_000) as usize;
-    if frac != 0 {
-        let (hi, lo) = (frac / 1000, frac % 1000);
-        let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
-        // '.', then six digits; trailing zeros lie past the length.
-        let dot = b'.' as u128 | (DIGITS3_FULL[hi] as u128) << 8 | (DIGITS3_FULL[lo] as u128) << 32;
-        text |= dot << (8 * n);
-        n += 7 - zeros;
-    }
-    Some((text, n))
+    let negative = (v < 0.0) & (micros != 0);
+    let digits = u64::from(DIGITS3_PACKED[int]);
+    let head = if negative {
+        digits << 8 | u64::from(b'-')
+    } else {
+        digits
+    };
+    let n = INT_LEN[int] as usize + usize::from(negative);
+    let (hi, lo) = (frac / 1000, frac % 1000);
+    let (zeros_lo, zeros_hi) = (zeros3(lo), 3 + zeros3(hi));
+    let zeros = if lo == 0 { zeros_hi } else { zeros_lo };
+    // '.', then six digits; trailing zeros lie past the length.
+    let dot = u64::from(b'.') | u64::from(DIGITS3_FULL[hi]) << 8 | u64::from(DIGITS3_FULL[lo]) << 32;
+    let (dot, fraction_len) = if frac != 0 { (dot, 7 - zeros) } else { (0, 0) };
+    // 1 ≤ n ≤ 4: the dot's 7 bytes start in the first word and may end in
+    // the second.
+    let low = head | dot << (8 * n);
+    let high = dot >> (64 - 8 * n);
+    Some(((high as u128) << 64 | low as u128, n + fraction_len))
 }
 
 /// Every number below 1000 as its 1–3 ASCII digits (no leading zeros), packed
