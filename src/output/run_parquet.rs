@@ -89,8 +89,7 @@ impl RunRows {
     }
 
     /// Row by row: each row's values rounded four at a time
-    /// ([`csv_values_x4`]; a group of four that repeats last month's keeps
-    /// its roundings), and each column's minimum, maximum and NaN count
+    /// ([`csv_values_x4`]), and each column's minimum, maximum and NaN count
     /// kept in the lane of its group, taking the months in order as
     /// [`FloatScan::add`] does.
     #[cfg(target_arch = "x86_64")]
@@ -112,21 +111,10 @@ impl RunRows {
         // A row, padded to whole groups, and its roundings.
         let mut row = [0.0f64; 4 * GROUPS];
         let mut rounded = [0.0f64; 4 * GROUPS];
-        // Each group's last raw values (bits): a group whose four values all
-        // repeat last month's (counts, parameters, shares of small groups)
-        // keeps its roundings, the same function of the same bits.
-        let mut raw = [[0u64; 4]; GROUPS];
         for (t, o) in rec.months.iter().enumerate() {
             row[..VALUES].copy_from_slice(&o.values());
             for g in 0..GROUPS {
-                let four: [f64; 4] = row[4 * g..4 * g + 4].try_into().unwrap();
-                let bits = four.map(f64::to_bits);
-                let x = if t > 0 && bits == raw[g] {
-                    rounded[4 * g..4 * g + 4].try_into().unwrap()
-                } else {
-                    raw[g] = bits;
-                    csv_values_x4(four)
-                };
+                let x = csv_values_x4(row[4 * g..4 * g + 4].try_into().unwrap());
                 bound_x4(&mut mins[g], &mut maxs[g], &mut nans[g], x);
                 rounded[4 * g..4 * g + 4].copy_from_slice(&x);
             }
@@ -373,8 +361,6 @@ mod tests {
                     x = crate::model::rng::splitmix64(x);
                     o.ownership_members = (x >> 11) as f64 / (1u64 << 53) as f64;
                     o.leaders = 3.0;
-                    // A group of four that repeats for five months at a time.
-                    o.finance = (t / 5) as f64 * 0.1 + 1e-7 / 3.0;
                     // NaN at the start, in the middle, at the end, repeated.
                     o.ownership_leaders = if t < 2 || (t > 40 && t < 45) || t + 3 >= n {
                         f64::NAN
