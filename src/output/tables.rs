@@ -128,23 +128,19 @@ pub fn format_run(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) 
         // SAFETY: the CPU has AVX2, BMI2 and FMA (checked just above).
         return unsafe { format_run_avx2(rec, with_timeseries, scenario) };
     }
-    format_run_plain::<false, false>(rec, with_timeseries, scenario)
+    format_run_plain::<false>(rec, with_timeseries, scenario)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,bmi2,fma")]
 fn format_run_avx2(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
-    static MEMO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *MEMO.get_or_init(|| std::env::var_os("CCGSIM_ROWS_MEMO").is_some()) {
-        return format_run_plain::<true, false>(rec, with_timeseries, scenario);
-    }
-    format_run_plain::<true, true>(rec, with_timeseries, scenario)
+    format_run_plain::<true>(rec, with_timeseries, scenario)
 }
 
 /// `X4`: the CPU has AVX2 and FMA, and the caller was compiled for them (each
 /// row's changes and roundings are then found four columns at a time).
 #[inline(always)]
-fn format_run_plain<const X4: bool, const ALL: bool>(
+fn format_run_plain<const X4: bool>(
     rec: &RunRecord,
     with_timeseries: bool,
     scenario: &RowPrefix,
@@ -161,13 +157,6 @@ fn format_run_plain<const X4: bool, const ALL: bool>(
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
         let lead = RowLead::new(scenario, keys);
         for (t, o) in rec.months.iter().enumerate() {
-            #[cfg(target_arch = "x86_64")]
-            if X4 && ALL {
-                // SAFETY: X4 is set only by callers compiled for, and run
-                // on, a CPU with AVX2 and FMA.
-                unsafe { push_timeseries_row_x4(&lead, t as u64, &o.values(), &mut last_text, &mut ts) };
-                continue;
-            }
             push_timeseries_row::<X4>(&lead, t as u64, &o.values(), &mut last_text, &mut ts);
         }
     }
@@ -450,227 +439,6 @@ fn push_timeseries_row<const X4: bool>(
         out.set_len(out.len() + p.offset_from(start) as usize);
     }
 }
-
-/// [`push_timeseries_row`] with every column's text made afresh, four
-/// columns at a time (AVX2, FMA), without the memory of last month's texts:
-/// rounding as [`scan_row_x4`]; then, in double lanes, the integer part
-/// `q = ⌊r/10⁶⌋` and the thousands of the fraction (a product by the
-/// reciprocal, floored, corrected by one where the exact remainder falls
-/// outside its range), the texts' pieces from the same digit tables (a
-/// gather), and the lengths and trailing zeros from comparisons. Lanes the
-/// vector path does not cover (NaN, a text past 999.999999) are made one at a
-/// time; rows with a huge value or a month past 999 go to [`push_row`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-fn push_timeseries_row_x4(
-    lead: &RowLead,
-    t: u64,
-    values: &[f64; VALUES],
-    last: &mut LastText,
-    out: &mut Vec<u8>,
-) {
-    use std::arch::x86_64::*;
-    let mut padded = [0.0f64; VALUES_X4];
-    padded[..VALUES].copy_from_slice(values);
-    let mut low = [0u64; VALUES_X4];
-    let mut high = [0u64; VALUES_X4];
-    let mut len = [0u64; VALUES_X4];
-    let abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
-    let million = _mm256_set1_pd(1e6);
-    let thousand = _mm256_set1_pd(1e3);
-    let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
-    let half = _mm256_set1_pd(0.5);
-    let minus_half = _mm256_set1_pd(-0.5);
-    let zero = _mm256_setzero_pd();
-    let one = _mm256_set1_pd(1.0);
-    let limit = _mm256_set1_pd(X4_LIMIT);
-    let fast_limit = _mm256_set1_pd(FAST_LIMIT);
-    let ones = _mm256_set1_epi64x(1);
-    let (mut special, mut big) = (0u64, 0i32);
-    // ⌊x/d⌋ and x − d·⌊x/d⌋ for whole x < 2⁵³ whose quotient is below 2²⁰:
-    // the floored product by 1/d is off by at most one, which the exact
-    // remainder shows.
-    let divmod = |x: __m256d, d: __m256d, inv: __m256d| {
-        let q = _mm256_round_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(_mm256_mul_pd(x, inv));
-        let rem = _mm256_fnmadd_pd(q, d, x);
-        let below = _mm256_cmp_pd::<_CMP_LT_OQ>(rem, zero);
-        let above = _mm256_cmp_pd::<_CMP_GE_OQ>(rem, d);
-        let q = _mm256_add_pd(
-            _mm256_sub_pd(q, _mm256_and_pd(below, one)),
-            _mm256_and_pd(above, one),
-        );
-        let rem = _mm256_sub_pd(
-            _mm256_add_pd(rem, _mm256_and_pd(below, d)),
-            _mm256_and_pd(above, d),
-        );
-        (q, rem)
-    };
-    // Trailing decimal zeros (0–2) of whole x in 0..1000, as a count in
-    // 64-bit lanes: x·0.1 and x·0.01 are never rounded below the exact
-    // quotient (both constants exceed 1/10 and 1/100), so their floors are
-    // exact.
-    let zeros = |x: __m256d| {
-        let by10 = _mm256_cmp_pd::<_CMP_EQ_OQ>(
-            _mm256_mul_pd(_mm256_floor_pd(_mm256_mul_pd(x, _mm256_set1_pd(0.1))), _mm256_set1_pd(10.0)),
-            x,
-        );
-        let by100 = _mm256_cmp_pd::<_CMP_EQ_OQ>(
-            _mm256_mul_pd(_mm256_floor_pd(_mm256_mul_pd(x, _mm256_set1_pd(0.01))), _mm256_set1_pd(100.0)),
-            x,
-        );
-        _mm256_sub_epi64(
-            _mm256_sub_epi64(_mm256_setzero_si256(), _mm256_castpd_si256(by10)),
-            _mm256_castpd_si256(by100),
-        )
-    };
-    for g in 0..VALUES_X4 / 4 {
-        // SAFETY: 4·g + 4 ≤ VALUES_X4: four whole elements.
-        let vv = unsafe { _mm256_loadu_pd(padded.as_ptr().add(4 * g)) };
-        let a = _mm256_and_pd(vv, abs_mask);
-        big |= _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(a, fast_limit));
-        let p = _mm256_mul_pd(a, million);
-        let e = _mm256_fmsub_pd(a, million, p);
-        let r = _mm256_sub_pd(_mm256_add_pd(p, two52), two52);
-        let d = _mm256_sub_pd(p, r);
-        let up = _mm256_and_pd(
-            _mm256_cmp_pd::<_CMP_EQ_OQ>(d, half),
-            _mm256_cmp_pd::<_CMP_GT_OQ>(e, zero),
-        );
-        let down = _mm256_and_pd(
-            _mm256_cmp_pd::<_CMP_EQ_OQ>(d, minus_half),
-            _mm256_cmp_pd::<_CMP_LT_OQ>(e, zero),
-        );
-        let r = _mm256_sub_pd(
-            _mm256_add_pd(r, _mm256_and_pd(up, one)),
-            _mm256_and_pd(down, one),
-        );
-        // NaN, at or past the vector limit, or a text past 999.999999: one at
-        // a time below; zero here, so that the table indices stay in range.
-        let odd = _mm256_or_pd(
-            _mm256_cmp_pd::<_CMP_NLT_UQ>(a, limit),
-            _mm256_cmp_pd::<_CMP_GE_OQ>(r, _mm256_set1_pd(1e9)),
-        );
-        special |= u64::from(_mm256_movemask_pd(odd) as u32) << (4 * g);
-        let r = _mm256_andnot_pd(odd, r);
-        let (q, frac) = divmod(r, million, _mm256_set1_pd(1e-6));
-        let (hi, lo) = divmod(frac, thousand, _mm256_set1_pd(1e-3));
-        // SAFETY: q, hi and lo are whole numbers in 0..1000, indices into
-        // tables of 1000 entries.
-        let (digits, full_hi, full_lo) = unsafe {
-            (
-                _mm256_i32gather_epi64::<8>(DIGITS3_PACKED64.as_ptr().cast(), _mm256_cvttpd_epi32(q)),
-                _mm256_i32gather_epi64::<8>(DIGITS3_FULL64.as_ptr().cast(), _mm256_cvttpd_epi32(hi)),
-                _mm256_i32gather_epi64::<8>(DIGITS3_FULL64.as_ptr().cast(), _mm256_cvttpd_epi32(lo)),
-            )
-        };
-        // Sign and integer part: 1–4 bytes.
-        let negative = _mm256_castpd_si256(_mm256_and_pd(
-            _mm256_cmp_pd::<_CMP_LT_OQ>(vv, zero),
-            _mm256_cmp_pd::<_CMP_NEQ_OQ>(r, zero),
-        ));
-        let signed = _mm256_or_si256(_mm256_slli_epi64::<8>(digits), _mm256_set1_epi64x(i64::from(b'-')));
-        let head = _mm256_blendv_epi8(digits, signed, negative);
-        let ten = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GE_OQ>(q, _mm256_set1_pd(10.0)));
-        let hundred = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GE_OQ>(q, _mm256_set1_pd(100.0)));
-        let n = _mm256_sub_epi64(_mm256_sub_epi64(_mm256_sub_epi64(ones, ten), hundred), negative);
-        // '.', then six digits, trailing zeros past the length.
-        let lo_zero = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_EQ_OQ>(lo, zero));
-        let z = _mm256_blendv_epi8(
-            zeros(lo),
-            _mm256_add_epi64(zeros(hi), _mm256_set1_epi64x(3)),
-            lo_zero,
-        );
-        let has_fraction = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_NEQ_OQ>(frac, zero));
-        let dot = _mm256_or_si256(
-            _mm256_set1_epi64x(i64::from(b'.')),
-            _mm256_or_si256(_mm256_slli_epi64::<8>(full_hi), _mm256_slli_epi64::<32>(full_lo)),
-        );
-        let dot = _mm256_and_si256(has_fraction, dot);
-        let fraction_len = _mm256_and_si256(has_fraction, _mm256_sub_epi64(_mm256_set1_epi64x(7), z));
-        let shift = _mm256_slli_epi64::<3>(n);
-        let text_low = _mm256_or_si256(head, _mm256_sllv_epi64(dot, shift));
-        let text_high = _mm256_srlv_epi64(dot, _mm256_sub_epi64(_mm256_set1_epi64x(64), shift));
-        // SAFETY: as above, for the three arrays of VALUES_X4.
-        unsafe {
-            _mm256_storeu_si256(low.as_mut_ptr().add(4 * g).cast(), text_low);
-            _mm256_storeu_si256(high.as_mut_ptr().add(4 * g).cast(), text_high);
-            _mm256_storeu_si256(len.as_mut_ptr().add(4 * g).cast(), _mm256_add_epi64(n, fraction_len));
-        }
-    }
-    if big != 0 || t >= 1000 || lead.len > LEAD_MAX {
-        out.extend_from_slice(&lead.scenario);
-        let [r, c, n] = lead.keys;
-        push_row(&[r, c, n, t], values, last, out);
-        out.push(b'\n');
-        return;
-    }
-    let special = special & ((1u64 << VALUES) - 1);
-    let mut long = 0u64;
-    let mut m = special;
-    while m != 0 {
-        let j = m.trailing_zeros() as usize;
-        m &= m - 1;
-        let v = values[j];
-        len[j] = put_fixed6(v, &mut last.long[j]) as u64;
-        long |= 1 << j;
-    }
-    out.reserve(TS_ROW_ROOM);
-    // SAFETY: as in push_timeseries_row: at most TS_ROW_ROOM bytes from the
-    // end of `out` are written, and the length covers only bytes written.
-    unsafe {
-        let start = out.as_mut_ptr().add(out.len());
-        let mut p = start;
-        std::ptr::copy_nonoverlapping(lead.bytes.as_ptr(), p, LEAD_MAX);
-        p = p.add(lead.len);
-        std::ptr::write_unaligned(p.cast::<u32>(), DIGITS3_PACKED[t as usize].to_le());
-        p = p.add(INT_LEN[t as usize] as usize);
-        for j in 0..VALUES {
-            *p = b',';
-            p = p.add(1);
-            if long & (1 << j) != 0 {
-                std::ptr::copy_nonoverlapping(last.long[j].as_ptr(), p, NUMBER_MAX);
-            } else {
-                std::ptr::write_unaligned(p.cast::<u64>(), low[j].to_le());
-                std::ptr::write_unaligned(p.add(8).cast::<u64>(), high[j].to_le());
-            }
-            p = p.add(len[j] as usize);
-        }
-        *p = b'\n';
-        p = p.add(1);
-        out.set_len(out.len() + p.offset_from(start) as usize);
-    }
-}
-
-/// [`DIGITS3_PACKED`] and [`DIGITS3_FULL`] widened to 64 bits, for gathers.
-static DIGITS3_PACKED64: [u64; 1000] = {
-    let mut t = [0u64; 1000];
-    let mut i = 0;
-    while i < 1000 {
-        t[i] = if i < 10 {
-            (b'0' + i as u8) as u64
-        } else if i < 100 {
-            (b'0' + (i / 10) as u8) as u64 | ((b'0' + (i % 10) as u8) as u64) << 8
-        } else {
-            (b'0' + (i / 100) as u8) as u64
-                | ((b'0' + (i / 10 % 10) as u8) as u64) << 8
-                | ((b'0' + (i % 10) as u8) as u64) << 16
-        };
-        i += 1;
-    }
-    t
-};
-static DIGITS3_FULL64: [u64; 1000] = {
-    let mut t = [0u64; 1000];
-    let mut i = 0;
-    while i < 1000 {
-        t[i] = (b'0' + (i / 100) as u8) as u64
-            | ((b'0' + (i / 10 % 10) as u8) as u64) << 8
-            | ((b'0' + (i % 10) as u8) as u64) << 16;
-        i += 1;
-    }
-    t
-};
 
 /// One row's scan, four columns at a time: which columns differ from
 /// `last_bits` (bit `j`), which have their rounding `|v|·10⁶` (as
@@ -1244,8 +1012,6 @@ mod tests {
             let lead = RowLead::new(&prefix, keys);
             let mut fast = LastText::default();
             let mut fast_x4 = LastText::default();
-            let mut all_x4 = LastText::default();
-            let mut got_all = Vec::new();
             let (mut got, mut got_x4, mut want) = (Vec::new(), Vec::new(), Vec::new());
             let mut values = [0.0; VALUES];
             let months = if run % 40 == 0 { 1010 } else { 120 };
@@ -1272,8 +1038,6 @@ mod tests {
                     // SAFETY: the CPU has AVX2 and FMA (checked above); the
                     // vector scan is an `avx2,fma` function.
                     unsafe { push_row_x4_for_test(&lead, t, &values, &mut fast_x4, &mut got_x4) };
-                    // SAFETY: as above.
-                    unsafe { push_row_all_x4_for_test(&lead, t, &values, &mut all_x4, &mut got_all) };
                 }
                 want.extend_from_slice(&prefix.0);
                 let texts: Vec<String> = keys
@@ -1301,11 +1065,6 @@ mod tests {
                     String::from_utf8_lossy(&want),
                     "run {run}, four at a time"
                 );
-                assert_eq!(
-                    String::from_utf8_lossy(&got_all),
-                    String::from_utf8_lossy(&want),
-                    "run {run}, every text four at a time"
-                );
             }
         }
         assert!(rows > 30_000);
@@ -1321,18 +1080,6 @@ mod tests {
         out: &mut Vec<u8>,
     ) {
         push_timeseries_row::<true>(lead, t, values, last, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    fn push_row_all_x4_for_test(
-        lead: &RowLead,
-        t: u64,
-        values: &[f64; VALUES],
-        last: &mut LastText,
-        out: &mut Vec<u8>,
-    ) {
-        push_timeseries_row_x4(lead, t, values, last, out);
     }
 
     /// The vector scan's roundings are [`round_micros`]'s, bit for bit, on
@@ -1585,7 +1332,7 @@ mod builds {
             let rec = plan.record(i);
             for ts in [true, false] {
                 let chosen = format_run(&rec, ts, &prefix);
-                let plain = format_run_plain::<false, false>(&rec, ts, &prefix);
+                let plain = format_run_plain::<false>(&rec, ts, &prefix);
                 assert_eq!(chosen.timeseries, plain.timeseries, "run {i}");
                 assert_eq!(chosen.summary, plain.summary, "run {i}");
                 assert_eq!(chosen.timeseries_rows, plain.timeseries_rows);
