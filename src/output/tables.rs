@@ -204,6 +204,8 @@ const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
 /// `u64`s, built in registers and stored whole: a number assembled byte by byte
 /// and then copied as a block stalls the copy's load (store forwarding fails),
 /// which cost more than the digits. Longer texts are kept as bytes in `long`.
+/// Each text is kept with the comma that leads its cell (in `len` too), so a
+/// row is its keys and then the texts, one copy each.
 struct LastText {
     /// Bits of each column's last value; meaningless until `known`. Padded
     /// to whole groups of four (the padding stays zero).
@@ -211,7 +213,7 @@ struct LastText {
     known: bool,
     packed: [[u64; 2]; VALUES],
     len: [usize; VALUES],
-    long: [[u8; NUMBER_MAX]; VALUES],
+    long: [[u8; 1 + NUMBER_MAX]; VALUES],
     is_long: [bool; VALUES],
 }
 
@@ -222,10 +224,26 @@ impl Default for LastText {
             known: false,
             packed: [[0; 2]; VALUES],
             len: [0; VALUES],
-            long: [[0; NUMBER_MAX]; VALUES],
+            long: [[0; 1 + NUMBER_MAX]; VALUES],
             is_long: [false; VALUES],
         }
     }
+}
+
+impl LastText {
+    /// Column `j`'s text is `v`'s long text (`v` rounds to 1000 or more in
+    /// magnitude), with its comma.
+    fn set_long(&mut self, j: usize, v: f64) {
+        self.long[j][0] = b',';
+        self.len[j] = 1 + put_fixed6(v, &mut self.long[j][1..]);
+        self.is_long[j] = true;
+    }
+}
+
+/// A packed text of `n` bytes (at most 15) led by a comma.
+#[inline(always)]
+fn with_comma(text: u128, n: usize) -> (u128, usize) {
+    (text << 8 | u128::from(b','), n + 1)
 }
 
 /// Append `keys` then `values`, comma-separated, without a line end. Rows are
@@ -260,8 +278,6 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
     let fresh = !last.known;
     last.known = true;
     for (j, &v) in values.iter().enumerate() {
-        row[len] = b',';
-        len += 1;
         // The packed text goes into the row from registers when just made,
         // else from two u64 loads of what two u64 stores left (a wider load
         // of narrower stores would stall again).
@@ -269,6 +285,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
             last.bits[j] = v.to_bits();
             match fixed6_packed(v) {
                 Some((text, n)) => {
+                    let (text, n) = with_comma(text, n);
                     let (lo, hi) = (text as u64, (text >> 64) as u64);
                     last.packed[j] = [lo, hi];
                     last.len[j] = n;
@@ -276,8 +293,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
                     (lo, hi)
                 }
                 None => {
-                    last.len[j] = put_fixed6(v, &mut last.long[j]);
-                    last.is_long[j] = true;
+                    last.set_long(j, v);
                     (0, 0)
                 }
             }
@@ -286,7 +302,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         };
         // Fixed-size copies (cheaper than variable ones); only len[j] bytes count.
         if last.is_long[j] {
-            row[len..len + NUMBER_MAX].copy_from_slice(&last.long[j]);
+            row[len..len + 1 + NUMBER_MAX].copy_from_slice(&last.long[j]);
         } else {
             row[len..len + 8].copy_from_slice(&lo.to_le_bytes());
             row[len + 8..len + 16].copy_from_slice(&hi.to_le_bytes());
@@ -336,7 +352,7 @@ impl RowLead {
 }
 
 /// Room a row written by [`push_timeseries_row`] may touch: the lead, a
-/// month's four bytes, and per value a comma and a whole text buffer (its
+/// month's four bytes, and per value a whole text buffer with its comma (its
 /// bytes past the text's length are overwritten by what follows), and the
 /// line end.
 const TS_ROW_ROOM: usize = LEAD_MAX + 4 + VALUES * (1 + NUMBER_MAX) + 1;
@@ -401,14 +417,12 @@ fn push_timeseries_row<const X4: bool>(
         };
         match text {
             Some((text, n)) => {
+                let (text, n) = with_comma(text, n);
                 last.packed[j] = [text as u64, (text >> 64) as u64];
                 last.len[j] = n;
                 last.is_long[j] = false;
             }
-            None => {
-                last.len[j] = put_fixed6(v, &mut last.long[j]);
-                last.is_long[j] = true;
-            }
+            None => last.set_long(j, v),
         }
     }
     out.reserve(TS_ROW_ROOM);
@@ -424,10 +438,8 @@ fn push_timeseries_row<const X4: bool>(
         std::ptr::write_unaligned(p.cast::<u32>(), DIGITS3_PACKED[t as usize].to_le());
         p = p.add(INT_LEN[t as usize] as usize);
         for j in 0..VALUES {
-            *p = b',';
-            p = p.add(1);
             if last.is_long[j] {
-                std::ptr::copy_nonoverlapping(last.long[j].as_ptr(), p, NUMBER_MAX);
+                std::ptr::copy_nonoverlapping(last.long[j].as_ptr(), p, 1 + NUMBER_MAX);
             } else {
                 std::ptr::write_unaligned(p.cast::<u64>(), last.packed[j][0].to_le());
                 std::ptr::write_unaligned(p.add(8).cast::<u64>(), last.packed[j][1].to_le());
