@@ -421,21 +421,15 @@ pub struct HashedFile {
     hasher: blake3::Hasher,
     bytes: u64,
     rows: u64,
-    block: usize,
 }
 
 impl HashedFile {
     pub fn create(path: &Path) -> Result<HashedFile> {
         let f = File::create(path).map_err(|e| Error::io("create", path, e))?;
-        let block = std::env::var("CCGSIM_HASHED_BLOCK")
-            .ok()
-            .and_then(|b| b.parse().ok())
-            .unwrap_or(HASHED_BLOCK);
         Ok(HashedFile {
-            block,
             path: path.to_path_buf(),
             file: f,
-            buf: Vec::with_capacity(block),
+            buf: Vec::with_capacity(HASHED_BLOCK),
             hasher: blake3::Hasher::new(),
             bytes: 0,
             rows: 0,
@@ -456,10 +450,10 @@ impl HashedFile {
             return done;
         }
         while !data.is_empty() {
-            let take = (self.block - self.buf.len()).min(data.len());
+            let take = (HASHED_BLOCK - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
-            if self.buf.len() == self.block {
+            if self.buf.len() == HASHED_BLOCK {
                 self.flush_block()?;
             }
         }
