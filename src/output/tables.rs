@@ -486,10 +486,12 @@ fn scan_row_x4(
             )
         };
         let same = _mm256_cmpeq_epi64(_mm256_castpd_si256(vv), bits);
-        changed |= u64::from(!_mm256_movemask_pd(_mm256_castsi256_pd(same)) as u32 & 0xF) << (4 * g);
+        changed |=
+            u64::from(!_mm256_movemask_pd(_mm256_castsi256_pd(same)) as u32 & 0xF) << (4 * g);
         let a = _mm256_and_pd(vv, abs_mask);
         big |= _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(a, fast_limit));
-        exact |= u64::from(_mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(a, limit)) as u32) << (4 * g);
+        exact |=
+            u64::from(_mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(a, limit)) as u32) << (4 * g);
         let p = _mm256_mul_pd(a, million);
         let e = _mm256_fmsub_pd(a, million, p);
         let r = _mm256_sub_pd(_mm256_add_pd(p, two52), two52);
@@ -552,7 +554,8 @@ fn fixed6_of_micros(v: f64, micros: u64) -> Option<(u128, usize)> {
     let (zeros_lo, zeros_hi) = (zeros3(lo), 3 + zeros3(hi));
     let zeros = if lo == 0 { zeros_hi } else { zeros_lo };
     // '.', then six digits; trailing zeros lie past the length.
-    let dot = u64::from(b'.') | u64::from(DIGITS3_FULL[hi]) << 8 | u64::from(DIGITS3_FULL[lo]) << 32;
+    let dot =
+        u64::from(b'.') | u64::from(DIGITS3_FULL[hi]) << 8 | u64::from(DIGITS3_FULL[lo]) << 32;
     let (dot, fraction_len) = if frac != 0 { (dot, 7 - zeros) } else { (0, 0) };
     // 1 ≤ n ≤ 4: the dot's 7 bytes start in the first word and may end in
     // the second.
@@ -1108,7 +1111,14 @@ mod tests {
         {
             return;
         }
-        let mut values = vec![0.0, -0.0, 5e-324, f64::MIN_POSITIVE, 5e-7, 4.999_999_999_999_999e-7];
+        let mut values = vec![
+            0.0,
+            -0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            5e-7,
+            4.999_999_999_999_999e-7,
+        ];
         let near = |v: f64, values: &mut Vec<f64>| {
             let (mut up, mut down) = (v, v);
             values.extend([v, -v]);
@@ -1132,7 +1142,10 @@ mod tests {
             let u = (x >> 11) as f64 / (1u64 << 53) as f64;
             let scale = 10f64.powi((x % 19) as i32 - 8);
             values.extend([u, u * scale, -u * scale, f64::from_bits(x)]);
-            near(((x >> 20) % 1_000_000_000) as f64 / 1e6 + 0.5e-6, &mut values);
+            near(
+                ((x >> 20) % 1_000_000_000) as f64 / 1e6 + 0.5e-6,
+                &mut values,
+            );
         }
         values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300]);
         let mut checked = 0u64;
@@ -1148,8 +1161,7 @@ mod tests {
             }
             let mut micros = [0u64; VALUES_X4];
             // SAFETY: the CPU has AVX2 and FMA (checked above).
-            let (changed, exact, big) =
-                unsafe { scan_row_x4(&padded, &last_bits, &mut micros) };
+            let (changed, exact, big) = unsafe { scan_row_x4(&padded, &last_bits, &mut micros) };
             for j in 0..VALUES {
                 let v = padded[j];
                 let a = v.abs();
