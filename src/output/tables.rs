@@ -116,9 +116,10 @@ impl Drop for FormattedRun {
 }
 
 /// One run's timeseries rows (when `with_timeseries`) and summary row. The
-/// same code is compiled twice, for the baseline x86-64 and with AVX2 and
-/// BMI2 (wider stores, cheaper shifts), chosen at run time; both write the
-/// same bytes (a unit test compares them).
+/// same code is compiled twice, for the baseline x86-64 and with AVX2, BMI2
+/// and FMA (wider stores, cheaper shifts, each row's changed columns and
+/// roundings found four at a time), chosen at run time; both write the same
+/// bytes (unit tests compare them).
 pub fn format_run(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2")
