@@ -116,26 +116,36 @@ impl Drop for FormattedRun {
 }
 
 /// One run's timeseries rows (when `with_timeseries`) and summary row. The
-/// same code is compiled twice, for the baseline x86-64 and with AVX2 and
-/// BMI2 (wider stores, cheaper shifts), chosen at run time; both write the
-/// same bytes (a unit test compares them).
+/// same code is compiled twice, for the baseline x86-64 and with AVX2, BMI2
+/// and FMA (wider stores, cheaper shifts, each row's changed columns and
+/// roundings found four at a time), chosen at run time; both write the same
+/// bytes (unit tests compare them).
 pub fn format_run(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("bmi2") {
-        // SAFETY: the CPU has AVX2 and BMI2 (checked just above).
+    if std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("fma")
+    {
+        // SAFETY: the CPU has AVX2, BMI2 and FMA (checked just above).
         return unsafe { format_run_avx2(rec, with_timeseries, scenario) };
     }
-    format_run_plain(rec, with_timeseries, scenario)
+    format_run_plain::<false>(rec, with_timeseries, scenario)
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi2")]
+#[target_feature(enable = "avx2,bmi2,fma")]
 fn format_run_avx2(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
-    format_run_plain(rec, with_timeseries, scenario)
+    format_run_plain::<true>(rec, with_timeseries, scenario)
 }
 
+/// `X4`: the CPU has AVX2 and FMA, and the caller was compiled for them (each
+/// row's changes and roundings are then found four columns at a time).
 #[inline(always)]
-fn format_run_plain(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix) -> FormattedRun {
+fn format_run_plain<const X4: bool>(
+    rec: &RunRecord,
+    with_timeseries: bool,
+    scenario: &RowPrefix,
+) -> FormattedRun {
     let keys = [
         rec.id.replicate as u64,
         rec.id.ccg as u64,
@@ -146,11 +156,9 @@ fn format_run_plain(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix
     if with_timeseries {
         ts = SPARE.take();
         ts.reserve(rec.months.len() * ROW_BYTES_GUESS);
+        let lead = RowLead::new(scenario, keys);
         for (t, o) in rec.months.iter().enumerate() {
-            let [r, c, n] = keys;
-            ts.extend_from_slice(&scenario.0);
-            push_row(&[r, c, n, t as u64], &o.values(), &mut last_text, &mut ts);
-            ts.push(b'\n');
+            push_timeseries_row::<X4>(&lead, t as u64, &o.values(), &mut last_text, &mut ts);
         }
     }
     let mut sm = Vec::with_capacity(ROW_BYTES_GUESS);
@@ -182,6 +190,8 @@ fn format_run_plain(rec: &RunRecord, with_timeseries: bool, scenario: &RowPrefix
 /// grown. Only sizes the buffers.
 const ROW_BYTES_GUESS: usize = 24 + 7 * VALUES;
 const VALUES: usize = Observation::COLUMNS.len();
+/// [`VALUES`] rounded up to whole groups of four.
+const VALUES_X4: usize = VALUES.div_ceil(4) * 4;
 /// Longest text of a key (u64) and of a fast-path number, each with its comma.
 const KEY_MAX: usize = 21;
 const NUMBER_MAX: usize = 21;
@@ -195,27 +205,46 @@ const ROW_MAX: usize = 4 * KEY_MAX + VALUES * NUMBER_MAX + NUMBER_MAX;
 /// `u64`s, built in registers and stored whole: a number assembled byte by byte
 /// and then copied as a block stalls the copy's load (store forwarding fails),
 /// which cost more than the digits. Longer texts are kept as bytes in `long`.
+/// Each text is kept with the comma that leads its cell (in `len` too), so a
+/// row is its keys and then the texts, one copy each.
 struct LastText {
-    /// Bits of each column's last value; meaningless until `known`.
-    bits: [u64; VALUES],
+    /// Bits of each column's last value; meaningless until `known`. Padded
+    /// to whole groups of four (the padding stays zero).
+    bits: [u64; VALUES_X4],
     known: bool,
     packed: [[u64; 2]; VALUES],
     len: [usize; VALUES],
-    long: [[u8; NUMBER_MAX]; VALUES],
+    long: [[u8; 1 + NUMBER_MAX]; VALUES],
     is_long: [bool; VALUES],
 }
 
 impl Default for LastText {
     fn default() -> Self {
         LastText {
-            bits: [0; VALUES],
+            bits: [0; VALUES_X4],
             known: false,
             packed: [[0; 2]; VALUES],
             len: [0; VALUES],
-            long: [[0; NUMBER_MAX]; VALUES],
+            long: [[0; 1 + NUMBER_MAX]; VALUES],
             is_long: [false; VALUES],
         }
     }
+}
+
+impl LastText {
+    /// Column `j`'s text is `v`'s long text (`v` rounds to 1000 or more in
+    /// magnitude), with its comma.
+    fn set_long(&mut self, j: usize, v: f64) {
+        self.long[j][0] = b',';
+        self.len[j] = 1 + put_fixed6(v, &mut self.long[j][1..]);
+        self.is_long[j] = true;
+    }
+}
+
+/// A packed text of `n` bytes (at most 15) led by a comma.
+#[inline(always)]
+fn with_comma(text: u128, n: usize) -> (u128, usize) {
+    (text << 8 | u128::from(b','), n + 1)
 }
 
 /// Append `keys` then `values`, comma-separated, without a line end. Rows are
@@ -250,8 +279,6 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
     let fresh = !last.known;
     last.known = true;
     for (j, &v) in values.iter().enumerate() {
-        row[len] = b',';
-        len += 1;
         // The packed text goes into the row from registers when just made,
         // else from two u64 loads of what two u64 stores left (a wider load
         // of narrower stores would stall again).
@@ -259,6 +286,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
             last.bits[j] = v.to_bits();
             match fixed6_packed(v) {
                 Some((text, n)) => {
+                    let (text, n) = with_comma(text, n);
                     let (lo, hi) = (text as u64, (text >> 64) as u64);
                     last.packed[j] = [lo, hi];
                     last.len[j] = n;
@@ -266,8 +294,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
                     (lo, hi)
                 }
                 None => {
-                    last.len[j] = put_fixed6(v, &mut last.long[j]);
-                    last.is_long[j] = true;
+                    last.set_long(j, v);
                     (0, 0)
                 }
             }
@@ -276,7 +303,7 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         };
         // Fixed-size copies (cheaper than variable ones); only len[j] bytes count.
         if last.is_long[j] {
-            row[len..len + NUMBER_MAX].copy_from_slice(&last.long[j]);
+            row[len..len + 1 + NUMBER_MAX].copy_from_slice(&last.long[j]);
         } else {
             row[len..len + 8].copy_from_slice(&lo.to_le_bytes());
             row[len + 8..len + 16].copy_from_slice(&hi.to_le_bytes());
@@ -284,6 +311,212 @@ fn push_row(keys: &[u64], values: &[f64; VALUES], last: &mut LastText, out: &mut
         len += last.len[j];
     }
     out.extend_from_slice(&row[..len]);
+}
+
+/// What leads each timeseries row of a run: the scenario cell and the three
+/// run keys (replicate, ccg, practices), each with its comma, made once per
+/// run and padded so that it is copied with one fixed-size copy.
+struct RowLead {
+    bytes: [u8; LEAD_MAX],
+    len: usize,
+    /// The scenario cell and the keys, for rows [`push_timeseries_row`]
+    /// leaves to [`push_row`].
+    scenario: Vec<u8>,
+    keys: [u64; 3],
+}
+
+/// Longest lead copied whole; a longer one (a long scenario name) makes
+/// every row take [`push_row`].
+const LEAD_MAX: usize = 64;
+
+impl RowLead {
+    fn new(scenario: &RowPrefix, keys: [u64; 3]) -> RowLead {
+        let mut text = scenario.0.clone();
+        for k in keys {
+            text.extend_from_slice(itoa::Buffer::new().format(k).as_bytes());
+            text.push(b',');
+        }
+        let mut bytes = [0u8; LEAD_MAX];
+        let len = if text.len() <= LEAD_MAX {
+            bytes[..text.len()].copy_from_slice(&text);
+            text.len()
+        } else {
+            usize::MAX
+        };
+        RowLead {
+            bytes,
+            len,
+            scenario: scenario.0.clone(),
+            keys,
+        }
+    }
+}
+
+/// Room a row written by [`push_timeseries_row`] may touch: the lead, a
+/// month's four bytes, and per value a whole text buffer with its comma (its
+/// bytes past the text's length are overwritten by what follows), and the
+/// line end.
+const TS_ROW_ROOM: usize = LEAD_MAX + 4 + VALUES * (1 + NUMBER_MAX) + 1;
+
+/// Append one timeseries row (`lead`, month `t`, `values`) and its line end:
+/// the same bytes as the scenario cell, then [`push_row`] of the keys and
+/// values, then `\n`, and the same [`LastText`] after it. The row is written
+/// straight into `out`'s spare room: the lead in one copy, the month from a
+/// table, each value's text from `last`, made again only for the columns
+/// whose value changed (found first, so the loop that makes texts runs over
+/// the changed columns only, without a branch per column).
+#[inline(always)]
+fn push_timeseries_row<const X4: bool>(
+    lead: &RowLead,
+    t: u64,
+    values: &[f64; VALUES],
+    last: &mut LastText,
+    out: &mut Vec<u8>,
+) {
+    let mut padded = [0.0f64; VALUES_X4];
+    padded[..VALUES].copy_from_slice(values);
+    // Changed columns, columns whose rounding `micros` holds, huge values.
+    let mut micros = [0u64; VALUES_X4];
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: X4 is set only by callers compiled for, and run on, a CPU
+    // with AVX2 and FMA.
+    let scanned = X4.then(|| unsafe { scan_row_x4(&padded, &last.bits, &mut micros) });
+    #[cfg(not(target_arch = "x86_64"))]
+    let scanned: Option<(u64, u64, bool)> = None;
+    let (mut changed, exact, big) = scanned.unwrap_or_else(|| {
+        let mut changed = 0u64;
+        let mut big = false;
+        for (j, v) in values.iter().enumerate() {
+            changed |= u64::from(last.bits[j] != v.to_bits()) << j;
+            big |= v.abs() >= FAST_LIMIT;
+        }
+        (changed, 0u64, big)
+    });
+    if big || t >= 1000 || lead.len > LEAD_MAX {
+        // Rare: the general way (it leaves `last` as it was).
+        out.extend_from_slice(&lead.scenario);
+        let [r, c, n] = lead.keys;
+        push_row(&[r, c, n, t], values, last, out);
+        out.push(b'\n');
+        return;
+    }
+    if !last.known {
+        changed = (1u64 << VALUES) - 1;
+        last.known = true;
+    }
+    while changed != 0 {
+        let j = changed.trailing_zeros() as usize;
+        changed &= changed - 1;
+        let v = values[j];
+        last.bits[j] = v.to_bits();
+        let text = if v.is_nan() {
+            Some((0, 0))
+        } else if exact & (1 << j) != 0 {
+            fixed6_of_micros(v, micros[j])
+        } else {
+            fixed6_of_micros(v, round_micros(v.abs()))
+        };
+        match text {
+            Some((text, n)) => {
+                let (text, n) = with_comma(text, n);
+                last.packed[j] = [text as u64, (text >> 64) as u64];
+                last.len[j] = n;
+                last.is_long[j] = false;
+            }
+            None => last.set_long(j, v),
+        }
+    }
+    out.reserve(TS_ROW_ROOM);
+    // SAFETY: `out` has TS_ROW_ROOM spare bytes; every write below lies
+    // within them (at most LEAD_MAX, 4, VALUES·(1 + NUMBER_MAX) and 1
+    // bytes, in that order, each starting where the text so far ends), and
+    // the length is raised only over bytes written.
+    unsafe {
+        let start = out.as_mut_ptr().add(out.len());
+        let mut p = start;
+        std::ptr::copy_nonoverlapping(lead.bytes.as_ptr(), p, LEAD_MAX);
+        p = p.add(lead.len);
+        std::ptr::write_unaligned(p.cast::<u32>(), DIGITS3_PACKED[t as usize].to_le());
+        p = p.add(INT_LEN[t as usize] as usize);
+        for j in 0..VALUES {
+            if last.is_long[j] {
+                std::ptr::copy_nonoverlapping(last.long[j].as_ptr(), p, 1 + NUMBER_MAX);
+            } else {
+                std::ptr::write_unaligned(p.cast::<u64>(), last.packed[j][0].to_le());
+                std::ptr::write_unaligned(p.add(8).cast::<u64>(), last.packed[j][1].to_le());
+            }
+            p = p.add(last.len[j]);
+        }
+        *p = b'\n';
+        p = p.add(1);
+        out.set_len(out.len() + p.offset_from(start) as usize);
+    }
+}
+
+/// One row's scan, four columns at a time: which columns differ from
+/// `last_bits` (bit `j`), which have their rounding `|v|·10⁶` (as
+/// [`round_micros`], ties to even, exactly) in `micros[j]` (those below
+/// [`X4_LIMIT`]; see [`csv_values_x4`] for why the rounding is exact), and
+/// whether any value is at least [`FAST_LIMIT`] in magnitude (infinities too).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn scan_row_x4(
+    values: &[f64; VALUES_X4],
+    last_bits: &[u64; VALUES_X4],
+    micros: &mut [u64; VALUES_X4],
+) -> (u64, u64, bool) {
+    use std::arch::x86_64::*;
+    let abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+    let million = _mm256_set1_pd(1e6);
+    let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
+    let two52_bits = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+    let half = _mm256_set1_pd(0.5);
+    let minus_half = _mm256_set1_pd(-0.5);
+    let zero = _mm256_setzero_pd();
+    let one = _mm256_set1_pd(1.0);
+    let limit = _mm256_set1_pd(X4_LIMIT);
+    let fast_limit = _mm256_set1_pd(FAST_LIMIT);
+    let (mut changed, mut exact, mut big) = (0u64, 0u64, 0i32);
+    for g in 0..VALUES_X4 / 4 {
+        // SAFETY: 4·g + 4 ≤ VALUES_X4: four whole elements of each array.
+        let (vv, bits) = unsafe {
+            (
+                _mm256_loadu_pd(values.as_ptr().add(4 * g)),
+                _mm256_loadu_si256(last_bits.as_ptr().add(4 * g).cast()),
+            )
+        };
+        let same = _mm256_cmpeq_epi64(_mm256_castpd_si256(vv), bits);
+        changed |=
+            u64::from(!_mm256_movemask_pd(_mm256_castsi256_pd(same)) as u32 & 0xF) << (4 * g);
+        let a = _mm256_and_pd(vv, abs_mask);
+        big |= _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(a, fast_limit));
+        exact |=
+            u64::from(_mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(a, limit)) as u32) << (4 * g);
+        let p = _mm256_mul_pd(a, million);
+        let e = _mm256_fmsub_pd(a, million, p);
+        let r = _mm256_sub_pd(_mm256_add_pd(p, two52), two52);
+        let d = _mm256_sub_pd(p, r);
+        let up = _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(d, half),
+            _mm256_cmp_pd::<_CMP_GT_OQ>(e, zero),
+        );
+        let down = _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(d, minus_half),
+            _mm256_cmp_pd::<_CMP_LT_OQ>(e, zero),
+        );
+        let r = _mm256_sub_pd(
+            _mm256_add_pd(r, _mm256_and_pd(up, one)),
+            _mm256_and_pd(down, one),
+        );
+        // r is a whole number below 2⁵²: r + 2⁵² is exact, and its low
+        // mantissa bits are r.
+        let m = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(r, two52)), two52_bits);
+        // SAFETY: as above.
+        unsafe { _mm256_storeu_si256(micros.as_mut_ptr().add(4 * g).cast(), m) };
+    }
+    let lanes = (1u64 << VALUES) - 1;
+    (changed & lanes, exact & lanes, big != 0)
 }
 
 /// [`put_fixed6`]'s text of `v` packed little-endian into a `u128` (bytes past
@@ -294,33 +527,42 @@ fn fixed6_packed(v: f64) -> Option<(u128, usize)> {
     if v.is_nan() {
         return Some((0, 0));
     }
-    let micros = round_micros(v.abs());
-    if micros == 0 {
-        return Some((b'0' as u128, 1));
-    }
+    fixed6_of_micros(v, round_micros(v.abs()))
+}
+
+/// [`fixed6_packed`] of a number `v` (not NaN) given `round_micros(|v|)`.
+#[inline(always)]
+fn fixed6_of_micros(v: f64, micros: u64) -> Option<(u128, usize)> {
     let int = micros / 1_000_000;
     if int >= 1000 {
         return None;
     }
+    // Without a branch on the data (zero, the sign, whether there is a
+    // fraction, where its zeros are: irregular from value to value): zero
+    // is the integer part 0 with no fraction, "0".
+    let frac = (micros - int * 1_000_000) as usize;
+    let int = int as usize;
     // Sign and integer part: at most 4 bytes.
-    let (mut text, mut n) = (
-        DIGITS3_PACKED[int as usize] as u128,
-        INT_LEN[int as usize] as usize,
-    );
-    if v < 0.0 {
-        text = (text << 8) | b'-' as u128;
-        n += 1;
-    }
-    let frac = (micros % 1_000_000) as usize;
-    if frac != 0 {
-        let (hi, lo) = (frac / 1000, frac % 1000);
-        let zeros = if lo == 0 { 3 + zeros3(hi) } else { zeros3(lo) };
-        // '.', then six digits; trailing zeros lie past the length.
-        let dot = b'.' as u128 | (DIGITS3_FULL[hi] as u128) << 8 | (DIGITS3_FULL[lo] as u128) << 32;
-        text |= dot << (8 * n);
-        n += 7 - zeros;
-    }
-    Some((text, n))
+    let negative = (v < 0.0) & (micros != 0);
+    let digits = u64::from(DIGITS3_PACKED[int]);
+    let head = if negative {
+        digits << 8 | u64::from(b'-')
+    } else {
+        digits
+    };
+    let n = INT_LEN[int] as usize + usize::from(negative);
+    let (hi, lo) = (frac / 1000, frac % 1000);
+    let (zeros_lo, zeros_hi) = (zeros3(lo), 3 + zeros3(hi));
+    let zeros = if lo == 0 { zeros_hi } else { zeros_lo };
+    // '.', then six digits; trailing zeros lie past the length.
+    let dot =
+        u64::from(b'.') | u64::from(DIGITS3_FULL[hi]) << 8 | u64::from(DIGITS3_FULL[lo]) << 32;
+    let (dot, fraction_len) = if frac != 0 { (dot, 7 - zeros) } else { (0, 0) };
+    // 1 ≤ n ≤ 4: the dot's 7 bytes start in the first word and may end in
+    // the second.
+    let low = head | dot << (8 * n);
+    let high = dot >> (64 - 8 * n);
+    Some(((high as u128) << 64 | low as u128, n + fraction_len))
 }
 
 /// Every number below 1000 as its 1–3 ASCII digits (no leading zeros), packed
@@ -734,6 +976,209 @@ mod tests {
         assert!(checked > 2_000_000, "{checked}");
     }
 
+    /// Values for the row tests: small and large, negative, exact ties at
+    /// the seventh decimal and their neighbours, NaN, zeros, values around
+    /// 1000 (longer texts), around the vector limit and the fast limit, and
+    /// infinities.
+    fn row_value(x: u64) -> f64 {
+        let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+        let tie = ((x >> 24) % 200_000) as f64 / 1e6 + 0.5e-6;
+        let nudge = |v: f64| match (x >> 4) % 3 {
+            0 => v,
+            1 => v.next_up(),
+            _ => v.next_down(),
+        };
+        let sign = if x & 1 == 0 { 1.0 } else { -1.0 };
+        sign * match (x >> 8) % 16 {
+            0 => f64::NAN,
+            1 => 0.0,
+            2 => nudge(999.9999995),
+            3 => u * 2e6,
+            4 => nudge(X4_LIMIT),
+            5 => u * 2e11,
+            6 => nudge(((x >> 30) % 4096) as f64 / 128.0),
+            7 => nudge(tie),
+            8 => u * 1e-6,
+            _ => u * 200.0,
+        }
+    }
+
+    /// Timeseries rows written straight into the table (changed columns
+    /// found first, four at a time with AVX2 and FMA, or one at a time) are
+    /// the bytes of the scenario cell, [`push_row`] of the keys and values
+    /// and a line end, made from scratch for every row: over runs of rows
+    /// where each column keeps or changes its value, with NaNs, ties, long
+    /// texts, huge values (rows the general way) and months past 999, and
+    /// for a scenario name too long for the whole-lead copy.
+    #[test]
+    fn timeseries_rows_are_push_row() {
+        let x4 = cfg!(target_arch = "x86_64")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
+        let mut x = 0x1234_5678_9ABC_DEF0u64;
+        let mut rows = 0;
+        for (run, name) in ["b40", "a, \"quoted\" name", &"long".repeat(20)]
+            .iter()
+            .cycle()
+            .take(240)
+            .enumerate()
+        {
+            let prefix = RowPrefix::new(name);
+            let keys = [run as u64 * 977, (run % 7) as u64, 40 + run as u64 % 3];
+            let lead = RowLead::new(&prefix, keys);
+            let mut fast = LastText::default();
+            let mut fast_x4 = LastText::default();
+            let (mut got, mut got_x4, mut want) = (Vec::new(), Vec::new(), Vec::new());
+            let mut values = [0.0; VALUES];
+            let months = if run % 40 == 0 { 1010 } else { 120 };
+            // How often this run's columns change, and whether huge values occur.
+            x = crate::model::rng::splitmix64(x);
+            let change = 1 + x % 8;
+            let huge = x % 5 == 0;
+            for t in 0..months {
+                for v in values.iter_mut() {
+                    x = crate::model::rng::splitmix64(x);
+                    if t == 0 || x % 8 < change {
+                        *v = row_value(x >> 3);
+                        if !huge && v.abs() >= 1e11 {
+                            *v = 0.5;
+                        }
+                        if huge && x % 97 == 0 {
+                            *v = [f64::INFINITY, -2e12, 1e15][(x as usize >> 12) % 3];
+                        }
+                    }
+                }
+                push_timeseries_row::<false>(&lead, t, &values, &mut fast, &mut got);
+                #[cfg(target_arch = "x86_64")]
+                if x4 {
+                    // SAFETY: the CPU has AVX2 and FMA (checked above); the
+                    // vector scan is an `avx2,fma` function.
+                    unsafe { push_row_x4_for_test(&lead, t, &values, &mut fast_x4, &mut got_x4) };
+                }
+                want.extend_from_slice(&prefix.0);
+                let texts: Vec<String> = keys
+                    .iter()
+                    .chain(&[t])
+                    .map(|k| k.to_string())
+                    .chain(values.iter().map(|&v| {
+                        let mut b = Vec::new();
+                        push_number(v, &mut b);
+                        String::from_utf8(b).unwrap()
+                    }))
+                    .collect();
+                want.extend_from_slice(texts.join(",").as_bytes());
+                want.push(b'\n');
+                rows += 1;
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "run {run}"
+            );
+            if x4 {
+                assert_eq!(
+                    String::from_utf8_lossy(&got_x4),
+                    String::from_utf8_lossy(&want),
+                    "run {run}, four at a time"
+                );
+            }
+        }
+        assert!(rows > 30_000);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn push_row_x4_for_test(
+        lead: &RowLead,
+        t: u64,
+        values: &[f64; VALUES],
+        last: &mut LastText,
+        out: &mut Vec<u8>,
+    ) {
+        push_timeseries_row::<true>(lead, t, values, last, out);
+    }
+
+    /// The vector scan's roundings are [`round_micros`]'s, bit for bit, on
+    /// every lane it claims (all finite values below the vector limit), on
+    /// millions of values: exact ties `j/2^m` (whose products by 10⁶ often
+    /// end in .5) and their neighbours, six-decimal halfway points, random
+    /// numbers of every size and random bit patterns; and it finds exactly
+    /// the changed columns and the huge values.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn row_scan_rounds_as_round_micros() {
+        if !(std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma"))
+        {
+            return;
+        }
+        let mut values = vec![
+            0.0,
+            -0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            5e-7,
+            4.999_999_999_999_999e-7,
+        ];
+        let near = |v: f64, values: &mut Vec<f64>| {
+            let (mut up, mut down) = (v, v);
+            values.extend([v, -v]);
+            for _ in 0..2 {
+                up = up.next_up();
+                down = down.next_down();
+                values.extend([up, down, -up, -down]);
+            }
+        };
+        for v in [X4_LIMIT, X4_LIMIT / 2.0, 999.9999995, 1000.0, FAST_LIMIT] {
+            near(v, &mut values);
+        }
+        for m in 0..=24 {
+            for j in 0..4_000u32 {
+                near(f64::from(j) / f64::from(1u32 << m), &mut values);
+            }
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..150_000 {
+            x = crate::model::rng::splitmix64(x);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = 10f64.powi((x % 19) as i32 - 8);
+            values.extend([u, u * scale, -u * scale, f64::from_bits(x)]);
+            near(
+                ((x >> 20) % 1_000_000_000) as f64 / 1e6 + 0.5e-6,
+                &mut values,
+            );
+        }
+        values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300]);
+        let mut checked = 0u64;
+        let mut last_bits = [0u64; VALUES_X4];
+        for (k, row) in values.chunks(VALUES).enumerate() {
+            let mut padded = [0.0; VALUES_X4];
+            padded[..row.len()].copy_from_slice(row);
+            // Some columns keep their last bits.
+            for (j, b) in last_bits.iter_mut().enumerate().take(VALUES) {
+                if (j + k) % 3 != 0 {
+                    *b = padded[j].to_bits();
+                }
+            }
+            let mut micros = [0u64; VALUES_X4];
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            let (changed, exact, big) = unsafe { scan_row_x4(&padded, &last_bits, &mut micros) };
+            for j in 0..VALUES {
+                let v = padded[j];
+                let a = v.abs();
+                assert_eq!(changed >> j & 1 == 1, last_bits[j] != v.to_bits(), "{v:e}");
+                assert_eq!(exact >> j & 1 == 1, a < X4_LIMIT, "{v:e}");
+                if a < X4_LIMIT {
+                    assert_eq!(micros[j], round_micros(a), "{v:e} ({:#x})", v.to_bits());
+                    checked += 1;
+                }
+            }
+            assert_eq!(big, padded.iter().any(|v| v.abs() >= FAST_LIMIT));
+            last_bits = padded.map(f64::to_bits);
+        }
+        assert!(checked > 2_000_000, "{checked}");
+    }
+
     #[test]
     fn numbers_are_short_and_stable() {
         let mut s = String::new();
@@ -912,7 +1357,7 @@ mod builds {
             let rec = plan.record(i);
             for ts in [true, false] {
                 let chosen = format_run(&rec, ts, &prefix);
-                let plain = format_run_plain(&rec, ts, &prefix);
+                let plain = format_run_plain::<false>(&rec, ts, &prefix);
                 assert_eq!(chosen.timeseries, plain.timeseries, "run {i}");
                 assert_eq!(chosen.summary, plain.summary, "run {i}");
                 assert_eq!(chosen.timeseries_rows, plain.timeseries_rows);
