@@ -192,6 +192,15 @@ fn safe_name(name: &str) -> bool {
     !name.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// The result folder a staging folder `.NAME.partial-PID` was for (`NAME`),
+/// if `dir` is named as one (see `ResultDir::create`).
+fn staging_target(dir: &Path) -> Option<String> {
+    let name = dir.file_name()?.to_str()?;
+    let (target, pid) = name.strip_prefix('.')?.rsplit_once(".partial-")?;
+    (!target.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| target.to_string())
+}
+
 /// Check the result folder `dir`. Errors only when `dir` cannot be read at all.
 pub fn verify(dir: &Path) -> Result<Verification> {
     if !dir.is_dir() {
@@ -206,6 +215,20 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         checked: Vec::new(),
         unlisted: Vec::new(),
     };
+    if let Some(target) = staging_target(dir) {
+        // Its files may all be there and sealed: a run writes the manifest
+        // into the staging folder, then moves the folder into place. Killed
+        // between the two, it leaves a folder that would check as complete
+        // but was never delivered as a result.
+        v.flag(
+            Verdict::Partial,
+            format!(
+                "a staging folder: a run into {target} stopped before moving it into place \
+                 (the next run into {target} removes it); run the command again"
+            ),
+        );
+        return Ok(v);
+    }
     let manifest_path = dir.join("manifest.json");
     let text = match open_inside(dir, "manifest.json") {
         Ok((f, len)) if len <= MAX_MANIFEST_BYTES => {

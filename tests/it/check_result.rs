@@ -58,6 +58,37 @@ fn a_fresh_result_is_complete() {
     );
 }
 
+/// A run killed after sealing its staging folder but before moving it into
+/// place leaves `.NAME.partial-PID` with every file listed and hashed: it is
+/// still partial (the kill -9 test hit this window once), and only the folder
+/// moved into place is complete.
+#[test]
+fn a_sealed_staging_folder_is_partial() {
+    let tmp = tempfile::tempdir().unwrap();
+    result(tmp.path(), "r");
+    std::fs::rename(tmp.path().join("r"), tmp.path().join(".r.partial-4049")).unwrap();
+    let (code, text) = check(tmp.path(), ".r.partial-4049");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("partial") && text.contains("a staging folder: a run into r stopped"),
+        "{text}"
+    );
+    // Names that only look alike are checked as results.
+    let mut at = tmp.path().join(".r.partial-4049");
+    for name in [
+        ".r.partial-",
+        ".r.partial-12x",
+        "r.partial-4049",
+        "..partial-7",
+    ] {
+        let next = tmp.path().join(name);
+        std::fs::rename(&at, &next).unwrap();
+        at = next;
+        let (code, text) = check(tmp.path(), name);
+        assert_eq!(code, Some(0), "{name}: {text}");
+    }
+}
+
 /// Every way of spoiling a result, and the verdict each must get.
 #[test]
 fn partial_and_tampered_results_are_caught() {
