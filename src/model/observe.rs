@@ -293,7 +293,8 @@ struct Lanes {
 impl Lanes {
     /// Add four practices: their ownership, burnout, workload, finance and
     /// penalty, whether each leads (0 or 1) and its engagement level.
-    #[inline(always)]
+    #[target_feature(enable = "avx2")]
+    #[inline]
     fn block(
         &mut self,
         [own, bur, wl, fin, pen]: [std::arch::x86_64::__m256d; 5],
@@ -301,51 +302,48 @@ impl Lanes {
         eng: std::arch::x86_64::__m256i,
     ) {
         use std::arch::x86_64::*;
-        // SAFETY: only called from `Sums::avx2`, compiled with AVX2.
-        unsafe {
-            let zero = _mm256_setzero_pd();
-            let one = _mm256_set1_pd(1.0);
-            // All ones in a leader's lane.
-            let lead_i = _mm256_sub_epi64(_mm256_setzero_si256(), lead01);
-            let lead = _mm256_castsi256_pd(lead_i);
-            // The terms, a column (four practices) each.
-            let c0 = _mm256_and_pd(own, lead);
-            let c1 = _mm256_andnot_pd(lead, own);
-            let c2 = _mm256_and_pd(bur, lead);
-            let d0 = _mm256_max_pd(_mm256_sub_pd(wl, one), zero);
-            let d1 = _mm256_min_pd(_mm256_add_pd(fin, pen), one);
-            // Columns to rows (a 4 × 4 transpose), then added practice
-            // after practice.
-            let t0 = _mm256_unpacklo_pd(c0, c1);
-            let t1 = _mm256_unpackhi_pd(c0, c1);
-            let t2 = _mm256_unpacklo_pd(c2, wl);
-            let t3 = _mm256_unpackhi_pd(c2, wl);
-            let u0 = _mm256_unpacklo_pd(d0, d1);
-            let u1 = _mm256_unpackhi_pd(d0, d1);
-            let u2 = _mm256_unpacklo_pd(pen, zero);
-            let u3 = _mm256_unpackhi_pd(pen, zero);
-            let (mut a, mut b) = (self.a, self.b);
-            a = _mm256_add_pd(a, _mm256_permute2f128_pd(t0, t2, 0x20));
-            b = _mm256_add_pd(b, _mm256_permute2f128_pd(u0, u2, 0x20));
-            a = _mm256_add_pd(a, _mm256_permute2f128_pd(t1, t3, 0x20));
-            b = _mm256_add_pd(b, _mm256_permute2f128_pd(u1, u3, 0x20));
-            a = _mm256_add_pd(a, _mm256_permute2f128_pd(t0, t2, 0x31));
-            b = _mm256_add_pd(b, _mm256_permute2f128_pd(u0, u2, 0x31));
-            a = _mm256_add_pd(a, _mm256_permute2f128_pd(t1, t3, 0x31));
-            b = _mm256_add_pd(b, _mm256_permute2f128_pd(u1, u3, 0x31));
-            (self.a, self.b) = (a, b);
-            // The counts that need the floats.
-            let gt = |x, line| _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GT_OQ>(x, line));
-            let agree = gt(own, _mm256_set1_pd(AGREE_LINE));
-            let lacks = gt(bur, _mm256_set1_pd(LACKING_SUPPORT_LINE));
-            let above = gt(own, self.influence_line);
-            let engaged = _mm256_cmpgt_epi64(eng, _mm256_setzero_si256());
-            self.agree = _mm256_add_epi64(self.agree, agree);
-            self.agree_l = _mm256_add_epi64(self.agree_l, _mm256_and_si256(agree, lead_i));
-            self.lacking = _mm256_add_epi64(self.lacking, _mm256_and_si256(lacks, lead_i));
-            let influences = _mm256_andnot_si256(lead_i, _mm256_and_si256(above, engaged));
-            self.influence = _mm256_add_epi64(self.influence, influences);
-        }
+        let zero = _mm256_setzero_pd();
+        let one = _mm256_set1_pd(1.0);
+        // All ones in a leader's lane.
+        let lead_i = _mm256_sub_epi64(_mm256_setzero_si256(), lead01);
+        let lead = _mm256_castsi256_pd(lead_i);
+        // The terms, a column (four practices) each.
+        let c0 = _mm256_and_pd(own, lead);
+        let c1 = _mm256_andnot_pd(lead, own);
+        let c2 = _mm256_and_pd(bur, lead);
+        let d0 = _mm256_max_pd(_mm256_sub_pd(wl, one), zero);
+        let d1 = _mm256_min_pd(_mm256_add_pd(fin, pen), one);
+        // Columns to rows (a 4 × 4 transpose), then added practice
+        // after practice.
+        let t0 = _mm256_unpacklo_pd(c0, c1);
+        let t1 = _mm256_unpackhi_pd(c0, c1);
+        let t2 = _mm256_unpacklo_pd(c2, wl);
+        let t3 = _mm256_unpackhi_pd(c2, wl);
+        let u0 = _mm256_unpacklo_pd(d0, d1);
+        let u1 = _mm256_unpackhi_pd(d0, d1);
+        let u2 = _mm256_unpacklo_pd(pen, zero);
+        let u3 = _mm256_unpackhi_pd(pen, zero);
+        let (mut a, mut b) = (self.a, self.b);
+        a = _mm256_add_pd(a, _mm256_permute2f128_pd(t0, t2, 0x20));
+        b = _mm256_add_pd(b, _mm256_permute2f128_pd(u0, u2, 0x20));
+        a = _mm256_add_pd(a, _mm256_permute2f128_pd(t1, t3, 0x20));
+        b = _mm256_add_pd(b, _mm256_permute2f128_pd(u1, u3, 0x20));
+        a = _mm256_add_pd(a, _mm256_permute2f128_pd(t0, t2, 0x31));
+        b = _mm256_add_pd(b, _mm256_permute2f128_pd(u0, u2, 0x31));
+        a = _mm256_add_pd(a, _mm256_permute2f128_pd(t1, t3, 0x31));
+        b = _mm256_add_pd(b, _mm256_permute2f128_pd(u1, u3, 0x31));
+        (self.a, self.b) = (a, b);
+        // The counts that need the floats.
+        let gt = |x, line| _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GT_OQ>(x, line));
+        let agree = gt(own, _mm256_set1_pd(AGREE_LINE));
+        let lacks = gt(bur, _mm256_set1_pd(LACKING_SUPPORT_LINE));
+        let above = gt(own, self.influence_line);
+        let engaged = _mm256_cmpgt_epi64(eng, _mm256_setzero_si256());
+        self.agree = _mm256_add_epi64(self.agree, agree);
+        self.agree_l = _mm256_add_epi64(self.agree_l, _mm256_and_si256(agree, lead_i));
+        self.lacking = _mm256_add_epi64(self.lacking, _mm256_and_si256(lacks, lead_i));
+        let influences = _mm256_andnot_si256(lead_i, _mm256_and_si256(above, engaged));
+        self.influence = _mm256_add_epi64(self.influence, influences);
     }
 }
 
