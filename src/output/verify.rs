@@ -224,7 +224,7 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             Verdict::Partial,
             format!(
                 "a staging folder: a run into {target} stopped before moving it into place \
-                 (the next run into {target} removes it); run the command again"
+                 (the next run into {target} removes it)"
             ),
         );
         return Ok(v);
