@@ -203,14 +203,14 @@ struct Sums {
 }
 
 impl Sums {
-    /// Branch-free passes (this runs every month of every recorded run).
-    /// Counts are integers; each float sum adds the same values in the same
-    /// order as summing only the practices of its group (adding +0.0 to a
-    /// sum that starts at +0.0 changes nothing).
+    /// The practices' columns an observation reads, in the order
+    /// `(ownership, engagement, leader, burnout, workload, finance, penalty)`,
+    /// each cut to the number of practices.
+    #[allow(clippy::type_complexity)]
     #[inline(always)]
-    fn plain(ps: &super::Practices, influence_line: f64) -> Sums {
+    fn columns(ps: &super::Practices) -> (&[f64], &[u8], &[bool], &[f64], &[f64], &[f64], &[f64]) {
         let n = ps.len();
-        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
+        (
             &ps.ownership[..n],
             &ps.engagement[..n],
             &ps.leader[..n],
@@ -218,27 +218,48 @@ impl Sums {
             &ps.workload[..n],
             &ps.finance[..n],
             &ps.penalty[..n],
-        );
-        // Two passes: the counts (integer sums, whose order does not matter, so
-        // the compiler vectorises them), then the float sums in practice order.
-        let (mut leaders, mut agree_m, mut agree_l) = (0u32, 0u32, 0u32);
-        let (mut engaged, mut high, mut high_l, mut lacking) = (0u32, 0u32, 0u32, 0u32);
-        let mut influence = 0u32;
+        )
+    }
+
+    /// `[leaders, engaged, highly engaged, highly engaged leaders]`, counted
+    /// from the bytes (integer sums, whose order does not matter, so the
+    /// compiler vectorises them).
+    #[inline(always)]
+    fn level_counts(leader: &[bool], engagement: &[u8]) -> [u32; 4] {
+        let (mut leaders, mut engaged, mut high, mut high_l) = (0u32, 0u32, 0u32, 0u32);
+        for (&l, &e) in leader.iter().zip(engagement) {
+            let (l, is_high) = (l as u32, (e == 3) as u32);
+            leaders += l;
+            engaged += (e >= 1) as u32;
+            high += is_high;
+            high_l += is_high & l;
+        }
+        [leaders, engaged, high, high_l]
+    }
+
+    /// Branch-free passes (this runs every month of every recorded run).
+    /// Counts are integers; each float sum adds the same values in the same
+    /// order as summing only the practices of its group (adding +0.0 to a
+    /// sum that starts at +0.0 changes nothing).
+    #[inline(always)]
+    fn plain(ps: &super::Practices, influence_line: f64) -> Sums {
+        let n = ps.len();
+        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) =
+            Sums::columns(ps);
+        // The counts first (integer sums, whose order does not matter, so the
+        // compiler vectorises them), then the float sums in practice order.
+        let [leaders, engaged, high, high_l] = Sums::level_counts(leader, engagement);
+        let (mut agree_m, mut agree_l, mut lacking, mut influence) = (0u32, 0u32, 0u32, 0u32);
         for i in 0..n {
             let l = leader[i] as u32;
             let m = l ^ 1;
             let own = ownership[i];
             let agree = (own > AGREE_LINE) as u32;
-            let is_high = (engagement[i] == 3) as u32;
             let is_engaged = (engagement[i] >= 1) as u32;
-            leaders += l;
             agree_l += agree & l;
             agree_m += agree & m;
-            high_l += is_high & l;
             lacking += (burnout_of[i] > LACKING_SUPPORT_LINE) as u32 & l;
-            engaged += is_engaged;
             influence += (own > influence_line) as u32 & is_engaged & m;
-            high += is_high;
         }
         let (mut own_m, mut own_l, mut burnout) = (0.0, 0.0, 0.0);
         let (mut workload, mut overload, mut finance, mut penalty) = (0.0, 0.0, 0.0, 0.0);
@@ -367,24 +388,9 @@ impl Sums {
     unsafe fn avx2(ps: &super::Practices, influence_line: f64) -> Sums {
         use std::arch::x86_64::*;
         let n = ps.len();
-        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) = (
-            &ps.ownership[..n],
-            &ps.engagement[..n],
-            &ps.leader[..n],
-            &ps.burnout[..n],
-            &ps.workload[..n],
-            &ps.finance[..n],
-            &ps.penalty[..n],
-        );
-        let (mut leaders, mut engaged, mut high, mut high_l) = (0u32, 0u32, 0u32, 0u32);
-        for i in 0..n {
-            let l = leader[i] as u32;
-            let is_high = (engagement[i] == 3) as u32;
-            leaders += l;
-            engaged += (engagement[i] >= 1) as u32;
-            high += is_high;
-            high_l += is_high & l;
-        }
+        let (ownership, engagement, leader, burnout_of, workload_of, finance_of, penalty_of) =
+            Sums::columns(ps);
+        let [leaders, engaged, high, high_l] = Sums::level_counts(leader, engagement);
         let mut lanes = Lanes {
             a: _mm256_setzero_pd(),
             b: _mm256_setzero_pd(),
