@@ -901,6 +901,40 @@ mod tests {
         );
     }
 
+    /// Values that test a rounding to six decimals, appended to `values`,
+    /// each with its negation and its three nearest doubles on either side:
+    /// the `edges`; exact halfway cases `j/2^m` (whose product by 10⁶ often
+    /// ends in .5); and `randoms` rounds of random numbers of every size and
+    /// sign, random bit patterns, and a point halfway between two six-decimal
+    /// numbers below `halfway_below / 10⁶`.
+    fn rounding_cases(edges: &[f64], randoms: usize, halfway_below: u64, values: &mut Vec<f64>) {
+        let near = |v: f64, values: &mut Vec<f64>| {
+            let (mut up, mut down) = (v, v);
+            values.extend([v, -v]);
+            for _ in 0..3 {
+                up = up.next_up();
+                down = down.next_down();
+                values.extend([up, down, -up, -down]);
+            }
+        };
+        for &v in edges {
+            near(v, values);
+        }
+        for m in 0..=24 {
+            for j in 0..4_000u32 {
+                near(f64::from(j) / f64::from(1u32 << m), values);
+            }
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..randoms {
+            x = crate::model::rng::splitmix64(x);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = 10f64.powi((x % 19) as i32 - 8);
+            values.extend([u, -u, u * scale, -u * scale, f64::from_bits(x)]);
+            near(((x >> 20) % halfway_below) as f64 / 1e6 + 0.5e-6, values);
+        }
+    }
+
     /// The vector rounding gives [`csv_value`]'s bits: on random numbers of
     /// every size and sign, random bit patterns (NaNs with payloads,
     /// subnormals, infinities), exact halfway cases (`j/2^m`, whose product
@@ -931,33 +965,12 @@ mod tests {
             FAST_LIMIT,
             1e300,
         ];
-        let near = |v: f64, values: &mut Vec<f64>| {
-            let mut up = v;
-            let mut down = v;
-            values.extend([v, -v]);
-            for _ in 0..3 {
-                up = up.next_up();
-                down = down.next_down();
-                values.extend([up, down, -up, -down]);
-            }
-        };
-        for v in [X4_LIMIT, X4_LIMIT / 2.0, 0.5e-6, 1.5e-6, 0.0078125, 1.0] {
-            near(v, &mut values);
-        }
-        for m in 0..=24 {
-            for j in 0..4_000u32 {
-                near(f64::from(j) / f64::from(1u32 << m), &mut values);
-            }
-        }
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..100_000 {
-            x = crate::model::rng::splitmix64(x);
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
-            let scale = 10f64.powi((x % 19) as i32 - 8);
-            values.extend([u, -u, u * scale, -u * scale, f64::from_bits(x)]);
-            // Near the halfway point between two six-decimal numbers.
-            near(((x >> 20) % 10_000_000) as f64 / 1e6 + 0.5e-6, &mut values);
-        }
+        rounding_cases(
+            &[X4_LIMIT, X4_LIMIT / 2.0, 0.5e-6, 1.5e-6, 0.0078125, 1.0],
+            100_000,
+            10_000_000,
+            &mut values,
+        );
         let mut checked = 0;
         for four in values.chunks_exact(4) {
             let four: [f64; 4] = four.try_into().unwrap();
@@ -1120,34 +1133,12 @@ mod tests {
             5e-7,
             4.999_999_999_999_999e-7,
         ];
-        let near = |v: f64, values: &mut Vec<f64>| {
-            let (mut up, mut down) = (v, v);
-            values.extend([v, -v]);
-            for _ in 0..2 {
-                up = up.next_up();
-                down = down.next_down();
-                values.extend([up, down, -up, -down]);
-            }
-        };
-        for v in [X4_LIMIT, X4_LIMIT / 2.0, 999.9999995, 1000.0, FAST_LIMIT] {
-            near(v, &mut values);
-        }
-        for m in 0..=24 {
-            for j in 0..4_000u32 {
-                near(f64::from(j) / f64::from(1u32 << m), &mut values);
-            }
-        }
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..150_000 {
-            x = crate::model::rng::splitmix64(x);
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
-            let scale = 10f64.powi((x % 19) as i32 - 8);
-            values.extend([u, u * scale, -u * scale, f64::from_bits(x)]);
-            near(
-                ((x >> 20) % 1_000_000_000) as f64 / 1e6 + 0.5e-6,
-                &mut values,
-            );
-        }
+        rounding_cases(
+            &[X4_LIMIT, X4_LIMIT / 2.0, 999.9999995, 1000.0, FAST_LIMIT],
+            150_000,
+            1_000_000_000,
+            &mut values,
+        );
         values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300]);
         let mut checked = 0u64;
         let mut last_bits = [0u64; VALUES_X4];
