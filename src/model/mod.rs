@@ -104,6 +104,15 @@ pub struct Ccg {
     powers: eq::Powers,
 }
 
+/// The first practice `i` for which `eligible(i)` holds, taking the `n`
+/// practices in order from `start` and wrapping round (`start`, …, `n − 1`,
+/// `0`, …, `start − 1`); two plain scans, with no division per practice.
+fn first_from(start: usize, n: usize, eligible: impl Fn(usize) -> bool) -> Option<usize> {
+    (start..n)
+        .find(|&i| eligible(i))
+        .or_else(|| (0..start.min(n)).find(|&i| eligible(i)))
+}
+
 /// Leader exit rule and sanction mode as numbers the hot loop can use.
 fn penalty_in_drive(p: &Params) -> f64 {
     match p.model.sanction {
@@ -563,7 +572,7 @@ impl Ccg {
             let start = self.rng.below(n);
             let ps = &self.practices;
             let leavers = &self.leavers;
-            let found = (0..n).map(|k| (start + k) % n).find(|&i| {
+            let found = first_from(start, n, |i| {
                 !ps.leader[i] && ps.engagement[i] >= eq::CANDIDATE_LEVEL && !leavers.contains(&i)
             });
             if let Some(i) = found {
@@ -605,9 +614,7 @@ impl Ccg {
             let start = self.rng.below(n);
             let ps = &self.practices;
             let leavers = &self.leavers;
-            let found = (0..n)
-                .map(|k| (start + k) % n)
-                .find(|&i| !ps.leader[i] && !leavers.contains(&i));
+            let found = first_from(start, n, |i| !ps.leader[i] && !leavers.contains(&i));
             if let Some(i) = found {
                 let l = ps.locality[i] as usize;
                 if ps.engagement[i] == 0 {
@@ -696,6 +703,25 @@ impl Ccg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`first_from`] visits the practices in the order of the wrapped index
+    /// `(start + k) % n`, so it finds the same practice.
+    #[test]
+    fn first_from_is_the_wrapped_scan() {
+        for n in 1..12usize {
+            for start in 0..n {
+                for mask in 0u32..(1 << n) {
+                    let eligible = |i: usize| mask & (1 << i) != 0;
+                    let wrapped = (0..n).map(|k| (start + k) % n).find(|&i| eligible(i));
+                    assert_eq!(
+                        first_from(start, n, eligible),
+                        wrapped,
+                        "n {n} start {start} mask {mask:b}"
+                    );
+                }
+            }
+        }
+    }
 
     /// The FMA build of the step and of the initialisation (chosen at run time
     /// on CPUs that have it) gives the baseline build's bits: every practice's
