@@ -16,7 +16,7 @@
 # ratios to the engine's median. Needs /usr/bin/time.
 #
 # PARQUET=1 adds the same 1-thread workloads with `--format parquet` (the
-# 40-practice one with figures, England with and without).
+# 40-practice one and England, each with and without figures).
 #
 # CCGSIM_BEFORE=path/to/old/ccgsim also runs the 1-thread workloads with that
 # binary in every round (labels ending _before), the two binaries' order
@@ -73,12 +73,13 @@ one_thread() {
     cpu "england_1_noplots$1" "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1 --no-plots
     if [[ -n ${PARQUET:-} ]]; then
         cpu "b40_parquet$1" "$pm_b40" "$work/b40.toml" --threads 1 --format parquet
+        cpu "b40_parquet_noplots$1" "$pm_b40" "$work/b40.toml" --threads 1 --format parquet --no-plots
         cpu "england_1_parquet$1" "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1 --format parquet
         cpu "england_1_parquet_noplots$1" "$pm_england" scenarios/england-2013.toml --months 120 --replicates 100 --threads 1 --format parquet --no-plots
     fi
 }
 labels="b40_plots b40_noplots england_1 england_1_noplots england_2"
-[[ -n ${PARQUET:-} ]] && labels="$labels b40_parquet england_1_parquet england_1_parquet_noplots"
+[[ -n ${PARQUET:-} ]] && labels="$labels b40_parquet b40_parquet_noplots england_1_parquet england_1_parquet_noplots"
 [[ -n $before ]] && labels="$labels b40_plots_before b40_noplots_before england_1_before england_1_noplots_before"
 for ((r = 1; r <= repeats; r++)); do
     engine
