@@ -81,6 +81,7 @@ one_thread() {
 labels="b40_plots b40_noplots england_1 england_1_noplots england_2"
 [[ -n ${PARQUET:-} ]] && labels="$labels b40_parquet b40_parquet_noplots england_1_parquet england_1_parquet_noplots"
 [[ -n $before ]] && labels="$labels b40_plots_before b40_noplots_before england_1_before england_1_noplots_before"
+[[ -n $before && -n ${PARQUET:-} ]] && labels="$labels b40_parquet_before b40_parquet_noplots_before england_1_parquet_before england_1_parquet_noplots_before"
 for ((r = 1; r <= repeats; r++)); do
     engine
     if [[ -n $before && $((r % 2)) == 0 ]]; then use=$before one_thread _before; fi
