@@ -9,6 +9,8 @@
 # the load average is printed beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/common.sh
+source benches/common.sh
 repeats=${1:-5}
 cargo build --release --quiet
 bin=target/release/ccgsim
@@ -33,8 +35,6 @@ max_population = 869400
 patients_per_practice = 6800
 TOML
 fi
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # measure LABEL SCENARIO ARGS... : median wall seconds and median peak RSS (MB).
 measure() {

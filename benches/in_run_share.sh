@@ -26,6 +26,8 @@
 # plotting code count as engine (the figures' share is about 2%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/common.sh
+source benches/common.sh
 repeats=${1:-5}
 replicates=${2:-4000}
 if ! command -v perf >/dev/null; then
@@ -37,10 +39,7 @@ cargo build --profile fast --quiet
 bin=${CCGSIM_BIN:-target/fast/ccgsim}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '[scenario]\nname = "b40"\nmonths = 120\nreplicates = %d\nseed = 1\n[ccg]\npractices = 40\n' \
-    "$replicates" >"$work/b40.toml"
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+b40_scenario "$work/b40.toml" "$replicates"
 
 # share LABEL ARGS...: one sampled run; appends "engine_share in_run_ratio" to $work/LABEL.
 share() {

@@ -23,6 +23,8 @@
 # alternating from round to round, for before/after pairs measured alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/common.sh
+source benches/common.sh
 repeats=${1:-5}
 replicates=${2:-4000}
 # Built as a user builds --release: not incrementally (an incremental build lays
@@ -34,12 +36,9 @@ bin=${CCGSIM_BIN:-target/fast/ccgsim}
 before=${CCGSIM_BEFORE:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '[scenario]\nname = "b40"\nmonths = 120\nreplicates = %d\nseed = 1\n[ccg]\npractices = 40\n' \
-    "$replicates" >"$work/b40.toml"
+b40_scenario "$work/b40.toml" "$replicates"
 pm_b40=$((40 * 120 * replicates))
 pm_england=$((7903 * 120 * 100))
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # cpu LABEL PRACTICE_MONTHS ARGS... : one run; appends "cpu_s wall_s ns_per_pm" to $work/LABEL
 # (with the binary $use, default $bin)
